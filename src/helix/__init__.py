@@ -1,0 +1,26 @@
+"""helix: an agent-based simulator of technology innovation ecosystems.
+
+The public API:
+
+>>> from helix import load_scenario, simulate
+>>> result = simulate(load_scenario(until="2021-12", scale=0.05))
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from helix.errors import ExperimentError, HelixError, ScenarioError, StoreError
+from helix.scenario.load import load_scenario
+from helix.world.simulation import RunResult, simulate
+
+__all__ = [
+    "ExperimentError",
+    "HelixError",
+    "RunResult",
+    "ScenarioError",
+    "StoreError",
+    "__version__",
+    "load_scenario",
+    "simulate",
+]

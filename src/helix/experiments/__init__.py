@@ -1,0 +1,1 @@
+"""What to run and where: targets, variants, replicates, sweeps, calibration, executors."""

@@ -1,0 +1,124 @@
+"""Checks that a scenario describes one coherent world (beyond what field types can say)."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from helix.errors import ScenarioError
+
+if TYPE_CHECKING:
+    from helix.scenario.schema import Scenario
+
+INDICATOR_NAMES = frozenset(
+    {
+        "output", "employment", "firms", "births", "deaths", "vc_invested", "deals",
+        "cross_city_deals", "unicorns", "rent", "vacancy", "office_stock", "ip_disputes",
+        "rd_reported", "rd_real", "tax_expenditure", "subsidies", "government_support_share",
+        "talent_inflow", "talent_outflow", "foreign_inflow", "talent_pool", "wage",
+        "top_graduate_abroad_share", "top4_share", "ipos", "acquisitions", "relocations_in",
+        "relocations_out", "input_availability", "graduates", "abroad", "returnees",
+    }
+)
+
+
+def _fail(key: str, reason: str) -> None:
+    raise ScenarioError(reason, key=key)
+
+
+def _check_matrix(key: str, names: list[str], expected: list[str], rows: list[list[float]],
+                  *, symmetric: bool, zero_diagonal: bool) -> None:
+    if sorted(names) != sorted(expected) or len(set(names)) != len(names):
+        _fail(f"{key}.order", f"must list each of {sorted(expected)} once, got {names}")
+    n = len(names)
+    if len(rows) != n or any(len(r) != n for r in rows):
+        _fail(key, f"must be a square {n}x{n} matrix")
+    for i in range(n):
+        for j in range(n):
+            v = rows[i][j]
+            if not math.isfinite(v) or v < 0:
+                _fail(f"{key}[{i}][{j}]", f"must be a finite number >= 0, got {v}")
+            if symmetric and rows[i][j] != rows[j][i]:
+                _fail(f"{key}[{i}][{j}]", f"matrix is not symmetric ({v} vs {rows[j][i]})")
+        if zero_diagonal and rows[i][i] != 0:
+            _fail(f"{key}[{i}][{i}]", "a city's travel time to itself must be 0")
+
+
+def check_world(s: Scenario) -> None:
+    """Raise :class:`ScenarioError` naming the key of the first inconsistency found."""
+    from helix.scenario.schema import month_index
+
+    if month_index(s.end) < month_index(s.start):
+        _fail("end", f"{s.end} is before start {s.start}")
+    if not s.sectors:
+        _fail("sectors", "a world needs at least one sector")
+    if not s.cities:
+        _fail("cities", "a world needs at least one city")
+    for name, city in s.cities.items():
+        for sector, share in city.sector_mix.items():
+            if sector not in s.sectors:
+                _fail(f"cities.{name}.sector_mix.{sector}", "unknown sector")
+            if share < 0:
+                _fail(f"cities.{name}.sector_mix.{sector}", "share must be >= 0")
+        if city.firms > 0 and sum(city.sector_mix.values()) <= 0:
+            _fail(f"cities.{name}.sector_mix", "must give some firms a sector")
+    for name, d in s.districts.items():
+        if d.city not in s.cities:
+            _fail(f"districts.{name}.city", f"unknown city {d.city!r}")
+    for name in s.cities:
+        if not any(d.city == name for d in s.districts.values()):
+            _fail(f"cities.{name}", "city has no district")
+
+    tt = s.travel_time
+    key = "travel_time.minutes"
+    names = tt.cities
+    if sorted(names) != sorted(s.cities) or len(set(names)) != len(names):
+        _fail("travel_time.cities", f"must list each city once: {sorted(s.cities)}")
+    _check_matrix(key, names, list(s.cities), tt.minutes, symmetric=True, zero_diagonal=True)
+    rel = s.relatedness
+    if sorted(rel.sectors) != sorted(s.sectors) or len(set(rel.sectors)) != len(rel.sectors):
+        _fail("relatedness.sectors", f"must list each sector once: {sorted(s.sectors)}")
+    _check_matrix("relatedness.values", rel.sectors, list(s.sectors), rel.values,
+                  symmetric=False, zero_diagonal=False)
+
+    for name, r in s.research.items():
+        if r.district not in s.districts:
+            _fail(f"research.{name}.district", f"unknown district {r.district!r}")
+        if r.sector not in s.sectors:
+            _fail(f"research.{name}.sector", f"unknown sector {r.sector!r}")
+
+    first, last = month_index(s.start), month_index(s.end)
+    for group, items in (("policies", s.policies), ("shocks", s.shocks)):
+        for name, item in items.items():
+            for city in item.cities:
+                if city not in s.cities:
+                    _fail(f"{group}.{name}.cities", f"unknown city {city!r}")
+            for sector in item.sectors:
+                if sector not in s.sectors:
+                    _fail(f"{group}.{name}.sectors", f"unknown sector {sector!r}")
+            if not first <= month_index(item.start) <= last:
+                _fail(f"{group}.{name}.start", f"{item.start} is outside the run {s.start}..{s.end}")
+            if item.end is not None and month_index(item.end) < month_index(item.start):
+                _fail(f"{group}.{name}.end", f"{item.end} is before start {item.start}")
+    for name, p in s.policies.items():
+        if p.kind in {"visa", "rd_tax_break", "shared_labs", "subsidy", "rent_cap",
+                      "support_withdrawal"} and not p.cities:
+            _fail(f"policies.{name}.cities", "name at least one city")
+        if p.kind == "rail" and len(p.cities) < 2:
+            _fail(f"policies.{name}.cities", "a rail link joins at least two cities")
+
+    for name, t in s.targets.items():
+        if t.indicator not in INDICATOR_NAMES:
+            _fail(f"targets.{name}.indicator", f"unknown indicator {t.indicator!r}")
+        for field in ("city", "other_city"):
+            city = getattr(t, field)
+            if city is not None and city not in s.cities:
+                _fail(f"targets.{name}.{field}", f"unknown city {city!r}")
+        if t.sector is not None and t.sector not in s.sectors:
+            _fail(f"targets.{name}.sector", f"unknown sector {t.sector!r}")
+        if t.statistic == "city_ratio" and t.other_city is None:
+            _fail(f"targets.{name}.other_city", "city_ratio needs other_city")
+        for field in ("start", "end"):
+            m = month_index(getattr(t, field))
+            if not first <= m <= last:
+                _fail(f"targets.{name}.{field}", f"{getattr(t, field)} is outside the run")

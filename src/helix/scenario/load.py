@@ -1,0 +1,172 @@
+"""Reading scenarios: TOML files, the shipped default, ``a.b.c=VALUE`` overrides."""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+from pydantic import ValidationError
+
+from helix.errors import ScenarioError
+from helix.scenario.schema import Scenario, month_index
+
+DEFAULT_NAME = "shanghai-delta"
+
+
+def default_path_label() -> str:
+    return f"<default:{DEFAULT_NAME}>"
+
+
+def read_default_text() -> str:
+    return (resources.files("helix.scenario") / "defaults" / f"{DEFAULT_NAME}.toml").read_text(
+        encoding="utf-8"
+    )
+
+
+def read_toml(path: str | Path | None) -> tuple[dict[str, Any], str]:
+    """Parse a scenario file (or the shipped default when ``path`` is None) into a dict."""
+    if path is None:
+        return tomllib.loads(read_default_text()), default_path_label()
+    label = str(path)
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError("file not found", file=label) from None
+    except IsADirectoryError:
+        raise ScenarioError("is a directory, not a TOML file", file=label) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"cannot be read ({exc.__class__.__name__})", file=label) from None
+    try:
+        return tomllib.loads(text), label
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"not valid TOML ({exc})", file=label) from None
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """``a.b.c=VALUE`` into its key path and value (a TOML value, else a bare string)."""
+    key, sep, raw = text.partition("=")
+    key = key.strip()
+    parts = key.split(".")
+    if not sep or not key or any(not p.strip() for p in parts):
+        raise ScenarioError("malformed override, expected KEY.PATH=VALUE", key=f"--set {text}")
+    raw = raw.strip()
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        if not raw or any(c in raw for c in "[]{}\"'"):
+            raise ScenarioError(
+                f"value {raw!r} is not a TOML value", key=f"--set {text}"
+            ) from None
+        value = raw
+    return [p.strip() for p in parts], value
+
+
+def apply_overrides(data: dict[str, Any], overrides: list[str], label: str) -> dict[str, Any]:
+    """A copy of ``data`` with each override set; keys of tables must exist already."""
+    out = copy.deepcopy(data)
+    for text in overrides:
+        path, value = parse_override(text)
+        node: Any = out
+        for i, part in enumerate(path[:-1]):
+            if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+                continue
+            if not isinstance(node, dict):
+                raise ScenarioError(
+                    "cannot set a key inside a value", file=label, key=".".join(path[: i + 1])
+                )
+            node = node.setdefault(part, {})
+        last = path[-1]
+        if isinstance(node, list) and last.isdigit() and int(last) < len(node):
+            node[int(last)] = value
+        elif isinstance(node, dict):
+            node[last] = value
+        else:
+            raise ScenarioError("cannot set a key inside a value", file=label, key=".".join(path))
+    return out
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts[-1:] = [f"{parts[-1]}[{item}]"] if parts else [f"[{item}]"]
+        else:
+            parts.append(str(item))
+    return ".".join(parts) or "(top level)"
+
+
+def validate(data: dict[str, Any], label: str) -> Scenario:
+    """Validate a scenario dict; any problem becomes one :class:`ScenarioError` line."""
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        kind = err.get("type", "")
+        reason = "unknown key" if kind == "extra_forbidden" else err.get("msg", "invalid")
+        if kind == "missing":
+            reason = "required key is missing"
+        elif kind != "extra_forbidden" and "input" in err:
+            reason = f"{reason} (got {err['input']!r})"
+        raise ScenarioError(reason, file=label, key=_location(tuple(err["loc"]))) from None
+    except ScenarioError as exc:
+        raise ScenarioError(exc.reason, file=label, key=exc.key) from None
+
+
+def load_scenario(
+    path: str | Path | None = None,
+    overrides: list[str] | None = None,
+    *,
+    seed: int | None = None,
+    until: str | None = None,
+    scale: float | None = None,
+) -> Scenario:
+    """Read, override and validate a scenario (the shipped Shanghai-Delta world by default)."""
+    data, label = read_toml(path)
+    extra = list(overrides or [])
+    if seed is not None:
+        extra.append(f"seed={int(seed)}")
+    if scale is not None:
+        extra.append(f"scale={float(scale)!r}")
+    data = apply_overrides(data, extra, label)
+    if until is not None:
+        try:
+            last = month_index(until)
+        except ValueError as exc:
+            raise ScenarioError(str(exc), file=label, key="--until") from None
+        data["end"] = until
+        # What starts (policies, shocks) or is measured (targets) after the shortened end
+        # cannot happen in this run; it is dropped rather than reported as an error.
+        for table, field in (("targets", "end"), ("policies", "start"), ("shocks", "start")):
+            items = data.get(table, {})
+            if isinstance(items, dict):
+                data[table] = {
+                    k: v
+                    for k, v in items.items()
+                    if not (isinstance(v, dict) and _after(v.get(field), last))
+                }
+    return validate(data, label)
+
+
+def _after(month: Any, last: int) -> bool:
+    try:
+        return isinstance(month, str) and month_index(month) > last
+    except ValueError:
+        return False
+
+
+def scenario_to_dict(s: Scenario) -> dict[str, Any]:
+    return s.model_dump(mode="json", exclude_none=True)
+
+
+def scenario_to_toml(s: Scenario) -> str:
+    return tomli_w.dumps(scenario_to_dict(s))
+
+
+def scenario_from_json_dict(data: dict[str, Any], label: str = "<stored scenario>") -> Scenario:
+    return validate(data, label)

@@ -1,0 +1,234 @@
+"""The DuckDB results store: runs, their indicators, firm events and yearly firm snapshots.
+
+A run is written in one transaction after it has finished, so a crash leaves it absent, never
+half-written; a run that raised is recorded with status ``failed`` and its error.
+Only the coordinating process writes (experiments send results back to it).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+
+from helix.errors import StoreError
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id VARCHAR PRIMARY KEY,
+    scenario_name VARCHAR,
+    scenario_json JSON,
+    seed UBIGINT,
+    helix_version VARCHAR,
+    started TIMESTAMP,
+    finished TIMESTAMP,
+    status VARCHAR,
+    error VARCHAR,
+    experiment_id VARCHAR,
+    variant VARCHAR,
+    replicate INTEGER,
+    sweep_point INTEGER
+);
+CREATE TABLE IF NOT EXISTS indicators (
+    run_id VARCHAR,
+    date VARCHAR,
+    city VARCHAR,
+    district VARCHAR,
+    sector VARCHAR,
+    indicator VARCHAR,
+    value DOUBLE
+);
+CREATE TABLE IF NOT EXISTS firm_events (
+    run_id VARCHAR,
+    date VARCHAR,
+    firm_id BIGINT,
+    city VARCHAR,
+    sector VARCHAR,
+    event VARCHAR,
+    amount DOUBLE
+);
+CREATE TABLE IF NOT EXISTS firm_snapshots (
+    run_id VARCHAR,
+    date VARCHAR,
+    firm_id BIGINT,
+    city VARCHAR,
+    sector VARCHAR,
+    age_months INTEGER,
+    employees DOUBLE,
+    revenue DOUBLE,
+    valuation DOUBLE
+);
+"""
+
+
+def helix_version() -> str:
+    from helix import __version__
+
+    return __version__
+
+
+def new_run_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+def now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Store:
+    """A DuckDB file of results. Use as a context manager or call :meth:`close`."""
+
+    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
+        self.path = str(path)
+        p = Path(path)
+        if read_only and not p.exists():
+            raise StoreError("no such database", file=self.path)
+        if not read_only:
+            parent = p.parent if str(p.parent) else Path(".")
+            if not parent.exists():
+                raise StoreError("folder does not exist", file=self.path, key="--db")
+            if p.is_dir():
+                raise StoreError("is a directory, not a database file", file=self.path, key="--db")
+        try:
+            self.con = duckdb.connect(self.path, read_only=read_only)
+            if not read_only:
+                self.con.execute(SCHEMA)
+        except duckdb.Error as exc:
+            reason = str(exc).splitlines()[0]
+            raise StoreError(f"cannot open database ({reason})", file=self.path, key="--db") from None
+        except OSError as exc:
+            raise StoreError(f"cannot open database ({exc.strerror})", file=self.path,
+                             key="--db") from None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.con.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield self.con
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    def _insert(self, table: str, run_id: str, columns: dict[str, np.ndarray]) -> None:
+        n = len(next(iter(columns.values()))) if columns else 0
+        if n == 0:
+            return
+        frame = {"run_id": np.full(n, run_id), **columns}  # noqa: F841 (scanned by DuckDB)
+        names = ", ".join(frame)
+        casts = ", ".join(
+            f"CAST({k} AS VARCHAR) AS {k}" if frame[k].dtype.kind in "OUS" else k for k in frame
+        )
+        self.con.execute(f"INSERT INTO {table} ({names}) SELECT {casts} FROM frame")
+
+    def write_run(
+        self,
+        run_id: str,
+        *,
+        scenario_name: str,
+        scenario_json: dict[str, Any],
+        seed: int,
+        started: datetime,
+        indicators: dict[str, np.ndarray],
+        events: dict[str, np.ndarray] | None = None,
+        snapshots: dict[str, np.ndarray] | None = None,
+        experiment: dict[str, Any] | None = None,
+    ) -> None:
+        """Write a finished run and all its tables in one transaction."""
+        exp = experiment or {}
+        rename = {"month": "date"}
+        with self.transaction() as con:
+            con.execute(
+                "DELETE FROM runs WHERE run_id = ?", [run_id]
+            )
+            con.execute(
+                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, 'done', NULL, ?, ?, ?, ?)",
+                [
+                    run_id, scenario_name, json.dumps(scenario_json), seed, helix_version(),
+                    started, now(), exp.get("experiment_id"), exp.get("variant"),
+                    exp.get("replicate"), exp.get("sweep_point"),
+                ],
+            )
+            self._insert("indicators", run_id, {rename.get(k, k): v for k, v in indicators.items()})
+            if events is not None:
+                self._insert("firm_events", run_id, {rename.get(k, k): v for k, v in events.items()})
+            if snapshots is not None:
+                self._insert(
+                    "firm_snapshots", run_id, {rename.get(k, k): v for k, v in snapshots.items()}
+                )
+
+    def write_failed_run(
+        self,
+        run_id: str,
+        *,
+        scenario_name: str,
+        scenario_json: dict[str, Any],
+        seed: int,
+        started: datetime,
+        error: str,
+        experiment: dict[str, Any] | None = None,
+    ) -> None:
+        exp = experiment or {}
+        with self.transaction() as con:
+            con.execute("DELETE FROM runs WHERE run_id = ?", [run_id])
+            con.execute(
+                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, 'failed', ?, ?, ?, ?, ?)",
+                [
+                    run_id, scenario_name, json.dumps(scenario_json), seed, helix_version(),
+                    started, now(), error, exp.get("experiment_id"), exp.get("variant"),
+                    exp.get("replicate"), exp.get("sweep_point"),
+                ],
+            )
+
+    def run_ids(self, status: str = "done") -> list[str]:
+        rows = self.con.execute(
+            "SELECT run_id FROM runs WHERE status = ? ORDER BY finished", [status]
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def latest_run(self) -> str:
+        row = self.con.execute(
+            "SELECT run_id FROM runs WHERE status = 'done' ORDER BY finished DESC LIMIT 1"
+        ).fetchone()
+        if row is None:
+            raise StoreError("the store holds no finished run", file=self.path)
+        return str(row[0])
+
+    def run(self, run_id: str) -> dict[str, Any]:
+        row = self.con.execute(
+            "SELECT run_id, scenario_name, scenario_json, seed, helix_version, started, finished,"
+            " status FROM runs WHERE run_id = ?",
+            [run_id],
+        ).fetchone()
+        if row is None:
+            raise StoreError(f"no run {run_id!r} in the store", file=self.path, key="run_id")
+        keys = ["run_id", "scenario_name", "scenario_json", "seed", "helix_version", "started",
+                "finished", "status"]
+        out = dict(zip(keys, row, strict=True))
+        out["scenario_json"] = json.loads(out["scenario_json"])
+        return out
+
+
+def indicator_rows(con: duckdb.DuckDBPyConnection, run_id: str) -> list[tuple[Any, ...]]:
+    """Every indicator row of a run, in a stable order (for comparisons)."""
+    return con.execute(
+        "SELECT date, city, district, sector, indicator, value FROM indicators WHERE run_id = ?"
+        " ORDER BY indicator, date, city, district NULLS FIRST, sector NULLS FIRST",
+        [run_id],
+    ).fetchall()

@@ -1,0 +1,1 @@
+"""The simulated system: pure, deterministic, no I/O and no printing."""

@@ -1,0 +1,199 @@
+"""What is observed each month, per (city, sector), per city and per district.
+
+All series are kept as dense arrays (months x cities x sectors, months x cities, months x
+districts) and turned into the store's long form by :meth:`Observations.long_form`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from helix.world.setting import Setting
+from helix.world.state import STAGE_PUBLIC, World
+
+UNICORN_USD = 1e9
+
+# name: (unit, meaning)
+CITY_SECTOR = {
+    "output": ("yuan/month", "revenue of the city's firms in the sector"),
+    "employment": ("people", "employees of living firms"),
+    "firms": ("firms", "living firms"),
+    "births": ("firms/month", "firms founded"),
+    "deaths": ("firms/month", "firms that failed"),
+    "vc_invested": ("USD/month", "VC money raised by the city's firms"),
+    "deals": ("rounds/month", "VC rounds closed"),
+    "unicorns": ("firms", "private firms valued at $1B or more"),
+    "top4_share": ("share", "revenue share of the four largest firms"),
+    "rd_reported": ("yuan/month", "R&D reported for tax purposes"),
+    "rd_real": ("yuan/month", "R&D actually spent"),
+    "tax_expenditure": ("yuan/month", "R&D tax break's cost to the state"),
+    "subsidies": ("yuan/month", "grants paid to young firms"),
+    "ip_disputes": ("disputes/month", "IP disputes filed against imitators"),
+    "ipos": ("firms/month", "listings"),
+    "acquisitions": ("firms/month", "firms bought by their sector's leader"),
+    "input_availability": ("share", "share of imported inputs available (export controls)"),
+}
+CITY = {
+    "cross_city_deals": ("rounds/month", "rounds in the city led by funds from elsewhere"),
+    "talent_inflow": ("people/month", "engineers arriving: migrants, returnees, foreigners"),
+    "talent_outflow": ("people/month", "engineers leaving: migrants and graduates going abroad"),
+    "foreign_inflow": ("people/month", "foreign engineers arriving"),
+    "graduates": ("people/month", "graduates entering the talent pool"),
+    "abroad": ("people/month", "top graduates leaving for the global hub"),
+    "returnees": ("people/month", "engineers coming home from abroad"),
+    "talent_pool": ("people", "engineers looking for work"),
+    "wage": ("yuan/month", "engineer wage"),
+    "top_graduate_abroad_share": ("share", "share of top graduates going abroad"),
+    "government_support_share": ("share", "government support over support plus VC"),
+    "relocations_in": ("firms/month", "firms moving in"),
+    "relocations_out": ("firms/month", "firms moving out"),
+}
+DISTRICT = {
+    "rent": ("yuan/m²/month", "office rent"),
+    "vacancy": ("share", "vacant office space"),
+    "office_stock": ("m²", "office space"),
+}
+UNITS = {**CITY_SECTOR, **CITY, **DISTRICT}
+
+
+def top4_share(setting: Setting, world: World) -> np.ndarray:
+    """Revenue share of each (city, sector)'s four largest firms, by sorting."""
+    f = world.firms
+    ns = setting.n_sectors
+    alive = np.flatnonzero(f.view("alive"))
+    cell = f.city[alive] * ns + f.sector[alive]
+    revenue = f.revenue[alive]
+    order = np.lexsort((-revenue, cell))
+    cells = cell[order]
+    rank = np.arange(len(cells)) - np.searchsorted(cells, cells, side="left")
+    size = setting.n_cities * ns
+    top = np.bincount(cells[rank < 4], weights=revenue[order][rank < 4], minlength=size)
+    total = np.bincount(cells, weights=revenue[order], minlength=size)
+    return (top / np.maximum(total, 1e-300)).reshape(setting.n_cities, ns) * (total > 0).reshape(
+        setting.n_cities, ns
+    )
+
+
+@dataclass
+class Observations:
+    """Monthly series of one run, indexed by step."""
+
+    months: list[str]
+    cities: list[str]
+    districts: list[str]
+    sectors: list[str]
+    district_city: np.ndarray
+    city_sector: dict[str, np.ndarray] = field(default_factory=dict)
+    city: dict[str, np.ndarray] = field(default_factory=dict)
+    district: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @classmethod
+    def empty(cls, setting: Setting) -> Observations:
+        t, nc, ns, nd = setting.steps, setting.n_cities, setting.n_sectors, setting.n_districts
+        return cls(
+            months=[setting.month_label(i) for i in range(t)],
+            cities=setting.cities,
+            districts=setting.districts,
+            sectors=setting.sectors,
+            district_city=setting.district_city,
+            city_sector={k: np.zeros((t, nc, ns)) for k in CITY_SECTOR},
+            city={k: np.zeros((t, nc)) for k in CITY},
+            district={k: np.zeros((t, nd)) for k in DISTRICT},
+        )
+
+    def observe(self, setting: Setting, world: World) -> None:
+        t = world.step
+        flows = world.flows
+        f = world.firms
+        nc, ns = setting.n_cities, setting.n_sectors
+        alive = f.view("alive")
+        cell = f.view("city") * ns + f.view("sector")
+        zero = np.zeros((nc, ns))
+        cs = self.city_sector
+        cs["output"][t] = flows.get("revenue_cs", zero)
+        cs["employment"][t] = np.bincount(
+            cell, weights=np.where(alive, f.view("employees"), 0.0), minlength=nc * ns
+        ).reshape(nc, ns)
+        cs["firms"][t] = np.bincount(cell, weights=alive, minlength=nc * ns).reshape(nc, ns)
+        private_unicorn = alive & (f.view("stage") < STAGE_PUBLIC) & (
+            f.view("valuation_usd") >= UNICORN_USD
+        )
+        cs["unicorns"][t] = np.bincount(cell, weights=private_unicorn, minlength=nc * ns).reshape(
+            nc, ns
+        )
+        cs["top4_share"][t] = top4_share(setting, world)
+        cs["input_availability"][t] = world.chips.availability
+        for name, key in (
+            ("births", "births_cs"), ("deaths", "deaths_cs"), ("vc_invested", "vc_invested_cs"),
+            ("deals", "deals_cs"), ("rd_reported", "rd_reported_cs"), ("rd_real", "rd_real_cs"),
+            ("tax_expenditure", "tax_expenditure_cs"), ("subsidies", "subsidies_cs"),
+            ("ip_disputes", "ip_disputes_cs"), ("ipos", "ipos_cs"),
+            ("acquisitions", "acquisitions_cs"),
+        ):
+            cs[name][t] = flows.get(key, zero)
+
+        c = self.city
+        zc = np.zeros(nc)
+        for name in (
+            "cross_city_deals", "talent_inflow", "talent_outflow", "foreign_inflow", "graduates",
+            "abroad", "returnees", "top_graduate_abroad_share", "relocations_in",
+            "relocations_out",
+        ):
+            c[name][t] = flows.get(name if name != "cross_city_deals" else "cross_city_deals_c", zc)
+        c["talent_pool"][t] = world.talent.pool
+        c["wage"][t] = world.talent.wage
+        support = (
+            cs["tax_expenditure"][t].sum(axis=1)
+            + cs["subsidies"][t].sum(axis=1)
+            + flows.get("lab_support_c", zc)
+        )
+        vc = cs["vc_invested"][t].sum(axis=1) * setting.params.funding.usd_yuan
+        c["government_support_share"][t] = support / np.maximum(support + vc, 1e-300)
+
+        d = self.district
+        d["rent"][t] = world.offices.rent_per_m2
+        d["vacancy"][t] = world.offices.vacancy
+        d["office_stock"][t] = world.offices.stock_m2
+
+    def long_form(self) -> dict[str, np.ndarray]:
+        """Columns month, city, district, sector, indicator, value (one row per series point)."""
+        months = np.asarray(self.months)
+        cities = np.asarray(self.cities)
+        sectors = np.asarray(self.sectors)
+        districts = np.asarray(self.districts)
+        t = len(months)
+        parts: list[dict[str, np.ndarray]] = []
+        nc, ns, nd = len(cities), len(sectors), len(districts)
+        for name, arr in self.city_sector.items():
+            m = t * nc * ns
+            parts.append({
+                "month": np.repeat(months, nc * ns),
+                "city": np.tile(np.repeat(cities, ns), t),
+                "district": np.full(m, None, object),
+                "sector": np.tile(sectors, t * nc),
+                "indicator": np.full(m, name),
+                "value": arr.reshape(-1),
+            })
+        for name, arr in self.city.items():
+            m = t * nc
+            parts.append({
+                "month": np.repeat(months, nc),
+                "city": np.tile(cities, t),
+                "district": np.full(m, None, object),
+                "sector": np.full(m, None, object),
+                "indicator": np.full(m, name),
+                "value": arr.reshape(-1),
+            })
+        for name, arr in self.district.items():
+            m = t * nd
+            parts.append({
+                "month": np.repeat(months, nd),
+                "city": np.tile(cities[self.district_city], t),
+                "district": np.tile(districts, t),
+                "sector": np.full(m, None, object),
+                "indicator": np.full(m, name),
+                "value": arr.reshape(-1),
+            })
+        return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}

@@ -1,0 +1,1 @@
+"""One module per mechanism; each public function documents its equation and source."""

@@ -1,0 +1,103 @@
+"""Exits: listing (IPO), acquisition by the sector's leader, and failure.
+
+- IPO: a private firm at stage B or later valued above the listing threshold lists with a
+  monthly probability (the STAR market of the Shanghai Stock Exchange). It leaves the unicorn
+  count (unicorns are private by definition, CB Insights) and raises a tenth of its value.
+- Acquisition: a VC-backed private firm is bought with a monthly probability by the largest firm
+  of its (city, sector); employees and knowledge mass join the acquirer, so concentration rises
+  (Schumpeter Mark II, Breschi, Malerba & Orsenigo 2000).
+- Failure (Nelson & Winter 1982): a firm exits when its cash runs out, or after ``loss_months``
+  consecutive loss months with less than three months of costs in hand. Employees go back to the
+  city's pool of job seekers.
+Exit proceeds (the VC-owned share of the value) return to the funds that invested in the city,
+and a share of them is raised again (the fundraising cycle of Gompers & Lerner 1998).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from helix.world.setting import Setting
+from helix.world.state import STAGE_PUBLIC, World
+
+
+def _leaders(setting: Setting, world: World) -> np.ndarray:
+    """Row of the largest living firm per (city, sector) cell, -1 where the cell is empty."""
+    f = world.firms
+    ns = setting.n_sectors
+    alive = np.flatnonzero(f.view("alive"))
+    cell = f.city[alive] * ns + f.sector[alive]
+    order = np.lexsort((-f.employees[alive], cell))
+    cells = cell[order]
+    first = np.ones(len(cells), bool)
+    first[1:] = cells[1:] != cells[:-1]
+    leaders = np.full(setting.n_cities * ns, -1, np.int64)
+    leaders[cells[first]] = alive[order][first]
+    return leaders
+
+
+def _return_proceeds(setting: Setting, world: World, city: np.ndarray, usd: np.ndarray) -> None:
+    funds = world.funds
+    proceeds = np.bincount(city, weights=usd, minlength=setting.n_cities)
+    stake = funds.invested_in_city_usd
+    share = stake / np.maximum(stake.sum(axis=0), 1e-300)[None, :]
+    funds.dry_powder_usd += setting.params.funding.fundraise_return_share * (share @ proceeds)
+
+
+def exit_firms(setting: Setting, world: World, rng: np.random.Generator) -> None:
+    """Listings, acquisitions and failures of this month."""
+    p = setting.params.exits
+    f = world.firms
+    n = f.n
+    nc, ns = setting.n_cities, setting.n_sectors
+    alive = f.view("alive")
+    stage = f.view("stage")
+    u_ipo, u_buy = rng.random(n), rng.random(n)
+
+    ipo = np.flatnonzero(
+        alive
+        & (stage >= 3)
+        & (stage < STAGE_PUBLIC)
+        & (f.view("valuation_usd") >= p.ipo_valuation_usd)
+        & (u_ipo < p.ipo_rate)
+    )
+    _return_proceeds(setting, world, f.city[ipo], f.vc_share[ipo] * f.valuation_usd[ipo])
+    f.stage[ipo] = STAGE_PUBLIC
+    f.cash[ipo] += 0.1 * f.valuation_usd[ipo] * setting.params.funding.usd_yuan
+    world.record("ipo", ipo, f.valuation_usd[ipo])
+
+    leaders = _leaders(setting, world)
+    target = alive & (stage >= 1) & (stage < STAGE_PUBLIC) & (u_buy < p.acquisition_rate)
+    buyer = np.where(target, leaders[f.view("city") * ns + f.view("sector")], -1)
+    bought = np.flatnonzero(target & (buyer >= 0) & (buyer != np.arange(n)))
+    acquirer = buyer[bought]
+    _return_proceeds(setting, world, f.city[bought], f.vc_share[bought] * f.valuation_usd[bought])
+    world.record("acquired", bought, f.valuation_usd[bought])
+    knowledge = np.bincount(acquirer, weights=f.employees[bought] * np.exp(f.productivity[bought]),
+                            minlength=n)
+    staff = np.bincount(acquirer, weights=f.employees[bought], minlength=n)
+    buyers = np.unique(acquirer)
+    new_staff = f.employees[buyers] + staff[buyers]
+    f.productivity[buyers] = np.log(
+        (f.employees[buyers] * np.exp(f.productivity[buyers]) + knowledge[buyers]) / new_staff
+    )
+    f.employees[buyers] = new_staff
+    f.cash[buyers] += np.bincount(acquirer, weights=f.cash[bought], minlength=n)[buyers]
+    f.alive[bought] = False
+    f.employees[bought] = 0.0
+    f.cash[bought] = 0.0
+
+    alive = f.view("alive")
+    broke = f.view("cash") < 0
+    exhausted = (f.view("loss_months") >= p.loss_months) & (f.view("cash") < 3 * f.view("costs"))
+    failed = np.flatnonzero(alive & (broke | exhausted))
+    world.record("failed", failed, f.employees[failed])
+    world.talent.pool += np.bincount(f.city[failed], weights=f.employees[failed], minlength=nc)
+    f.alive[failed] = False
+    f.employees[failed] = 0.0
+    f.cash[failed] = 0.0
+
+    cell_of = f.city * ns + f.sector
+    world.flows["deaths_cs"] = np.bincount(cell_of[failed], minlength=nc * ns).reshape(nc, ns)
+    world.flows["ipos_cs"] = np.bincount(cell_of[ipo], minlength=nc * ns).reshape(nc, ns)
+    world.flows["acquisitions_cs"] = np.bincount(cell_of[bought], minlength=nc * ns).reshape(nc, ns)

@@ -1,0 +1,114 @@
+"""Founding: start-ups from talent and spillovers (Nelson-Winter entry; SKIN start-ups).
+
+Expected entrants per month in district d, sector s of city c:
+
+    λ[d,s] = φ · L_c · w_d / n_s · (S[d,s]/S_ref,s)^γ · exp(π·m[c,s]) · (k[c,s]/k_s)^(-η)
+
+L_c the city's engineers (job seekers plus employed: founders come from both, as spin-offs in
+SKIN), w_d the district's share of its city, S the reachable knowledge (``knowledge``) against a
+reference fixed at the start, m the sector's current margin in the city (entry rises with
+profits, Nelson & Winter 1982), and k the entry capital left to the founders: shared labs cover
+a share of it for hardware-heavy sectors (quantum, chips, biotech) while places are free
+(assumption: the report's ¥100M equipment budgets, one place per ``slot_cost_yuan``).
+Entrants ~ Poisson(λ); each takes a founding team out of the pool, starts at the local best
+practice plus noise, with founders' own money and stage 0 (bootstrapped).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from helix.world.mechanisms.policy import Levers
+from helix.world.setting import Setting
+from helix.world.state import World
+
+
+def lab_places(setting: Setting, world: World, levers: Levers) -> np.ndarray:
+    """Free places in shared labs per city."""
+    f = world.firms
+    holding = f.view("alive") & (f.view("lab_until") > world.step)
+    used = np.bincount(f.view("city")[holding], minlength=setting.n_cities)
+    return np.maximum(levers.lab_slots - used, 0.0)
+
+
+def found_firms(setting: Setting, world: World, levers: Levers, rng: np.random.Generator) -> None:
+    """Draw this month's entrants and add them to the firm table."""
+    p = setting.params.founding
+    labs = setting.params.labs
+    nd, ns = setting.n_districts, setting.n_sectors
+    dc = setting.district_city
+    f = world.firms
+    alive = f.view("alive")
+    employed = np.bincount(
+        f.view("city")[alive], weights=f.view("employees")[alive], minlength=setting.n_cities
+    )
+    engineers = np.maximum(world.talent.pool, 0.0) + employed
+
+    share = np.array([setting.scenario.districts[d].firm_share for d in setting.districts])
+    share = share / np.maximum(np.bincount(dc, weights=share)[dc], 1e-12)
+    spill = world.spillover / np.maximum(setting.ref_knowledge, 1e-12)[None, :]
+    margin = world.flows.get("margin_cs", np.zeros((setting.n_cities, ns)))[dc]
+
+    free = lab_places(setting, world, levers)
+    base = p.founders_per_engineer * (engineers[dc] * share)[:, None] / ns
+    hardware_rate = base * setting.sector_hardware[None, :]
+    expected_hw = np.bincount(dc, weights=hardware_rate.sum(axis=1), minlength=setting.n_cities)
+    coverage = np.minimum(1.0, free / np.maximum(expected_hw, 1e-12))
+    cost_factor = np.where(
+        setting.sector_hardware[None, :],
+        1.0 - labs.entry_discount * coverage[dc][:, None],
+        1.0,
+    )
+    rate = (
+        base
+        * np.maximum(spill, 0.0) ** p.spillover_elasticity
+        * np.exp(p.profit_elasticity * np.clip(margin, -1.0, 1.0))
+        * np.maximum(cost_factor, 1e-3) ** (-p.entry_cost_elasticity)
+    )
+    counts = rng.poisson(rate).ravel()
+    # Founding teams come out of the pool; a city cannot lose more than a tenth of it a month.
+    team_need = np.bincount(np.repeat(dc, ns), weights=counts * p.team_size, minlength=len(engineers))
+    room = 0.1 * np.maximum(world.talent.pool, 0.0)
+    keep = np.where(team_need > room, room / np.maximum(team_need, 1e-12), 1.0)
+    counts = np.floor(counts * np.repeat(keep[dc], ns)).astype(np.int64)
+    total = int(counts.sum())
+    if total == 0:
+        world.flows["births_cs"] = np.zeros((setting.n_cities, ns))
+        return
+    cells = np.repeat(np.arange(nd * ns), counts)
+    district, sector = cells // ns, cells % ns
+    city = dc[district]
+    wage = world.talent.wage[city]
+    productivity = world.practice[district, sector] + p.entrant_sd * rng.standard_normal(total)
+    cash = p.founder_cash_months * p.team_size * wage
+
+    # Lab places go to the month's hardware entrants of each city in order until none is left.
+    hardware = setting.sector_hardware[sector]
+    rank = np.zeros(total)
+    if hardware.any():
+        idx = np.flatnonzero(hardware)
+        by_city = np.argsort(city[idx], kind="stable")
+        ordered = city[idx][by_city]
+        rank[idx[by_city]] = np.arange(len(idx)) - np.searchsorted(ordered, ordered, side="left")
+    gets_lab = hardware & (rank < free[city])
+    lab_value = np.where(
+        gets_lab, labs.entry_discount * setting.sector_entry_capital[sector], 0.0
+    )
+    rows = f.add(
+        total,
+        district=district,
+        city=city,
+        sector=sector,
+        born=world.step,
+        employees=p.team_size,
+        cash=cash,
+        productivity=productivity,
+        lab_until=np.where(gets_lab, world.step + labs.tenancy_months, 0),
+        support=lab_value,
+    )
+    world.talent.pool -= np.bincount(city, minlength=setting.n_cities) * p.team_size
+    world.record("founded", np.arange(rows.start, rows.stop), cash)
+    world.flows["births_cs"] = np.bincount(
+        city * ns + sector, minlength=setting.n_cities * ns
+    ).reshape(setting.n_cities, ns)
+    world.flows["lab_support_c"] = np.bincount(city, weights=lab_value, minlength=setting.n_cities)

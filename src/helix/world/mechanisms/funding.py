@@ -1,0 +1,144 @@
+"""Venture capital: funds place money by city and sector, firms raise staged rounds.
+
+Candidates: living private firms whose last round (or founding) is at least ``months_between_rounds``
+old. A candidate's pre-money valuation moves log-normally between rounds (Cochrane 2005):
+
+    ln V_pre = ln V_prev + μ·Δt + ℓ·(a - a_prev) + σ·√Δt·z     (Δt in years, z ~ N(0,1))
+
+with a seed valuation for a first round, ℓ loading the productivity gained since the last round.
+A round sells a share δ of the firm (Kaplan & Strömberg 2003): raise = δ·V_pre/(1-δ).
+
+Each fund f deploys a share of its dry powder each month (scaled by VC sentiment) over cells
+(city c, sector s) in proportion to
+
+    taste[f,s] · h^[c = home f] · b^[border crossed] · (t[home f, c] + t₀)^(-ε) · D[c,s]·Q[c,s]^q
+
+t the travel time (Sorenson & Stuart 2001: deal probability ~ distance^-0.3), D the money asked
+in the cell and Q the mean quality of its deals (funds follow good pipelines). Within a cell,
+deals are ranked by their valuation step (funds back the most promising firms: this selection is
+why observed round-to-round returns are higher than the drift) and funded while the cell's
+money lasts (Bergemann, Hege & Peng 2009: staged financing). Firms passing $1B become unicorns.
+Funds' money comes from yearly fundraising per city and recycled exit proceeds (see ``exits``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from helix.world.mechanisms.policy import Levers
+from helix.world.setting import Setting
+from helix.world.state import STAGE_PUBLIC, World
+
+UNICORN_USD = 1e9
+
+
+def _rank_within(groups: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """Order rows by group, best score first inside each group."""
+    return np.lexsort((-score, groups))
+
+
+def invest(setting: Setting, world: World, levers: Levers, rng: np.random.Generator) -> None:
+    """Run this month's VC market."""
+    p = setting.params.funding
+    f = world.firms
+    funds = world.funds
+    nc, ns = setting.n_cities, setting.n_sectors
+    stage = f.view("stage")
+    since = world.step - np.where(stage > 0, f.view("last_round"), f.view("born"))
+    pitched = world.step - f.view("last_pitch")
+    candidate = (
+        f.view("alive")
+        & (stage < STAGE_PUBLIC)
+        & (since >= p.months_between_rounds)
+        & ((pitched >= p.months_between_pitches) | (f.view("last_pitch") == 0))
+    )
+    rows = np.flatnonzero(candidate)
+
+    # Fundraising arrives whatever the pipeline.
+    home = funds.home
+    per_fund = setting.city_fundraising_usd[home] / np.maximum(
+        np.bincount(home, minlength=nc)[home], 1
+    )
+    funds.dry_powder_usd += per_fund * levers.vc_sentiment
+
+    empty = np.zeros((nc, ns))
+    world.flows.update(vc_invested_cs=empty, deals_cs=empty.copy(), cross_city_deals_c=np.zeros(nc))
+    if len(rows) == 0:
+        return
+
+    first = stage[rows] == 0
+    years = np.where(first, 1.0, since[rows] / 12.0)
+    a = f.productivity[rows]
+    quality = np.where(
+        first,
+        a - world.practice[f.district[rows], f.sector[rows]],
+        a - f.productivity_at_round[rows],
+    )
+    surprise = p.quality_loading * quality + p.step_sd * np.sqrt(years) * rng.standard_normal(
+        len(rows)
+    )
+    step = np.where(first, 0.0, p.step_mean * years) + surprise
+    previous = np.where(first, p.seed_valuation_usd * (1 - p.dilution), f.valuation_usd[rows])
+    pre_money = previous * np.exp(step)
+    raise_usd = p.dilution * pre_money / (1.0 - p.dilution)
+    f.last_pitch[rows] = world.step
+    fundable = surprise >= p.hurdle
+    c, s = f.city[rows], f.sector[rows]
+    cell = c * ns + s
+    asked = np.bincount(cell, weights=raise_usd * fundable, minlength=nc * ns).reshape(nc, ns)
+    count = np.bincount(cell, minlength=nc * ns).reshape(nc, ns)
+    mean_quality = (
+        np.bincount(cell, weights=np.exp(np.clip(surprise, -5, 5)), minlength=nc * ns).reshape(
+            nc, ns
+        )
+        / np.maximum(count, 1)
+    )
+    pipeline = asked * mean_quality**p.quality_elasticity
+
+    minutes = levers.city_minutes[home]  # funds x cities
+    distance = (minutes + p.min_minutes) ** (-p.distance_elasticity)
+    bias = np.where(np.arange(nc)[None, :] == home[:, None], p.home_bias, 1.0)
+    border = np.where(
+        setting.city_china[home][:, None] != setting.city_china[None, :], p.cross_border_factor, 1.0
+    )
+    weight = (distance * bias * border)[:, :, None] * funds.sector_taste[:, None, :] * pipeline[None]
+    total = weight.sum(axis=(1, 2))
+    deploy = p.deploy_share * funds.dry_powder_usd * levers.vc_sentiment
+    offer = weight * (deploy / np.maximum(total, 1e-300))[:, None, None]  # funds x cities x sectors
+    budget = offer.sum(axis=0)
+
+    # Deals above the hurdle that the cell's money could pay for, best first, while it lasts.
+    affordable = fundable & (raise_usd <= budget.ravel()[cell])
+    pool_rows = np.flatnonzero(affordable)
+    order = pool_rows[_rank_within(cell[pool_rows], surprise[pool_rows])]
+    ordered_cell = cell[order]
+    spent_before = np.cumsum(raise_usd[order])
+    cell_start = np.searchsorted(ordered_cell, ordered_cell, side="left")
+    offset = np.concatenate(([0.0], spent_before))[cell_start]
+    funded = order[spent_before - offset <= budget.ravel()[ordered_cell]]
+    invested = np.bincount(cell[funded], weights=raise_usd[funded], minlength=nc * ns).reshape(nc, ns)
+    used = np.where(budget > 0, invested / np.maximum(budget, 1e-300), 0.0)
+    spent = offer * used[None]
+    funds.dry_powder_usd -= spent.sum(axis=(1, 2))
+    funds.invested_in_city_usd += spent.sum(axis=2)
+
+    deals = np.bincount(cell[funded], minlength=nc * ns).reshape(nc, ns).astype(float)
+    from_home = np.stack([spent[home == k, k, :].sum(axis=0) for k in range(nc)])
+    away_share = 1.0 - from_home / np.maximum(spent.sum(axis=0), 1e-300)
+    world.flows["vc_invested_cs"] = invested
+    world.flows["deals_cs"] = deals
+    world.flows["cross_city_deals_c"] = (deals * np.clip(away_share, 0.0, 1.0)).sum(axis=1)
+
+    idx = rows[funded]
+    post = pre_money[funded] + raise_usd[funded]
+    f.cash[idx] += raise_usd[funded] * p.usd_yuan
+    f.vc_raised[idx] += raise_usd[funded] * p.usd_yuan
+    f.stage[idx] = np.minimum(f.stage[idx] + 1, STAGE_PUBLIC - 1)
+    f.last_round[idx] = world.step
+    f.productivity_at_round[idx] = f.productivity[idx]
+    f.valuation_usd[idx] = post
+    f.vc_share[idx] = 1.0 - (1.0 - f.vc_share[idx]) * (1.0 - p.dilution)
+    world.record("funded", idx, raise_usd[funded])
+    crowned = idx[(post >= UNICORN_USD) & ~f.unicorn[idx]]
+    f.unicorn[crowned] = True
+    world.record("unicorn", crowned, f.valuation_usd[crowned])

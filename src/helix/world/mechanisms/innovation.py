@@ -1,0 +1,47 @@
+"""Innovation and imitation: how firms' productivity moves (Nelson & Winter 1982; SKIN).
+
+Each month a firm with real R&D intensity ρ (R&D over wage bill, see ``rd``) makes an
+innovation draw with probability 1 - exp(-λ_inn·ρ). The draw is incremental, a ~ N(0, σ_inc),
+or with probability ``radical_share`` radical, N(0, σ_rad) (SKIN's incremental vs radical
+research, Gilbert, Pyka & Ahrweiler 2001); as in Nelson-Winter the firm keeps the better of its
+old and new technique: a ← a + max(0, draw).
+
+It imitates with probability 1 - exp(-λ_imi·(M/M_ref)^η), rising with the reachable density of
+its sector (``knowledge``), and then closes a share κ of its gap to the reachable best practice
+q[d,s]: a ← a + κ·max(0, q - a). Techniques age: a ← a - ω each month (obsolescence).
+Returns the imitators and their gains, from which IP disputes arise.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from helix.world.setting import Setting
+from helix.world.state import World
+
+
+def innovate_and_imitate(
+    setting: Setting, world: World, rd_real_intensity: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Update productivity in place; return (imitator rows, their productivity gains)."""
+    k = setting.params.knowledge
+    f = world.firms
+    n = f.n
+    alive = f.view("alive")
+    a = f.view("productivity")
+    d, s = f.view("district"), f.view("sector")
+
+    tries = rng.random(n) < -np.expm1(-k.innovation_rate * rd_real_intensity)
+    radical = rng.random(n) < k.radical_share
+    draw = rng.standard_normal(n) * np.where(radical, k.radical_sd, k.innovation_sd)
+    a += np.where(tries & alive, np.maximum(draw, 0.0), 0.0)
+
+    density = world.reach_mass[d, s] / np.maximum(setting.ref_mass[s], 1e-12)
+    p_imitate = -np.expm1(-k.imitation_rate * density**k.imitation_density_elasticity)
+    gap = np.maximum(world.practice[d, s] - a, 0.0)
+    imitates = (rng.random(n) < p_imitate) & alive & (gap > 0)
+    rows = np.flatnonzero(imitates)
+    gain = k.imitation_speed * gap[rows]
+    a[rows] += gain
+    a -= k.obsolescence
+    return rows, gain

@@ -1,0 +1,138 @@
+"""A firm's month: revenue, costs, government support, cash, and hiring or firing.
+
+Revenue   Y_i = y_s · exp(a_i) · D[d,s] · p_s · x[c,s] · m(age_i) · E_i
+  y_s revenue per worker of the sector, a_i log productivity, D the density multiplier
+  (``knowledge``), p_s the sector's price, x[c,s] the share of inputs available (export
+  controls), m(age) = 1 - exp(-(age+1)/τ) the ramp-up of a young firm, E_i employees.
+Price     p_s moves a share α a month (in logs) toward the clearing price (Q_s / (Q_s,0·exp(g_s·t)))^(-η):
+  output beyond the sector's growing market lowers its price (η, α assumptions).
+Costs     wages w_c·E + rent r_d·m²·E + other (share of wages) + real R&D (``rd``).
+Support   R&D tax expenditure + subsidies (split equally among young firms of targeted sectors).
+Cash      cash ← cash + Y - costs + support.
+Headcount Δln E = h·clip(margin) + r·clip(ln(cash/(costs·T))) + σ·(E/10)^(-β)·z, z ~ N(0,1):
+  profits and unspent runway are turned into hires; the idiosyncratic shock's spread falls with
+  size as in Stanley et al. (1996). Hires come out of the city's pool of job seekers, at most a
+  share of it a month (all firms of a city are rationed by the same fill rate); layoffs go back
+  to it, so engineers are conserved.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from helix.world.mechanisms.policy import Levers
+from helix.world.mechanisms.rd import RdSpending
+from helix.world.setting import Setting
+from helix.world.state import STAGE_PUBLIC, World
+
+
+def sector_price(setting: Setting, world: World) -> np.ndarray:
+    """Output price per sector from last month's real output against the market's size."""
+    g = setting.params.growth
+    market = setting.market0 * np.exp(setting.sector_demand_growth * world.step)
+    ratio = np.maximum(world.output_last, 1e-12) / np.maximum(market, 1e-12)
+    clearing = np.where(setting.market0 > 0, ratio ** (-g.price_elasticity), 1.0)
+    return world.price ** (1.0 - g.price_adjustment) * clearing**g.price_adjustment
+
+
+def real_output(setting: Setting, world: World, density: np.ndarray) -> np.ndarray:
+    """Monthly output per firm at constant prices (yuan of the start)."""
+    g = setting.params.growth
+    f = world.firms
+    c, d, s = f.view("city"), f.view("district"), f.view("sector")
+    age = world.step - f.view("born")
+    maturity = -np.expm1(-(age + 1.0) / max(g.maturity_months, 1e-9))
+    out = (
+        setting.sector_revenue_per_worker[s]
+        * np.exp(f.view("productivity"))
+        * density[d, s]
+        * world.chips.availability[c, s]
+        * maturity
+        * f.view("employees")
+    )
+    return np.where(f.view("alive"), out, 0.0)
+
+
+def operate(
+    setting: Setting,
+    world: World,
+    levers: Levers,
+    rd: RdSpending,
+    density: np.ndarray,
+    rng: np.random.Generator,
+) -> None:
+    """Book this month's revenue, costs and support; hire and fire; update the sector prices."""
+    g = setting.params.growth
+    f = world.firms
+    n = f.n
+    alive = f.view("alive")
+    c, d, s = f.view("city"), f.view("district"), f.view("sector")
+    emp = f.view("employees")
+    age = world.step - f.view("born")
+
+    world.price = sector_price(setting, world)
+    output = real_output(setting, world, density)
+    revenue = output * world.price[s]
+    wages = emp * world.talent.wage[c]
+    rent = emp * g.m2_per_employee * world.offices.rent_per_m2[d]
+    costs = np.where(alive, wages * (1.0 + g.other_costs) + rent + rd.real, 0.0)
+
+    nc, ns = setting.n_cities, setting.n_sectors
+    cell = c * ns + s
+    young = alive & (age < 36) & (f.view("stage") < STAGE_PUBLIC)
+    eligible = np.bincount(cell, weights=young, minlength=nc * ns)
+    per_firm = levers.subsidy_per_month.ravel() / np.maximum(eligible, 1.0)
+    subsidy = np.where(young, per_firm[cell], 0.0)
+    support = np.where(alive, rd.tax_expenditure + subsidy, 0.0)
+
+    profit = revenue - costs + support
+    f.cash[:n] += np.where(alive, profit, 0.0)
+    f.support[:n] += support
+    f.revenue[:n] = revenue
+    f.costs[:n] = costs
+    f.rent_paid[:n] = rent
+    f.loss_months[:n] = np.where(profit < 0, f.view("loss_months") + 1, 0)
+
+    margin = np.clip(profit / np.maximum(np.maximum(revenue, costs), 1.0), -1.0, 1.0)
+    runway = np.log(np.maximum(f.view("cash"), 1.0) / np.maximum(costs * g.runway_months, 1.0))
+    sigma = g.shock_sd * (np.maximum(emp, 1.0) / 10.0) ** (-g.size_exponent)
+    growth = (
+        g.hiring_response * margin
+        + g.runway_response * np.clip(runway, -1.0, 1.0)
+        + sigma * rng.standard_normal(n)
+    )
+    change = np.where(alive, emp * np.expm1(growth), 0.0)
+    wanted = np.maximum(change, 0.0)
+    demand = np.bincount(c, weights=wanted, minlength=nc)
+    supply = world.talent.pool * setting.params.talent.max_hire_share
+    fill = np.where(demand > 0, np.minimum(1.0, supply / np.maximum(demand, 1e-12)), 0.0)
+    hires = wanted * fill[c]
+    layoffs = np.minimum(np.maximum(-change, 0.0), np.maximum(emp - 1.0, 0.0))
+    f.employees[:n] = emp + hires - layoffs
+
+    hired = np.bincount(c, weights=hires, minlength=nc)
+    fired = np.bincount(c, weights=layoffs, minlength=nc)
+    world.talent.pool += fired - hired
+    world.talent.openings = demand - hired
+    world.output_last = np.bincount(s, weights=output, minlength=ns)
+
+    flows = world.flows
+    flows["hiring_demand"] = demand
+    flows["revenue_cs"] = np.bincount(cell, weights=revenue, minlength=nc * ns).reshape(nc, ns)
+    flows["real_output_cs"] = np.bincount(cell, weights=output, minlength=nc * ns).reshape(
+        nc, ns
+    )
+    flows["employment_cs"] = np.bincount(
+        cell, weights=np.where(alive, f.view("employees"), 0.0), minlength=nc * ns
+    ).reshape(nc, ns)
+    flows["rd_real_cs"] = np.bincount(cell, weights=rd.real, minlength=nc * ns).reshape(nc, ns)
+    flows["rd_reported_cs"] = np.bincount(
+        cell, weights=np.where(alive, rd.reported, 0.0), minlength=nc * ns
+    ).reshape(nc, ns)
+    flows["tax_expenditure_cs"] = np.bincount(
+        cell, weights=np.where(alive, rd.tax_expenditure, 0.0), minlength=nc * ns
+    ).reshape(nc, ns)
+    flows["subsidies_cs"] = np.bincount(cell, weights=subsidy, minlength=nc * ns).reshape(nc, ns)
+    sector_profit = np.bincount(cell, weights=np.where(alive, profit, 0.0), minlength=nc * ns)
+    sector_revenue = np.bincount(cell, weights=revenue, minlength=nc * ns)
+    flows["margin_cs"] = (sector_profit / np.maximum(sector_revenue, 1.0)).reshape(nc, ns)

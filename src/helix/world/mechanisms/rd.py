@@ -1,0 +1,48 @@
+"""R&D spending and the R&D tax break (Chen, Liu, Suárez Serrato & Xu 2021, the InnoCom study).
+
+A firm's R&D over its wage bill is  ρ_s·u^(-ε),  where the user cost of R&D is
+u = 1 - d·τ: d the extra deduction rate of a tax-break policy in force (the report's "50% tax
+breaks for R&D spending" is d = 0.5) and τ the corporate tax rate. Real R&D responds with
+ε_real ≈ 1.1; reported R&D with ε_rep ≈ 2, the gap being relabelling of other spending as R&D
+(Chen et al. 2021). The tax expenditure is d·τ·(reported R&D); the relabelled part buys no
+knowledge but is government support all the same, which feeds the dependence indicator.
+Assumption: the deduction is worth its full value to loss-making firms too (carried forward).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from helix.world.mechanisms.policy import Levers
+from helix.world.setting import Setting
+from helix.world.state import World
+
+
+@dataclass(frozen=True)
+class RdSpending:
+    real: np.ndarray  # yuan this month, per firm
+    reported: np.ndarray
+    tax_expenditure: np.ndarray
+    real_intensity: np.ndarray  # real R&D over wage bill
+
+
+def rd_spending(setting: Setting, levers: Levers, world: World) -> RdSpending:
+    """R&D per firm under the tax break in force."""
+    p = setting.params.rd
+    f = world.firms
+    c, s = f.view("city"), f.view("sector")
+    deduction = levers.rd_extra_deduction[c, s]
+    user_cost = 1.0 - deduction * p.corporate_tax_rate
+    base = setting.sector_rd_intensity[s]
+    real_intensity = base * user_cost ** (-p.real_elasticity)
+    reported_intensity = base * user_cost ** (-p.reported_elasticity)
+    wage_bill = np.where(f.view("alive"), f.view("employees") * world.talent.wage[c], 0.0)
+    reported = reported_intensity * wage_bill
+    return RdSpending(
+        real=real_intensity * wage_bill,
+        reported=reported,
+        tax_expenditure=deduction * p.corporate_tax_rate * reported,
+        real_intensity=real_intensity,
+    )

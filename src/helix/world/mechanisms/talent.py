@@ -1,0 +1,107 @@
+"""Talent: graduates, foreign arrivals, moves between cities, going abroad and coming back.
+
+Each city holds a pool of engineers looking for work (the employed are counted in the firms).
+Appeal of a city:  U_c = ln w_c - α·ln r_c + A_c + θ·ln(1 + openings_c/pool_c)
+(real wage with housing share α, amenity A, job opportunity), the indirect utility that drives
+migration in Krugman (1991) and Fujita, Krugman & Venables (1999).
+
+- Domestic moves: flow c→c' = μ·pool_c·max(0, U_c' - U_c)·exp(-δ_m·t_cc'), Chinese cities only.
+- Graduates G_c join the pool; the top share of them goes abroad (to the global hub) with the logit
+  share  s_c = 1/(1 + exp(-(logit s₀ + β·(U_hub - U_c))))  (T7 reads this share).
+- Returnees: each month a share ρ·exp(β·(U_c - U_hub)) of the city's diaspora comes home
+  (Filatotchev et al. 2011 on returnee entrepreneurs' spillovers).
+- Foreign engineers: F_c·v_c a month, v_c the visa policy's multiplier.
+- Attrition: a share of the pool leaves tech work. Wages rise when hiring demand exceeds the
+  normal job-finding rate times the pool:  Δln w = κ·clip(ln(demand/(f·pool)), ±1) a month.
+Moves between cities and to and from abroad conserve engineers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from helix.world.mechanisms.policy import Levers
+from helix.world.setting import Setting
+from helix.world.state import World
+
+
+def city_rent(setting: Setting, world: World) -> np.ndarray:
+    """Office-stock-weighted mean rent per city (yuan/m²/month)."""
+    o = world.offices
+    dc = setting.district_city
+    weight = np.bincount(dc, weights=o.stock_m2, minlength=setting.n_cities)
+    total = np.bincount(dc, weights=o.stock_m2 * o.rent_per_m2, minlength=setting.n_cities)
+    return total / np.maximum(weight, 1e-12)
+
+
+def appeal(setting: Setting, world: World) -> np.ndarray:
+    p = setting.params.talent
+    t = world.talent
+    opportunity = np.log1p(np.maximum(t.openings, 0.0) / np.maximum(t.pool, 1.0))
+    return (
+        np.log(t.wage)
+        - p.housing_share * np.log(np.maximum(city_rent(setting, world), 1e-9))
+        + setting.city_amenity
+        + p.opportunity_weight * opportunity
+    )
+
+
+def move_talent(setting: Setting, world: World, levers: Levers) -> None:
+    """Apply one month of talent flows and wage changes (deterministic in expectation)."""
+    p = setting.params.talent
+    t = world.talent
+    china = setting.city_china
+    hub = np.flatnonzero(setting.city_global)
+    u = appeal(setting, world)
+    u_hub = u[hub].max() if len(hub) else u.max()
+
+    minutes = levers.city_minutes
+    gain = np.maximum(u[None, :] - u[:, None], 0.0) * np.exp(-p.migration_decay_per_minute * minutes)
+    gain *= china[:, None] & china[None, :]
+    np.fill_diagonal(gain, 0.0)
+    share = p.migration_rate * gain
+    out_share = share.sum(axis=1)
+    share *= np.where(out_share > 0.2, 0.2 / np.maximum(out_share, 1e-12), 1.0)[:, None]
+    moves = share * np.maximum(t.pool, 0.0)[:, None]
+    migrants_out = moves.sum(axis=1)
+    migrants_in = moves.sum(axis=0)
+
+    research = np.bincount(
+        setting.district_city[setting.research_district],
+        weights=setting.research_graduates,
+        minlength=setting.n_cities,
+    )
+    graduates = setting.city_graduates + research
+    logit0 = np.log(p.abroad_base_share / max(1.0 - p.abroad_base_share, 1e-12))
+    abroad_share = np.where(
+        china, 1.0 / (1.0 + np.exp(-(logit0 + p.abroad_elasticity * (u_hub - u)))), 0.0
+    )
+    abroad = p.top_graduate_share * graduates * abroad_share
+    returnees = np.where(
+        china,
+        np.minimum(p.return_rate * np.exp(p.abroad_elasticity * (u - u_hub)), 0.5) * t.diaspora,
+        0.0,
+    )
+    to_hub = abroad.sum() - returnees.sum()
+    foreign = setting.city_foreign * levers.foreign_multiplier
+
+    t.pool += graduates - abroad + returnees + foreign + migrants_in - migrants_out
+    if len(hub):
+        hub_pool = t.pool[hub]
+        t.pool[hub] = np.maximum(hub_pool + to_hub / len(hub), 0.0)
+    t.diaspora += abroad - returnees
+    t.pool *= 1.0 - p.attrition
+
+    demand = world.flows.get("hiring_demand", np.zeros(setting.n_cities))
+    tightness = np.log(np.maximum(demand, 1e-9) / np.maximum(p.job_finding_rate * t.pool, 1e-9))
+    t.wage *= np.exp(p.wage_response * np.clip(tightness, -1.0, 1.0))
+
+    flows = world.flows
+    flows["graduates"] = graduates
+    flows["abroad"] = abroad
+    flows["returnees"] = returnees
+    flows["foreign_inflow"] = foreign
+    flows["talent_inflow"] = migrants_in + returnees + foreign
+    flows["talent_outflow"] = migrants_out + abroad
+    flows["top_graduate_abroad_share"] = abroad_share
+

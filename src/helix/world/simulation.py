@@ -1,0 +1,143 @@
+"""Running a world: the scenario in, observations, firm events and yearly snapshots out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from helix.scenario.schema import Scenario
+from helix.world.build import initial_world
+from helix.world.indicators import Observations
+from helix.world.schedule import Schedule
+from helix.world.setting import Setting, build_setting
+from helix.world.state import EVENT_NAMES, STAGE_PUBLIC, World
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class RunResult:
+    """Everything a run produced, as arrays; the store and reports read from here."""
+
+    scenario: Scenario
+    seed: int
+    observations: Observations
+    events: dict[str, np.ndarray]  # step, event, firm_id, city, sector, amount
+    snapshots: dict[str, np.ndarray]  # step, firm_id, city, sector, age_months, employees, ...
+    final_firms: int
+
+    @property
+    def months(self) -> list[str]:
+        return self.observations.months
+
+    def event_table(self) -> dict[str, np.ndarray]:
+        e = self.events
+        months = np.asarray(self.months)
+        return {
+            "month": months[e["step"]],
+            "firm_id": e["firm_id"],
+            "city": np.asarray(self.observations.cities)[e["city"]],
+            "sector": np.asarray(self.observations.sectors)[e["sector"]],
+            "event": np.asarray(EVENT_NAMES)[e["event"]],
+            "amount": e["amount"],
+        }
+
+    def snapshot_table(self) -> dict[str, np.ndarray]:
+        s = self.snapshots
+        months = np.asarray(self.months)
+        return {
+            "month": months[s["step"]],
+            "firm_id": s["firm_id"],
+            "city": np.asarray(self.observations.cities)[s["city"]],
+            "sector": np.asarray(self.observations.sectors)[s["sector"]],
+            "age_months": s["age_months"],
+            "employees": s["employees"],
+            "revenue": s["revenue"],
+            "valuation": s["valuation"],
+        }
+
+
+def _snapshot(world: World) -> dict[str, np.ndarray]:
+    f = world.firms
+    alive = np.flatnonzero(f.view("alive"))
+    return {
+        "step": np.full(len(alive), world.step, np.int32),
+        "firm_id": f.id[alive].copy(),
+        "city": f.city[alive].copy(),
+        "sector": f.sector[alive].copy(),
+        "age_months": (world.step - f.born[alive]).astype(np.int32),
+        "employees": f.employees[alive].copy(),
+        "revenue": f.revenue[alive].copy(),
+        "valuation": np.where(f.stage[alive] < STAGE_PUBLIC, f.valuation_usd[alive], np.nan),
+    }
+
+
+def _concat(parts: list[dict[str, np.ndarray]], names: list[str]) -> dict[str, np.ndarray]:
+    if not parts:
+        return {k: np.zeros(0) for k in names}
+    return {k: np.concatenate([p[k] for p in parts]) for k in names}
+
+
+def prepare(scenario: Scenario) -> tuple[Setting, World, np.random.Generator]:
+    """The setting, starting world and random stream of a run of ``scenario``."""
+    rng = np.random.default_rng(np.random.SeedSequence(scenario.seed))
+    setting, world = initial_world(build_setting(scenario), rng)
+    return setting, world, rng
+
+
+def simulate(
+    scenario: Scenario,
+    progress: Progress | None = None,
+    *,
+    keep_firms: bool = True,
+) -> RunResult:
+    """Run ``scenario`` from start to end; the same scenario (and seed) gives the same result.
+
+    ``keep_firms=False`` skips firm events and snapshots (for large sweeps).
+    """
+    setting, world, rng = prepare(scenario)
+    world.record_events = keep_firms
+    schedule = Schedule(setting, world)
+    observed = Observations.empty(setting)
+    snapshots: list[dict[str, np.ndarray]] = []
+    events: list[dict[str, np.ndarray]] = []
+    for step in range(setting.steps):
+        world.step = step
+        schedule.step(world, rng)
+        observed.observe(setting, world)
+        if (setting.start_month + step) % 12 == 11:
+            if keep_firms:
+                snapshots.append(_snapshot(world))
+            events.append(_drain_events(world, keep_firms))
+            world.firms.compact()
+        if progress is not None:
+            progress(step + 1, setting.steps)
+    events.append(_drain_events(world, keep_firms))
+    event_names = ["step", "event", "firm_id", "city", "sector", "amount"]
+    snap_names = ["step", "firm_id", "city", "sector", "age_months", "employees", "revenue",
+                  "valuation"]
+    return RunResult(
+        scenario=scenario,
+        seed=scenario.seed,
+        observations=observed,
+        events=_concat([e for e in events if len(e["step"])], event_names),
+        snapshots=_concat(snapshots, snap_names),
+        final_firms=int(world.firms.view("alive").sum()),
+    )
+
+
+def _drain_events(world: World, keep: bool) -> dict[str, np.ndarray]:
+    batch = world.events
+    world.events = []
+    if not keep or not batch:
+        return {"step": np.zeros(0, np.int32)}
+    return {
+        "step": np.concatenate([np.full(len(ids), step, np.int32) for step, _, ids, *_ in batch]),
+        "event": np.concatenate([np.full(len(ids), code, np.int8) for _, code, ids, *_ in batch]),
+        "firm_id": np.concatenate([ids for _, _, ids, *_ in batch]),
+        "city": np.concatenate([b[3] for b in batch]),
+        "sector": np.concatenate([b[4] for b in batch]),
+        "amount": np.concatenate([b[5] for b in batch]),
+    }
