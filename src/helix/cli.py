@@ -33,7 +33,8 @@ out = Console()
 err = Console(stderr=True)
 
 ScenarioArg = Annotated[
-    Path | None, typer.Argument(help="Scenario TOML file (default: the shipped Shanghai-Delta world).")
+    Path | None,
+    typer.Argument(help="Scenario TOML file (default: the shipped Shanghai-Delta world)."),
 ]
 SetOpt = Annotated[
     list[str] | None,
@@ -64,8 +65,12 @@ class LazyProgress:
             if time.perf_counter() - self.start < 1.0:
                 return
             self.bar = Progress(
-                TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
-                TimeRemainingColumn(), console=err, transient=True,
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TaskProgressColumn(),
+                TimeRemainingColumn(),
+                console=err,
+                transient=True,
             )
             self.bar.start()
             self.task = self.bar.add_task(self.label, total=total)
@@ -127,8 +132,11 @@ def run(
             "seconds": round(stored.seconds, 3),
             "db": str(db),
             "targets": {
-                k: {"simulated": _json_safe(v["simulated"]), "report": v["report"],
-                    "pass": v["pass"]}
+                k: {
+                    "simulated": _json_safe(v["simulated"]),
+                    "report": v["report"],
+                    "pass": v["pass"],
+                }
                 for k, v in stored.targets.items()
             },
         }
@@ -148,24 +156,28 @@ def _print_summary(stored: Any, world: Any) -> None:
         f"stored in {stored.db}"
     )
     years = sorted({m[:4] for m in months})
-    shown = [y for y in (years[0], "2025", years[-1]) if y in years]
-    shown = list(dict.fromkeys(shown))
-    table = Table(title="The world at each year's end", show_lines=False)
+    shown = list(dict.fromkeys(y for y in (years[0], "2025", years[-1]) if y in years))
+    table = Table(title=f"Each city, {' → '.join(shown)} (year-end stocks, yearly flows)")
     table.add_column("city")
-    for label in ("firms", "employees", "unicorns", "output ¥bn/yr", "VC $bn/yr"):
-        for y in shown:
-            table.add_column(f"{label} {y}", justify="right")
+    metrics = (
+        ("firms", "firms", 1, False),
+        ("employees", "employment", 1e3, False),
+        ("unicorns", "unicorns", 1, False),
+        ("output ¥bn", "output", 1e9, True),
+        ("VC $bn", "vc_invested", 1e9, True),
+    )
+    for label, *_ in metrics:
+        table.add_column(label + (" (k)" if label == "employees" else ""), justify="right")
     for ci, city in enumerate(cities):
-        cells: list[str] = []
-        for key, scale, flow in (
-            ("firms", 1, False), ("employment", 1, False), ("unicorns", 1, False),
-            ("output", 1e9, True), ("vc_invested", 1e9, True),
-        ):
+        cells = []
+        for _, key, unit, flow in metrics:
+            values = []
             for y in shown:
                 idx = [i for i, m in enumerate(months) if m.startswith(y)]
                 series = cs[key][idx, ci].sum(axis=1)
-                value = series.sum() if flow else series[-1]
-                cells.append(f"{value / scale:,.0f}" if scale == 1 else f"{value / scale:,.1f}")
+                values.append((series.sum() if flow else series[-1]) / unit)
+            digits = 1 if flow else 0
+            cells.append(" → ".join(f"{v:,.{digits}f}" for v in values))
         table.add_row(city, *cells)
     out.print(table)
     if stored.targets:
@@ -175,9 +187,12 @@ def _print_summary(stored: Any, world: Any) -> None:
         for name, v in stored.targets.items():
             target = world.targets[name]
             t.add_row(
-                name, f"{target.indicator} ({target.statistic}, {target.city})",
-                _fmt(v["simulated"]), _fmt(v["report"]),
-                "[green]yes[/]" if v["pass"] else "[red]no[/]", target.source,
+                name,
+                f"{target.indicator} ({target.statistic}, {target.city})",
+                _fmt(v["simulated"]),
+                _fmt(v["report"]),
+                "[green]yes[/]" if v["pass"] else "[red]no[/]",
+                target.source,
             )
         out.print(t)
 

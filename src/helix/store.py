@@ -102,10 +102,13 @@ class Store:
                 self.con.execute(SCHEMA)
         except duckdb.Error as exc:
             reason = str(exc).splitlines()[0]
-            raise StoreError(f"cannot open database ({reason})", file=self.path, key="--db") from None
+            raise StoreError(
+                f"cannot open database ({reason})", file=self.path, key="--db"
+            ) from None
         except OSError as exc:
-            raise StoreError(f"cannot open database ({exc.strerror})", file=self.path,
-                             key="--db") from None
+            raise StoreError(
+                f"cannot open database ({exc.strerror})", file=self.path, key="--db"
+            ) from None
 
     def __enter__(self) -> Store:
         return self
@@ -130,7 +133,7 @@ class Store:
         n = len(next(iter(columns.values()))) if columns else 0
         if n == 0:
             return
-        frame = {"run_id": np.full(n, run_id), **columns}  # noqa: F841 (scanned by DuckDB)
+        frame = {"run_id": np.full(n, run_id), **columns}
         names = ", ".join(frame)
         casts = ", ".join(
             f"CAST({k} AS VARCHAR) AS {k}" if frame[k].dtype.kind in "OUS" else k for k in frame
@@ -154,20 +157,28 @@ class Store:
         exp = experiment or {}
         rename = {"month": "date"}
         with self.transaction() as con:
-            con.execute(
-                "DELETE FROM runs WHERE run_id = ?", [run_id]
-            )
+            con.execute("DELETE FROM runs WHERE run_id = ?", [run_id])
             con.execute(
                 "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, 'done', NULL, ?, ?, ?, ?)",
                 [
-                    run_id, scenario_name, json.dumps(scenario_json), seed, helix_version(),
-                    started, now(), exp.get("experiment_id"), exp.get("variant"),
-                    exp.get("replicate"), exp.get("sweep_point"),
+                    run_id,
+                    scenario_name,
+                    json.dumps(scenario_json),
+                    seed,
+                    helix_version(),
+                    started,
+                    now(),
+                    exp.get("experiment_id"),
+                    exp.get("variant"),
+                    exp.get("replicate"),
+                    exp.get("sweep_point"),
                 ],
             )
             self._insert("indicators", run_id, {rename.get(k, k): v for k, v in indicators.items()})
             if events is not None:
-                self._insert("firm_events", run_id, {rename.get(k, k): v for k, v in events.items()})
+                self._insert(
+                    "firm_events", run_id, {rename.get(k, k): v for k, v in events.items()}
+                )
             if snapshots is not None:
                 self._insert(
                     "firm_snapshots", run_id, {rename.get(k, k): v for k, v in snapshots.items()}
@@ -190,9 +201,18 @@ class Store:
             con.execute(
                 "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, 'failed', ?, ?, ?, ?, ?)",
                 [
-                    run_id, scenario_name, json.dumps(scenario_json), seed, helix_version(),
-                    started, now(), error, exp.get("experiment_id"), exp.get("variant"),
-                    exp.get("replicate"), exp.get("sweep_point"),
+                    run_id,
+                    scenario_name,
+                    json.dumps(scenario_json),
+                    seed,
+                    helix_version(),
+                    started,
+                    now(),
+                    error,
+                    exp.get("experiment_id"),
+                    exp.get("variant"),
+                    exp.get("replicate"),
+                    exp.get("sweep_point"),
                 ],
             )
 
@@ -218,8 +238,16 @@ class Store:
         ).fetchone()
         if row is None:
             raise StoreError(f"no run {run_id!r} in the store", file=self.path, key="run_id")
-        keys = ["run_id", "scenario_name", "scenario_json", "seed", "helix_version", "started",
-                "finished", "status"]
+        keys = [
+            "run_id",
+            "scenario_name",
+            "scenario_json",
+            "seed",
+            "helix_version",
+            "started",
+            "finished",
+            "status",
+        ]
         out = dict(zip(keys, row, strict=True))
         out["scenario_json"] = json.loads(out["scenario_json"])
         return out

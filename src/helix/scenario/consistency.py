@@ -12,12 +12,39 @@ if TYPE_CHECKING:
 
 INDICATOR_NAMES = frozenset(
     {
-        "output", "employment", "firms", "births", "deaths", "vc_invested", "deals",
-        "cross_city_deals", "unicorns", "rent", "vacancy", "office_stock", "ip_disputes",
-        "rd_reported", "rd_real", "tax_expenditure", "subsidies", "government_support_share",
-        "talent_inflow", "talent_outflow", "foreign_inflow", "talent_pool", "wage",
-        "top_graduate_abroad_share", "top4_share", "ipos", "acquisitions", "relocations_in",
-        "relocations_out", "input_availability", "graduates", "abroad", "returnees",
+        "output",
+        "employment",
+        "firms",
+        "births",
+        "deaths",
+        "vc_invested",
+        "deals",
+        "cross_city_deals",
+        "unicorns",
+        "rent",
+        "vacancy",
+        "office_stock",
+        "ip_disputes",
+        "rd_reported",
+        "rd_real",
+        "tax_expenditure",
+        "subsidies",
+        "government_support_share",
+        "talent_inflow",
+        "talent_outflow",
+        "foreign_inflow",
+        "talent_pool",
+        "wage",
+        "top_graduate_abroad_share",
+        "top4_share",
+        "ipos",
+        "acquisitions",
+        "relocations_in",
+        "relocations_out",
+        "input_availability",
+        "graduates",
+        "abroad",
+        "returnees",
     }
 )
 
@@ -26,8 +53,15 @@ def _fail(key: str, reason: str) -> None:
     raise ScenarioError(reason, key=key)
 
 
-def _check_matrix(key: str, names: list[str], expected: list[str], rows: list[list[float]],
-                  *, symmetric: bool, zero_diagonal: bool) -> None:
+def _check_matrix(
+    key: str,
+    names: list[str],
+    expected: list[str],
+    rows: list[list[float]],
+    *,
+    symmetric: bool,
+    zero_diagonal: bool,
+) -> None:
     if sorted(names) != sorted(expected) or len(set(names)) != len(names):
         _fail(f"{key}.order", f"must list each of {sorted(expected)} once, got {names}")
     n = len(names)
@@ -78,8 +112,14 @@ def check_world(s: Scenario) -> None:
     rel = s.relatedness
     if sorted(rel.sectors) != sorted(s.sectors) or len(set(rel.sectors)) != len(rel.sectors):
         _fail("relatedness.sectors", f"must list each sector once: {sorted(s.sectors)}")
-    _check_matrix("relatedness.values", rel.sectors, list(s.sectors), rel.values,
-                  symmetric=False, zero_diagonal=False)
+    _check_matrix(
+        "relatedness.values",
+        rel.sectors,
+        list(s.sectors),
+        rel.values,
+        symmetric=False,
+        zero_diagonal=False,
+    )
 
     for name, r in s.research.items():
         if r.district not in s.districts:
@@ -97,12 +137,17 @@ def check_world(s: Scenario) -> None:
                 if sector not in s.sectors:
                     _fail(f"{group}.{name}.sectors", f"unknown sector {sector!r}")
             if not first <= month_index(item.start) <= last:
-                _fail(f"{group}.{name}.start", f"{item.start} is outside the run {s.start}..{s.end}")
+                _fail(
+                    f"{group}.{name}.start", f"{item.start} is outside the run {s.start}..{s.end}"
+                )
             if item.end is not None and month_index(item.end) < month_index(item.start):
                 _fail(f"{group}.{name}.end", f"{item.end} is before start {item.start}")
     for name, p in s.policies.items():
-        if p.kind in {"visa", "rd_tax_break", "shared_labs", "subsidy", "rent_cap",
-                      "support_withdrawal"} and not p.cities:
+        if (
+            p.kind
+            in {"visa", "rd_tax_break", "shared_labs", "subsidy", "rent_cap", "support_withdrawal"}
+            and not p.cities
+        ):
             _fail(f"policies.{name}.cities", "name at least one city")
         if p.kind == "rail" and len(p.cities) < 2:
             _fail(f"policies.{name}.cities", "a rail link joins at least two cities")

@@ -59,9 +59,7 @@ def parse_override(text: str) -> tuple[list[str], Any]:
         value = tomllib.loads(f"v = {raw}")["v"]
     except tomllib.TOMLDecodeError:
         if not raw or any(c in raw for c in "[]{}\"'"):
-            raise ScenarioError(
-                f"value {raw!r} is not a TOML value", key=f"--set {text}"
-            ) from None
+            raise ScenarioError(f"value {raw!r} is not a TOML value", key=f"--set {text}") from None
         value = raw
     return [p.strip() for p in parts], value
 

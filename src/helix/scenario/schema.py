@@ -59,25 +59,38 @@ def _check_month(value: str | None) -> str | None:
 class Sector(Strict):
     label: str = Field(description="Human-readable name of the sector.")
     hardware_heavy: bool = Field(
-        False, description="Needs lab equipment to start (quantum, chips, biotech): shared labs help."
+        False,
+        description="Needs lab equipment to start (quantum, chips, biotech): shared labs help.",
     )
     revenue_per_worker: float = P(
-        60_000.0, 0, 1e7, "yuan/employee/month",
+        60_000.0,
+        0,
+        1e7,
+        "yuan/employee/month",
         "Monthly revenue of one employee at productivity 1 (assumption, China tech orders).",
     )
     rd_intensity: float = P(
-        0.12, 0, 1, "share of revenue",
+        0.12,
+        0,
+        1,
+        "share of revenue",
         "R&D spending over revenue before tax incentives (assumption, sector norms).",
     )
     entry_capital: float = P(
         2e6, 0, 1e10, "yuan", "Capital a founding team needs to start a firm (assumption)."
     )
     demand_growth: float = P(
-        0.05, -0.5, 1.0, "1/year",
+        0.05,
+        -0.5,
+        1.0,
+        "1/year",
         "Growth of the sector's market, which lifts the price of its output (assumption).",
     )
     market_size: float = P(
-        1.0, 0.01, 100, "relative",
+        1.0,
+        0.01,
+        100,
+        "relative",
         "Size of the sector's market relative to AI: more firms crowd a smaller market.",
     )
 
@@ -88,7 +101,9 @@ class City(Strict):
     role: Literal["core", "corridor", "rival", "global"] = Field(
         description="core: Shanghai; corridor: the 1+8 cities; rival: Beijing; global: Silicon Valley."
     )
-    china: bool = Field(True, description="Inside China: subject to export controls and China's VC market.")
+    china: bool = Field(
+        True, description="Inside China: subject to export controls and China's VC market."
+    )
     population_millions: float = P(1.0, 0, 100, "million people", "Resident population.")
     firms: int = P(1000, 0, 10_000_000, "firms", "Tech firms at the start (at scale 1).")
     sector_mix: dict[str, float] = Field(
@@ -122,9 +137,7 @@ class City(Strict):
 class District(Strict):
     city: str = Field(description="City the district belongs to.")
     firm_share: float = P(1.0, 0, None, "weight", "Weight of the district in its city's firms.")
-    office_stock_m2: float = P(
-        1e6, 0, 1e10, "m²", "Office and lab space at the start, scale 1."
-    )
+    office_stock_m2: float = P(1e6, 0, 1e10, "m²", "Office and lab space at the start, scale 1.")
     rent_per_m2: float = P(150.0, 0, 1e5, "yuan/m²/month", "Office rent at the start.")
     other_demand_m2: float = P(
         5e5, 0, 1e10, "m²", "Office space occupied by non-tech tenants at the start, scale 1."
@@ -160,7 +173,8 @@ class Research(Strict):
         0, 0, 1e6, "people/year", "PhDs and postdocs it adds to the city's talent pool."
     )
     quantum_network: bool = Field(
-        False, description="Node of the urban-scale quantum network: extends quantum spillover reach."
+        False,
+        description="Node of the urban-scale quantum network: extends quantum spillover reach.",
     )
 
 
@@ -173,12 +187,18 @@ class Policy(Strict):
     start: Month = Field(description="First month in force, YYYY-MM.")
     end: Month | None = Field(None, description="Last month in force, YYYY-MM (open if absent).")
     value: float = P(
-        0.0, 0, 100, "depends on kind",
+        0.0,
+        0,
+        100,
+        "depends on kind",
         "visa: multiplier on foreign inflow; rd_tax_break: extra deduction rate on R&D; "
         "rent_cap: max rent growth per year; rail: travel-time multiplier; others unused.",
     )
     budget_yuan: float = P(
-        0.0, 0, 1e14, "yuan",
+        0.0,
+        0,
+        1e14,
+        "yuan",
         "shared_labs: equipment budget; subsidy: grants per year; others: programme budget.",
     )
 
@@ -192,7 +212,10 @@ class Shock(Strict):
     start: Month = Field(description="First month of the shock, YYYY-MM.")
     end: Month | None = Field(None, description="Last month (vc_downturn), YYYY-MM.")
     severity: float = P(
-        0.3, 0, 1, "share",
+        0.3,
+        0,
+        1,
+        "share",
         "export_control: share of imported inputs lost; vc_downturn: fall in VC deployment.",
     )
 
@@ -201,7 +224,9 @@ class Shock(Strict):
 
 class Target(Strict):
     indicator: str = Field(description="Indicator in the store, e.g. output, unicorns, rent.")
-    statistic: Literal["cagr", "level", "ratio", "growth", "city_ratio", "recovery_months", "change"]
+    statistic: Literal[
+        "cagr", "level", "ratio", "growth", "city_ratio", "recovery_months", "change"
+    ]
     city: str = Field(description="City the indicator is read for.")
     other_city: str | None = Field(None, description="city_ratio: the city in the denominator.")
     sector: str | None = Field(None, description="Restrict to one sector.")
@@ -229,27 +254,49 @@ class Target(Strict):
 
 class Knowledge(Strict):
     decay_per_minute: float = P(
-        0.0024, 0, 0.1, "1/minute",
+        0.0024,
+        0,
+        0.1,
+        "1/minute",
         "Spillover decay exp(-δ·t); Keller 2002 halves at ~1,200 km ≈ 290 min at HSR speed.",
     )
     same_city_premium: float = P(
-        5.0, 1, 50, "ratio", "Extra reach inside a metro area (Jaffe, Trajtenberg & Henderson 1993: 5-10x)."
+        5.0,
+        1,
+        50,
+        "ratio",
+        "Extra reach inside a metro area (Jaffe, Trajtenberg & Henderson 1993: 5-10x).",
     )
     same_district_premium: float = P(
         2.0, 1, 50, "ratio", "Extra reach inside one district, within ~5 km (assumption)."
     )
     density_gain_per_doubling: float = P(
-        0.06, 0, 0.5, "share", "Productivity gain per doubling of reachable density (Ciccone & Hall 1996)."
+        0.06,
+        0,
+        0.5,
+        "share",
+        "Productivity gain per doubling of reachable density (Ciccone & Hall 1996).",
     )
     innovation_rate: float = P(
-        1.5, 0, 100, "1/month per R&D share",
+        1.5,
+        0,
+        100,
+        "1/month per R&D share",
         "Monthly chance of an innovation draw per unit of real R&D intensity (Nelson & Winter 1982).",
     )
     innovation_sd: float = P(
-        0.08, 0, 2, "log productivity", "Spread of an incremental innovation draw (Nelson & Winter)."
+        0.08,
+        0,
+        2,
+        "log productivity",
+        "Spread of an incremental innovation draw (Nelson & Winter).",
     )
     radical_share: float = P(
-        0.05, 0, 1, "share", "Share of innovation draws that are radical (SKIN, Gilbert et al. 2001)."
+        0.05,
+        0,
+        1,
+        "share",
+        "Share of innovation draws that are radical (SKIN, Gilbert et al. 2001).",
     )
     radical_sd: float = P(
         0.35, 0, 5, "log productivity", "Spread of a radical innovation draw (assumption)."
@@ -276,7 +323,11 @@ class Founding(Strict):
         0.0004, 0, 0.1, "1/month", "Monthly founding rate per engineer at reference conditions."
     )
     spillover_elasticity: float = P(
-        0.5, 0, 3, "elasticity", "Founding response to reachable knowledge (assumption, SKIN start-ups)."
+        0.5,
+        0,
+        3,
+        "elasticity",
+        "Founding response to reachable knowledge (assumption, SKIN start-ups).",
     )
     profit_elasticity: float = P(
         1.0, 0, 10, "per unit margin", "Founding response to the sector's margin (Nelson & Winter)."
@@ -326,29 +377,49 @@ class Growth(Strict):
 
 class Exits(Strict):
     loss_months: int = P(
-        18, 1, 240, "months", "Consecutive loss months after which an unfunded firm exits (Nelson-Winter)."
+        18,
+        1,
+        240,
+        "months",
+        "Consecutive loss months after which an unfunded firm exits (Nelson-Winter).",
     )
     ipo_rate: float = P(
         0.02, 0, 1, "1/month", "Monthly IPO chance of a late-stage firm above the IPO valuation."
     )
     ipo_valuation_usd: float = P(
-        5e8, 0, 1e13, "USD", "Valuation above which a late-stage firm can list (STAR market orders)."
+        5e8,
+        0,
+        1e13,
+        "USD",
+        "Valuation above which a late-stage firm can list (STAR market orders).",
     )
     acquisition_rate: float = P(
-        0.002, 0, 1, "1/month", "Monthly chance that a VC-backed firm is acquired by its sector's leader."
+        0.002,
+        0,
+        1,
+        "1/month",
+        "Monthly chance that a VC-backed firm is acquired by its sector's leader.",
     )
 
 
 class Funding(Strict):
     deploy_share: float = P(
-        0.03, 0, 1, "1/month", "Share of dry powder invested each month (~3-year investment period)."
+        0.03,
+        0,
+        1,
+        "1/month",
+        "Share of dry powder invested each month (~3-year investment period).",
     )
     distance_elasticity: float = P(
         0.3, 0, 3, "elasticity", "Deal probability ~ travel time^-0.3 (Sorenson & Stuart 2001)."
     )
     home_bias: float = P(2.0, 1, 50, "ratio", "Extra weight of a fund's home city (assumption).")
     cross_border_factor: float = P(
-        0.1, 0, 1, "ratio", "Weight of a deal across China's border relative to at home (assumption)."
+        0.1,
+        0,
+        1,
+        "ratio",
+        "Weight of a deal across China's border relative to at home (assumption).",
     )
     min_minutes: float = P(
         15, 1, 600, "minutes", "Travel time below which distance no longer deters a deal."
@@ -357,7 +428,11 @@ class Funding(Strict):
         1.0, 0, 5, "elasticity", "How strongly funds follow a cell's pipeline quality (assumption)."
     )
     dilution: float = P(
-        0.2, 0.01, 0.9, "share", "Share of the firm sold in a round (Kaplan & Strömberg 2003: ~20%)."
+        0.2,
+        0.01,
+        0.9,
+        "share",
+        "Share of the firm sold in a round (Kaplan & Strömberg 2003: ~20%).",
     )
     step_mean: float = P(
         0.15, -2, 2, "log per year", "Mean log valuation change per year (Cochrane 2005)."
@@ -366,7 +441,11 @@ class Funding(Strict):
         0.9, 0, 5, "log per sqrt(year)", "Spread of log valuation change (Cochrane 2005: ~0.9-1.0)."
     )
     quality_loading: float = P(
-        1.5, 0, 20, "per log productivity", "Valuation response to productivity gained since last round."
+        1.5,
+        0,
+        20,
+        "per log productivity",
+        "Valuation response to productivity gained since last round.",
     )
     seed_valuation_usd: float = P(
         6e6, 0, 1e10, "USD", "Post-money valuation after a seed round (assumption)."
@@ -381,7 +460,11 @@ class Funding(Strict):
         1.0, -5, 5, "log", "Least surprise (quality plus due-diligence noise) a fund invests in."
     )
     success_loading: float = P(
-        1.0, 0, 20, "per log productivity", "Selection of firms for a round by relative productivity."
+        1.0,
+        0,
+        20,
+        "per log productivity",
+        "Selection of firms for a round by relative productivity.",
     )
     fundraise_return_share: float = P(
         0.5, 0, 5, "share", "Share of exit proceeds recycled into new funds of the same city."
@@ -391,7 +474,10 @@ class Funding(Strict):
 
 class Rents(Strict):
     vacancy_response: float = P(
-        2.0, 0, 20, "1/year per unit vacancy gap",
+        2.0,
+        0,
+        20,
+        "1/year per unit vacancy gap",
         "Rent change per point of vacancy below natural: ~2%/yr (Wheaton & Torto 1988).",
     )
     natural_vacancy: float = P(0.12, 0, 0.9, "share", "Vacancy at which rents are stable.")
@@ -399,7 +485,11 @@ class Rents(Strict):
         0.08, 0, 2, "1/year", "New building per year when rents are twice the replacement cost."
     )
     construction_lag_months: int = P(
-        30, 1, 240, "months", "From start to delivery of office buildings (DiPasquale & Wheaton 1992)."
+        30,
+        1,
+        240,
+        "months",
+        "From start to delivery of office buildings (DiPasquale & Wheaton 1992).",
     )
     other_demand_growth: float = P(
         0.02, -0.5, 0.5, "1/year", "Growth of non-tech office demand (assumption)."
@@ -428,7 +518,11 @@ class Talent(Strict):
         0.002, 0, 0.1, "1/month", "Engineers leaving tech work each month (retirement, other jobs)."
     )
     migration_rate: float = P(
-        0.01, 0, 1, "1/month per unit utility gap", "Moves between cities (Fujita-Krugman-Venables)."
+        0.01,
+        0,
+        1,
+        "1/month per unit utility gap",
+        "Moves between cities (Fujita-Krugman-Venables).",
     )
     migration_decay_per_minute: float = P(
         0.006, 0, 1, "1/minute", "Friction of distance on migration (assumption)."
@@ -446,7 +540,9 @@ class Talent(Strict):
     max_hire_share: float = P(
         0.5, 0.01, 1, "share", "Most of a city's job seekers firms can hire in one month."
     )
-    top_graduate_share: float = P(0.1, 0, 1, "share", "Share of graduates counted as top graduates.")
+    top_graduate_share: float = P(
+        0.1, 0, 1, "share", "Share of graduates counted as top graduates."
+    )
     abroad_base_share: float = P(
         0.25, 0, 1, "share", "Share of top graduates going abroad when home and abroad are equal."
     )
@@ -487,7 +583,11 @@ class Disputes(Strict):
     )
     cost_yuan: float = P(5e5, 0, 1e9, "yuan", "Legal cost of a dispute to the imitator.")
     loss_share: float = P(
-        0.5, 0, 1, "share", "Share of the imitated gain an imitator loses in a dispute (assumption)."
+        0.5,
+        0,
+        1,
+        "share",
+        "Share of the imitated gain an imitator loses in a dispute (assumption).",
     )
 
 
@@ -499,7 +599,10 @@ class Chips(Strict):
         2.0, 0, 100, "ratio", "Extra domestic substitute output bought by the state during a shock."
     )
     substitute_start: float = P(
-        2.0, 0.01, 1000, "months of output",
+        2.0,
+        0.01,
+        1000,
+        "months of output",
         "Domestic substitutes' cumulative output when the shock hits (assumption).",
     )
 

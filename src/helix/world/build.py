@@ -13,7 +13,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from helix.world.mechanisms.knowledge import density_multiplier, pools, spillover_kernels, reach
+from helix.world.mechanisms.knowledge import density_multiplier, pools, reach, spillover_kernels
 from helix.world.mechanisms.operations import real_output
 from helix.world.mechanisms.shocks import export_shocks
 from helix.world.setting import Setting
@@ -36,7 +36,8 @@ def _firms(setting: Setting, rng: np.random.Generator) -> Firms:
         weight = np.array([s.districts[setting.districts[d]].firm_share for d in own])
         district = rng.choice(own, size=count, p=weight / weight.sum())
         employees = np.maximum(
-            1.0, np.exp(init.employees_log_mean + init.employees_log_sd * rng.standard_normal(count))
+            1.0,
+            np.exp(init.employees_log_mean + init.employees_log_sd * rng.standard_normal(count)),
         )
         born = -rng.integers(0, init.max_age_months, size=count)
         productivity = init.productivity_sd * rng.standard_normal(count)
@@ -115,12 +116,16 @@ def _talent(setting: Setting, firms: Firms) -> Talent:
     s = setting.scenario
     p = setting.params
     engineers = np.array([s.cities[c].engineers for c in setting.cities]) * setting.scale
-    employed = np.bincount(firms.view("city"), weights=firms.view("employees"),
-                           minlength=setting.n_cities)
+    employed = np.bincount(
+        firms.view("city"), weights=firms.view("employees"), minlength=setting.n_cities
+    )
     pool = np.maximum(engineers - employed, 0.05 * engineers)
     diaspora = np.where(
         setting.city_china,
-        p.talent.abroad_base_share * p.talent.top_graduate_share * setting.city_graduates * 12
+        p.talent.abroad_base_share
+        * p.talent.top_graduate_share
+        * setting.city_graduates
+        * 12
         * p.initial.diaspora_years,
         0.0,
     )

@@ -117,8 +117,8 @@ class Observations:
             cell, weights=np.where(alive, f.view("employees"), 0.0), minlength=nc * ns
         ).reshape(nc, ns)
         cs["firms"][t] = np.bincount(cell, weights=alive, minlength=nc * ns).reshape(nc, ns)
-        private_unicorn = alive & (f.view("stage") < STAGE_PUBLIC) & (
-            f.view("valuation_usd") >= UNICORN_USD
+        private_unicorn = (
+            alive & (f.view("stage") < STAGE_PUBLIC) & (f.view("valuation_usd") >= UNICORN_USD)
         )
         cs["unicorns"][t] = np.bincount(cell, weights=private_unicorn, minlength=nc * ns).reshape(
             nc, ns
@@ -126,10 +126,16 @@ class Observations:
         cs["top4_share"][t] = top4_share(setting, world)
         cs["input_availability"][t] = world.chips.availability
         for name, key in (
-            ("births", "births_cs"), ("deaths", "deaths_cs"), ("vc_invested", "vc_invested_cs"),
-            ("deals", "deals_cs"), ("rd_reported", "rd_reported_cs"), ("rd_real", "rd_real_cs"),
-            ("tax_expenditure", "tax_expenditure_cs"), ("subsidies", "subsidies_cs"),
-            ("ip_disputes", "ip_disputes_cs"), ("ipos", "ipos_cs"),
+            ("births", "births_cs"),
+            ("deaths", "deaths_cs"),
+            ("vc_invested", "vc_invested_cs"),
+            ("deals", "deals_cs"),
+            ("rd_reported", "rd_reported_cs"),
+            ("rd_real", "rd_real_cs"),
+            ("tax_expenditure", "tax_expenditure_cs"),
+            ("subsidies", "subsidies_cs"),
+            ("ip_disputes", "ip_disputes_cs"),
+            ("ipos", "ipos_cs"),
             ("acquisitions", "acquisitions_cs"),
         ):
             cs[name][t] = flows.get(key, zero)
@@ -137,8 +143,15 @@ class Observations:
         c = self.city
         zc = np.zeros(nc)
         for name in (
-            "cross_city_deals", "talent_inflow", "talent_outflow", "foreign_inflow", "graduates",
-            "abroad", "returnees", "top_graduate_abroad_share", "relocations_in",
+            "cross_city_deals",
+            "talent_inflow",
+            "talent_outflow",
+            "foreign_inflow",
+            "graduates",
+            "abroad",
+            "returnees",
+            "top_graduate_abroad_share",
+            "relocations_in",
             "relocations_out",
         ):
             c[name][t] = flows.get(name if name != "cross_city_deals" else "cross_city_deals_c", zc)
@@ -168,32 +181,38 @@ class Observations:
         nc, ns, nd = len(cities), len(sectors), len(districts)
         for name, arr in self.city_sector.items():
             m = t * nc * ns
-            parts.append({
-                "month": np.repeat(months, nc * ns),
-                "city": np.tile(np.repeat(cities, ns), t),
-                "district": np.full(m, None, object),
-                "sector": np.tile(sectors, t * nc),
-                "indicator": np.full(m, name),
-                "value": arr.reshape(-1),
-            })
+            parts.append(
+                {
+                    "month": np.repeat(months, nc * ns),
+                    "city": np.tile(np.repeat(cities, ns), t),
+                    "district": np.full(m, None, object),
+                    "sector": np.tile(sectors, t * nc),
+                    "indicator": np.full(m, name),
+                    "value": arr.reshape(-1),
+                }
+            )
         for name, arr in self.city.items():
             m = t * nc
-            parts.append({
-                "month": np.repeat(months, nc),
-                "city": np.tile(cities, t),
-                "district": np.full(m, None, object),
-                "sector": np.full(m, None, object),
-                "indicator": np.full(m, name),
-                "value": arr.reshape(-1),
-            })
+            parts.append(
+                {
+                    "month": np.repeat(months, nc),
+                    "city": np.tile(cities, t),
+                    "district": np.full(m, None, object),
+                    "sector": np.full(m, None, object),
+                    "indicator": np.full(m, name),
+                    "value": arr.reshape(-1),
+                }
+            )
         for name, arr in self.district.items():
             m = t * nd
-            parts.append({
-                "month": np.repeat(months, nd),
-                "city": np.tile(cities[self.district_city], t),
-                "district": np.tile(districts, t),
-                "sector": np.full(m, None, object),
-                "indicator": np.full(m, name),
-                "value": arr.reshape(-1),
-            })
+            parts.append(
+                {
+                    "month": np.repeat(months, nd),
+                    "city": np.tile(cities[self.district_city], t),
+                    "district": np.tile(districts, t),
+                    "sector": np.full(m, None, object),
+                    "indicator": np.full(m, name),
+                    "value": arr.reshape(-1),
+                }
+            )
         return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}

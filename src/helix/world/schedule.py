@@ -16,7 +16,11 @@ from helix.world.mechanisms.exits import exit_firms
 from helix.world.mechanisms.founding import found_firms
 from helix.world.mechanisms.funding import invest
 from helix.world.mechanisms.innovation import innovate_and_imitate
-from helix.world.mechanisms.knowledge import density_multiplier, spillover_kernels, update_spillovers
+from helix.world.mechanisms.knowledge import (
+    density_multiplier,
+    spillover_kernels,
+    update_spillovers,
+)
 from helix.world.mechanisms.operations import operate
 from helix.world.mechanisms.policy import Levers, levers
 from helix.world.mechanisms.rd import rd_spending

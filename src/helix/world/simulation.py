@@ -116,8 +116,16 @@ def simulate(
             progress(step + 1, setting.steps)
     events.append(_drain_events(world, keep_firms))
     event_names = ["step", "event", "firm_id", "city", "sector", "amount"]
-    snap_names = ["step", "firm_id", "city", "sector", "age_months", "employees", "revenue",
-                  "valuation"]
+    snap_names = [
+        "step",
+        "firm_id",
+        "city",
+        "sector",
+        "age_months",
+        "employees",
+        "revenue",
+        "valuation",
+    ]
     return RunResult(
         scenario=scenario,
         seed=scenario.seed,

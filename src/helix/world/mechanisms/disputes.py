@@ -31,11 +31,15 @@ def settle_disputes(
     f = world.firms
     nc, ns = setting.n_cities, setting.n_sectors
     _, _, count = pools(setting, world)
-    crowd = count[f.district[imitators], f.sector[imitators]] / max(setting.ref_firms_per_cell, 1e-9)
+    crowd = count[f.district[imitators], f.sector[imitators]] / max(
+        setting.ref_firms_per_cell, 1e-9
+    )
     chance = np.minimum(1.0, p.rate * crowd**p.crowding_elasticity)
     sued = rng.random(len(imitators)) < chance
     rows = imitators[sued]
     f.cash[rows] -= p.cost_yuan
     f.productivity[rows] -= p.loss_share * gains[sued]
     cell = f.city[rows] * ns + f.sector[rows]
-    world.flows["ip_disputes_cs"] = np.bincount(cell, minlength=nc * ns).reshape(nc, ns).astype(float)
+    world.flows["ip_disputes_cs"] = (
+        np.bincount(cell, minlength=nc * ns).reshape(nc, ns).astype(float)
+    )

@@ -73,8 +73,9 @@ def exit_firms(setting: Setting, world: World, rng: np.random.Generator) -> None
     acquirer = buyer[bought]
     _return_proceeds(setting, world, f.city[bought], f.vc_share[bought] * f.valuation_usd[bought])
     world.record("acquired", bought, f.valuation_usd[bought])
-    knowledge = np.bincount(acquirer, weights=f.employees[bought] * np.exp(f.productivity[bought]),
-                            minlength=n)
+    knowledge = np.bincount(
+        acquirer, weights=f.employees[bought] * np.exp(f.productivity[bought]), minlength=n
+    )
     staff = np.bincount(acquirer, weights=f.employees[bought], minlength=n)
     buyers = np.unique(acquirer)
     new_staff = f.employees[buyers] + staff[buyers]

@@ -67,7 +67,9 @@ def found_firms(setting: Setting, world: World, levers: Levers, rng: np.random.G
     )
     counts = rng.poisson(rate).ravel()
     # Founding teams come out of the pool; a city cannot lose more than a tenth of it a month.
-    team_need = np.bincount(np.repeat(dc, ns), weights=counts * p.team_size, minlength=len(engineers))
+    team_need = np.bincount(
+        np.repeat(dc, ns), weights=counts * p.team_size, minlength=len(engineers)
+    )
     room = 0.1 * np.maximum(world.talent.pool, 0.0)
     keep = np.where(team_need > room, room / np.maximum(team_need, 1e-12), 1.0)
     counts = np.floor(counts * np.repeat(keep[dc], ns)).astype(np.int64)
@@ -91,9 +93,7 @@ def found_firms(setting: Setting, world: World, levers: Levers, rng: np.random.G
         ordered = city[idx][by_city]
         rank[idx[by_city]] = np.arange(len(idx)) - np.searchsorted(ordered, ordered, side="left")
     gets_lab = hardware & (rank < free[city])
-    lab_value = np.where(
-        gets_lab, labs.entry_discount * setting.sector_entry_capital[sector], 0.0
-    )
+    lab_value = np.where(gets_lab, labs.entry_discount * setting.sector_entry_capital[sector], 0.0)
     rows = f.add(
         total,
         district=district,

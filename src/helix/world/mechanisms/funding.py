@@ -87,12 +87,9 @@ def invest(setting: Setting, world: World, levers: Levers, rng: np.random.Genera
     cell = c * ns + s
     asked = np.bincount(cell, weights=raise_usd * fundable, minlength=nc * ns).reshape(nc, ns)
     count = np.bincount(cell, minlength=nc * ns).reshape(nc, ns)
-    mean_quality = (
-        np.bincount(cell, weights=np.exp(np.clip(surprise, -5, 5)), minlength=nc * ns).reshape(
-            nc, ns
-        )
-        / np.maximum(count, 1)
-    )
+    mean_quality = np.bincount(
+        cell, weights=np.exp(np.clip(surprise, -5, 5)), minlength=nc * ns
+    ).reshape(nc, ns) / np.maximum(count, 1)
     pipeline = asked * mean_quality**p.quality_elasticity
 
     minutes = levers.city_minutes[home]  # funds x cities
@@ -101,7 +98,9 @@ def invest(setting: Setting, world: World, levers: Levers, rng: np.random.Genera
     border = np.where(
         setting.city_china[home][:, None] != setting.city_china[None, :], p.cross_border_factor, 1.0
     )
-    weight = (distance * bias * border)[:, :, None] * funds.sector_taste[:, None, :] * pipeline[None]
+    weight = (
+        (distance * bias * border)[:, :, None] * funds.sector_taste[:, None, :] * pipeline[None]
+    )
     total = weight.sum(axis=(1, 2))
     deploy = p.deploy_share * funds.dry_powder_usd * levers.vc_sentiment
     offer = weight * (deploy / np.maximum(total, 1e-300))[:, None, None]  # funds x cities x sectors
@@ -116,7 +115,9 @@ def invest(setting: Setting, world: World, levers: Levers, rng: np.random.Genera
     cell_start = np.searchsorted(ordered_cell, ordered_cell, side="left")
     offset = np.concatenate(([0.0], spent_before))[cell_start]
     funded = order[spent_before - offset <= budget.ravel()[ordered_cell]]
-    invested = np.bincount(cell[funded], weights=raise_usd[funded], minlength=nc * ns).reshape(nc, ns)
+    invested = np.bincount(cell[funded], weights=raise_usd[funded], minlength=nc * ns).reshape(
+        nc, ns
+    )
     used = np.where(budget > 0, invested / np.maximum(budget, 1e-300), 0.0)
     spent = offer * used[None]
     funds.dry_powder_usd -= spent.sum(axis=(1, 2))

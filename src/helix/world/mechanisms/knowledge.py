@@ -63,7 +63,9 @@ def pools(setting: Setting, world: World) -> tuple[np.ndarray, np.ndarray, np.nd
     return know.reshape(shape), mass.reshape(shape), count.reshape(shape)
 
 
-def reach(setting: Setting, kernels: tuple[np.ndarray, np.ndarray], values: np.ndarray) -> np.ndarray:
+def reach(
+    setting: Setting, kernels: tuple[np.ndarray, np.ndarray], values: np.ndarray
+) -> np.ndarray:
     """W · values · Rᵀ, with the quantum sector's column through the quantum kernel."""
     w, w_quantum = kernels
     out = w @ values @ setting.relatedness.T
@@ -73,12 +75,16 @@ def reach(setting: Setting, kernels: tuple[np.ndarray, np.ndarray], values: np.n
     return out
 
 
-def update_spillovers(setting: Setting, world: World, kernels: tuple[np.ndarray, np.ndarray]) -> None:
+def update_spillovers(
+    setting: Setting, world: World, kernels: tuple[np.ndarray, np.ndarray]
+) -> None:
     """Refresh the world's reachable knowledge, employee mass and best practice."""
     know, mass, _ = pools(setting, world)
     world.spillover = reach(setting, kernels, know)
     world.reach_mass = reach(setting, kernels, mass)
-    world.practice = np.log(np.maximum(world.spillover, 1e-12) / np.maximum(world.reach_mass, 1e-12))
+    world.practice = np.log(
+        np.maximum(world.spillover, 1e-12) / np.maximum(world.reach_mass, 1e-12)
+    )
 
 
 def density_multiplier(setting: Setting, world: World) -> np.ndarray:

@@ -119,9 +119,7 @@ def operate(
     flows = world.flows
     flows["hiring_demand"] = demand
     flows["revenue_cs"] = np.bincount(cell, weights=revenue, minlength=nc * ns).reshape(nc, ns)
-    flows["real_output_cs"] = np.bincount(cell, weights=output, minlength=nc * ns).reshape(
-        nc, ns
-    )
+    flows["real_output_cs"] = np.bincount(cell, weights=output, minlength=nc * ns).reshape(nc, ns)
     flows["employment_cs"] = np.bincount(
         cell, weights=np.where(alive, f.view("employees"), 0.0), minlength=nc * ns
     ).reshape(nc, ns)

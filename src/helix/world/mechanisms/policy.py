@@ -67,9 +67,13 @@ def levers(setting: Setting, step: int) -> Levers:
             block = deduction[np.ix_(rows, cols)]
             deduction[np.ix_(rows, cols)] = np.maximum(block, p.value)
         elif p.kind == "shared_labs":
-            slots[rows] += p.budget_yuan * setting.scale / setting.params.labs.slot_cost_yuan / len(rows)
+            slots[rows] += (
+                p.budget_yuan * setting.scale / setting.params.labs.slot_cost_yuan / len(rows)
+            )
         elif p.kind == "subsidy":
-            subsidy[np.ix_(rows, cols)] += p.budget_yuan * setting.scale / 12 / (len(rows) * len(cols))
+            subsidy[np.ix_(rows, cols)] += (
+                p.budget_yuan * setting.scale / 12 / (len(rows) * len(cols))
+            )
         elif p.kind == "rent_cap":
             cap[rows] = np.minimum(cap[rows], np.log1p(p.value) / 12)
         elif p.kind == "rail":

@@ -31,17 +31,18 @@ def tech_demand_m2(setting: Setting, world: World) -> np.ndarray:
     )
 
 
-def clear_office_market(
-    setting: Setting, world: World, levers: Levers, rent0: np.ndarray
-) -> None:
+def clear_office_market(setting: Setting, world: World, levers: Levers, rent0: np.ndarray) -> None:
     """One month of the office market: rents, construction, deliveries."""
     p = setting.params.rents
     o = world.offices
     o.other_demand_m2 *= (1.0 + p.other_demand_growth) ** (1.0 / 12.0)
     demand = tech_demand_m2(setting, world) + o.other_demand_m2
     vacancy = np.maximum(1.0 - demand / np.maximum(o.stock_m2, 1e-9), 0.0)
-    change = np.clip(p.vacancy_response * (p.natural_vacancy - vacancy) / 12.0,
-                     -p.max_monthly_change, p.max_monthly_change)
+    change = np.clip(
+        p.vacancy_response * (p.natural_vacancy - vacancy) / 12.0,
+        -p.max_monthly_change,
+        p.max_monthly_change,
+    )
     change = np.minimum(change, levers.rent_cap_per_month)
     o.rent_per_m2 *= np.exp(change)
     o.vacancy = vacancy

@@ -37,7 +37,9 @@ def export_shocks(setting: Setting) -> list[tuple[int, np.ndarray, np.ndarray, f
             if shock.sectors
             else np.ones(setting.n_sectors, bool)
         )
-        out.append((month_index(shock.start) - setting.start_month, cities, sectors, shock.severity))
+        out.append(
+            (month_index(shock.start) - setting.start_month, cities, sectors, shock.severity)
+        )
     return out
 
 

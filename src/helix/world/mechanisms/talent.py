@@ -56,7 +56,9 @@ def move_talent(setting: Setting, world: World, levers: Levers) -> None:
     u_hub = u[hub].max() if len(hub) else u.max()
 
     minutes = levers.city_minutes
-    gain = np.maximum(u[None, :] - u[:, None], 0.0) * np.exp(-p.migration_decay_per_minute * minutes)
+    gain = np.maximum(u[None, :] - u[:, None], 0.0) * np.exp(
+        -p.migration_decay_per_minute * minutes
+    )
     gain *= china[:, None] & china[None, :]
     np.fill_diagonal(gain, 0.0)
     share = p.migration_rate * gain
@@ -104,4 +106,3 @@ def move_talent(setting: Setting, world: World, levers: Levers) -> None:
     flows["talent_inflow"] = migrants_in + returnees + foreign
     flows["talent_outflow"] = migrants_out + abroad
     flows["top_graduate_abroad_share"] = abroad_share
-
