@@ -27,7 +27,7 @@ def _firms(setting: Setting, rng: np.random.Generator) -> Firms:
     districts = np.arange(setting.n_districts)
     for ci, name in enumerate(setting.cities):
         city = s.cities[name]
-        count = int(round(city.firms * setting.scale))
+        count = round(city.firms * setting.scale)
         if count == 0:
             continue
         mix = np.array([city.sector_mix.get(k, 0.0) for k in setting.sectors])

@@ -42,7 +42,7 @@ def levers(setting: Setting, step: int) -> Levers:
     """The levers in force at ``step``."""
     s = setting.scenario
     month = setting.start_month + step
-    nc, ns, nd = setting.n_cities, setting.n_sectors, setting.n_districts
+    nc, ns, _nd = setting.n_cities, setting.n_sectors, setting.n_districts
     ci = {c: i for i, c in enumerate(setting.cities)}
     si = {k: i for i, k in enumerate(setting.sectors)}
     foreign = np.ones(nc)
