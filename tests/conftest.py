@@ -1,0 +1,152 @@
+"""Shared fixtures: small worlds, cached runs, worlds advanced through the real schedule, the CLI.
+
+Everything runs the shipped Shanghai-Delta world at a small scale and over a short span, so each
+run takes a fraction of a second. Tests assert directions, invariants and structure, never the
+model's tuned values (the default parameters change).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from helix.scenario.load import load_scenario
+from helix.scenario.schema import Scenario
+from helix.world.schedule import Schedule
+from helix.world.setting import Setting
+from helix.world.simulation import RunResult, prepare, simulate
+from helix.world.state import World
+
+SMALL_SCALE = 0.05
+SHORT_UNTIL = "2021-12"
+CORRIDOR = (
+    "Shanghai",
+    "Hangzhou",
+    "Suzhou",
+    "Hefei",
+    "Nanjing",
+    "Wuxi",
+    "Ningbo",
+    "Changzhou",
+    "Jiaxing",
+)
+
+
+def small_scenario(
+    overrides: Sequence[str] = (),
+    *,
+    until: str = SHORT_UNTIL,
+    seed: int = 1,
+    scale: float = SMALL_SCALE,
+) -> Scenario:
+    """The shipped world, small and short, with ``a.b.c=VALUE`` overrides."""
+    return load_scenario(overrides=list(overrides), until=until, seed=seed, scale=scale)
+
+
+@functools.cache
+def _run(
+    overrides: tuple[str, ...], until: str, seed: int, scale: float, keep_firms: bool
+) -> RunResult:
+    return simulate(
+        small_scenario(overrides, until=until, seed=seed, scale=scale), keep_firms=keep_firms
+    )
+
+
+def run_small(
+    overrides: Sequence[str] = (),
+    *,
+    until: str = SHORT_UNTIL,
+    seed: int = 1,
+    scale: float = SMALL_SCALE,
+    keep_firms: bool = False,
+) -> RunResult:
+    """A cached run of :func:`small_scenario` (shared between tests: do not modify it)."""
+    return _run(tuple(overrides), until, seed, scale, keep_firms)
+
+
+def series(
+    result: RunResult,
+    indicator: str,
+    city: str | Sequence[str] | None = None,
+    sector: str | None = None,
+) -> np.ndarray:
+    """Monthly values of one indicator, summed over the cities (and sectors) not selected."""
+    o = result.observations
+    cities = [city] if isinstance(city, str) else list(city) if city is not None else o.cities
+    ci = [o.cities.index(c) for c in cities]
+    if indicator in o.city_sector:
+        values = o.city_sector[indicator][:, ci]
+        if sector is not None:
+            return values[..., o.sectors.index(sector)].sum(axis=1)
+        return values.sum(axis=(1, 2))
+    if sector is not None:
+        raise ValueError(f"{indicator} is not kept per sector")
+    if indicator in o.city:
+        return o.city[indicator][:, ci].sum(axis=1)
+    di = [d for d, c in enumerate(o.district_city) if o.cities[c] in cities]
+    return o.district[indicator][:, di].sum(axis=1)
+
+
+def advance(
+    scenario: Scenario, months: int
+) -> tuple[Setting, World, np.random.Generator, Schedule]:
+    """A world after ``months`` steps of the real schedule, ready for its next step."""
+    setting, world, rng = prepare(scenario)
+    schedule = Schedule(setting, world)
+    for step in range(months):
+        world.step = step
+        schedule.step(world, rng)
+    world.step = months
+    return setting, world, rng, schedule
+
+
+@pytest.fixture
+def scenario() -> Callable[..., Scenario]:
+    """Factory of small scenarios: ``scenario(["parameters.x.y=1"], until=..., seed=...)``."""
+    return small_scenario
+
+
+@pytest.fixture
+def run() -> Callable[..., RunResult]:
+    """Factory of cached small runs (same arguments as ``scenario`` plus ``keep_firms``)."""
+    return run_small
+
+
+@pytest.fixture
+def observed() -> Callable[..., np.ndarray]:
+    """``observed(result, indicator, city=None, sector=None)``: a monthly series."""
+    return series
+
+
+@pytest.fixture
+def advanced() -> Callable[..., tuple[Setting, World, np.random.Generator, Schedule]]:
+    """``advanced(scenario, months)``: setting, world, rng and schedule mid-run."""
+    return advance
+
+
+@pytest.fixture
+def cli() -> Callable[..., Any]:
+    """Invoke ``helix`` in-process: ``cli("run", "--json", ...)`` gives a Click result."""
+    from typer.testing import CliRunner
+
+    from helix.cli import app
+
+    runner = CliRunner()
+
+    def invoke(*args: str | Path) -> Any:
+        return runner.invoke(app, [str(a) for a in args])
+
+    return invoke
+
+
+@pytest.fixture
+def default_toml() -> str:
+    """The text of the shipped world, to edit into bad files."""
+    from helix.scenario.load import read_default_text
+
+    return read_default_text()
