@@ -1,0 +1,286 @@
+"""Group operations over firms, as numba kernels beside their plain NumPy references.
+
+The mechanisms work on flat per-firm arrays with a group label per row (a (city, sector) cell, a
+district, a city). The operations here are the ones a profile showed to be slow in plain NumPy
+(sorting by two keys to find a group's largest rows, repeated ``bincount`` passes, fancy
+indexing of small per-group tables), written as single passes in numba.
+
+Every kernel gives bit-identical results to its reference: floating-point sums are taken in the
+same order (``bincount`` adds rows in row order; a sum "in descending order" adds the group's
+values from largest to smallest; ``cumsum`` adds sequentially), and ties are broken the same way
+(the earlier row first, as a stable sort would). ``tests/test_kernels.py`` checks this on random
+inputs.
+
+The NumPy path is used when numba is switched off: ``HELIX_NUMBA=0`` in the environment before
+import, or ``kernels.USE_NUMBA = False`` at run time. Kernels are compiled on first use and
+cached on disk (``cache=True``); they are single-threaded, since experiments run one process per
+core.
+
+Group labels must lie in ``[0, n_groups)``. Values may be any floats; NaN sorts after every
+number, as in ``np.lexsort``.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+from numba import njit
+
+USE_NUMBA: bool = os.environ.get("HELIX_NUMBA", "1").strip() not in ("0", "false", "no", "off")
+
+
+def _i(a: np.ndarray) -> np.ndarray:
+    """Labels or indices as a contiguous int64 array (one compiled signature per kernel)."""
+    return np.ascontiguousarray(a, dtype=np.int64)
+
+
+def _f(a: np.ndarray) -> np.ndarray:
+    """Values as a contiguous float64 array (``bincount`` casts its weights the same way)."""
+    return np.ascontiguousarray(a, dtype=np.float64)
+
+
+def _bincount(groups: np.ndarray, weights: np.ndarray, n_groups: int) -> np.ndarray:
+    """``np.bincount`` with weights, float even for no rows (where NumPy gives int zeros)."""
+    return np.bincount(groups, weights=weights, minlength=n_groups).astype(float, copy=False)
+
+
+# --- grouping --------------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def _group_starts(groups, n_groups):  # pragma: no cover - compiled
+    """Counting sort: start of each group, and the rows in group order (stable)."""
+    starts = np.zeros(n_groups + 1, np.int64)
+    for g in groups:
+        starts[g + 1] += 1
+    for g in range(n_groups):
+        starts[g + 1] += starts[g]
+    fill = starts[:-1].copy()
+    rows = np.empty(len(groups), np.int64)
+    for i in range(len(groups)):
+        g = groups[i]
+        rows[fill[g]] = i
+        fill[g] += 1
+    return starts, rows
+
+
+# --- top-k sum per group ---------------------------------------------------------------------
+
+
+def top_k_sums_numpy(
+    groups: np.ndarray, values: np.ndarray, n_groups: int, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sum of each group's ``k`` largest values, and of all its values, by sorting.
+
+    Both sums add the group's values from the largest down (the order of the sort).
+    """
+    values = _f(values)
+    order = np.lexsort((-values, groups))
+    cells = groups[order]
+    rank = np.arange(len(cells)) - np.searchsorted(cells, cells, side="left")
+    top = _bincount(cells[rank < k], values[order][rank < k], n_groups)
+    total = _bincount(cells, values[order], n_groups)
+    return top, total
+
+
+@njit(cache=True)
+def _top_k_sums(order, groups, values, n_groups, k):  # pragma: no cover - compiled
+    top = np.zeros(n_groups)
+    total = np.zeros(n_groups)
+    rank = np.zeros(n_groups, np.int64)
+    last = len(order) - 1
+    while last >= 0 and np.isnan(values[order[last]]):
+        last -= 1
+    # Numbers from the largest down, then the NaNs (a descending sort puts them last).
+    for j in range(last, -1, -1):
+        i = order[j]
+        g = groups[i]
+        total[g] += values[i]
+        if rank[g] < k:
+            top[g] += values[i]
+        rank[g] += 1
+    for j in range(last + 1, len(order)):
+        i = order[j]
+        g = groups[i]
+        total[g] += values[i]
+        if rank[g] < k:
+            top[g] += values[i]
+        rank[g] += 1
+    return top, total
+
+
+def top_k_sums(
+    groups: np.ndarray, values: np.ndarray, n_groups: int, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sum of each group's ``k`` largest values and of all its values (largest first).
+
+    One NumPy sort of the values (NumPy's is far faster than numba's), then one pass in numba
+    that walks them from the largest down; the order of equal values does not change a sum.
+    """
+    if not USE_NUMBA:
+        return top_k_sums_numpy(groups, values, n_groups, k)
+    values = _f(values)
+    return _top_k_sums(np.argsort(values), _i(groups), values, int(n_groups), int(k))
+
+
+# --- argmax per group ------------------------------------------------------------------------
+
+
+def group_argmax_numpy(groups: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
+    """Position of each group's largest value (the first on ties), -1 for an empty group."""
+    order = np.lexsort((-_f(values), groups))
+    cells = groups[order]
+    first = np.ones(len(cells), bool)
+    first[1:] = cells[1:] != cells[:-1]
+    best = np.full(n_groups, -1, np.int64)
+    best[cells[first]] = order[first]
+    return best
+
+
+@njit(cache=True)
+def _group_argmax(groups, values, n_groups):  # pragma: no cover - compiled
+    best = np.full(n_groups, -1, np.int64)
+    for i in range(len(groups)):
+        g = groups[i]
+        b = best[g]
+        if b < 0:
+            best[g] = i
+        else:
+            v = values[i]
+            vb = values[b]
+            if v > vb or (np.isnan(vb) and not np.isnan(v)):
+                best[g] = i
+    return best
+
+
+def group_argmax(groups: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
+    """Position of each group's largest value (the first on ties), -1 for an empty group."""
+    if not USE_NUMBA:
+        return group_argmax_numpy(groups, values, n_groups)
+    return _group_argmax(_i(groups), _f(values), int(n_groups))
+
+
+# --- budget allocation in ranked order -------------------------------------------------------
+
+
+def ranked_allocation_numpy(
+    groups: np.ndarray, score: np.ndarray, cost: np.ndarray, budget: np.ndarray
+) -> np.ndarray:
+    """Rows funded when each group's budget pays for its rows, best score first.
+
+    Rows are ranked by group, then by score (highest first, earlier row on ties). Running
+    totals are one ``cumsum`` over the ranked rows minus its value where the group starts; a row
+    is funded when its group's running total up to and including it is within the budget (so a
+    row too dear for what is left does not stop a cheaper one after it). Returns the funded
+    rows' positions in ranked order.
+    """
+    order = np.lexsort((-_f(score), groups))
+    ordered = groups[order]
+    spent = np.cumsum(_f(cost)[order])
+    start = np.searchsorted(ordered, ordered, side="left")
+    offset = np.concatenate(([0.0], spent))[start]
+    return order[spent - offset <= _f(budget)[ordered]]
+
+
+@njit(cache=True)
+def _ranked_allocation(groups, score, cost, budget):  # pragma: no cover - compiled
+    n_groups = len(budget)
+    starts, rows = _group_starts(groups, n_groups)
+    out = np.empty(len(groups), np.int64)
+    n_out = 0
+    spent = 0.0
+    for g in range(n_groups):
+        lo, hi = starts[g], starts[g + 1]
+        if hi == lo:
+            continue
+        members = rows[lo:hi]
+        neg = np.empty(hi - lo)
+        for j in range(hi - lo):
+            neg[j] = -score[members[j]]
+        ranked = members[np.argsort(neg, kind="mergesort")]  # stable: earlier row on ties
+        offset = spent
+        limit = budget[g]
+        for r in ranked:
+            spent += cost[r]
+            if spent - offset <= limit:
+                out[n_out] = r
+                n_out += 1
+    return out[:n_out]
+
+
+def ranked_allocation(
+    groups: np.ndarray, score: np.ndarray, cost: np.ndarray, budget: np.ndarray
+) -> np.ndarray:
+    """Rows funded within each group's budget, best score first (see the NumPy reference)."""
+    if not USE_NUMBA:
+        return ranked_allocation_numpy(groups, score, cost, budget)
+    return _ranked_allocation(_i(groups), _f(score), _f(cost), _f(budget))
+
+
+# --- sums per group (several bincounts in one pass) ------------------------------------------
+
+
+def group_sums_numpy(
+    groups: np.ndarray, n_groups: int, *weights: np.ndarray, where: np.ndarray | None = None
+) -> list[np.ndarray]:
+    """``np.bincount(groups, weights=w, minlength=n_groups)`` for each ``w``.
+
+    With ``where``, rows where it is False count as 0.0 (``np.where(where, w, 0.0)``).
+    """
+    out = []
+    for w in weights:
+        out.append(_bincount(groups, w if where is None else np.where(where, w, 0.0), n_groups))
+    return out
+
+
+@njit(cache=True)
+def _group_sums(groups, n_groups, weights, mask, masked):  # pragma: no cover - compiled
+    out = np.zeros((len(weights), n_groups))
+    for j in range(len(weights)):
+        w = weights[j]
+        o = out[j]
+        for i in range(len(groups)):
+            # A masked row would add +0.0; skipping it gives the same bits, since a sum that
+            # starts at +0.0 is never -0.0.
+            if masked and not mask[i]:
+                continue
+            o[groups[i]] += w[i]
+    return out
+
+
+def group_sums(
+    groups: np.ndarray, n_groups: int, *weights: np.ndarray, where: np.ndarray | None = None
+) -> list[np.ndarray]:
+    """Sums of each weight array per group, as ``np.bincount`` gives them (row order)."""
+    if not USE_NUMBA:
+        return group_sums_numpy(groups, n_groups, *weights, where=where)
+    if not weights:
+        return []
+    masked = where is not None
+    mask = np.ascontiguousarray(where, dtype=np.bool_) if masked else np.ones(1, np.bool_)
+    out = _group_sums(_i(groups), int(n_groups), tuple(_f(w) for w in weights), mask, masked)
+    return list(out)
+
+
+# --- gather ----------------------------------------------------------------------------------
+
+
+def take_numpy(table: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``table[index]`` for a 1-d table."""
+    return table[index]
+
+
+@njit(cache=True)
+def _take(table, index):  # pragma: no cover - compiled
+    out = np.empty(len(index), table.dtype)
+    for i in range(len(index)):
+        out[i] = table[index[i]]
+    return out
+
+
+def take(table: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``table[index]`` for a 1-d float table (a per-city, per-district or per-cell value)."""
+    if not USE_NUMBA:
+        return take_numpy(table, index)
+    return _take(_f(table), np.ascontiguousarray(index))

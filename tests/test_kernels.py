@@ -1,0 +1,121 @@
+"""The numba kernels give exactly what their NumPy references give (bits, order, ties)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from helix.world import kernels
+
+# Few distinct values, so ties and equal-valued zeros of both signs are common; plus any float.
+TIES = st.sampled_from([0.0, -0.0, 1.0, 2.5, -3.0, 1e300, -1e-300, np.inf, -np.inf, np.nan])
+FLOATS = st.one_of(TIES, st.floats(allow_nan=True, allow_infinity=True, width=64))
+FINITE = st.one_of(
+    st.sampled_from([0.0, -0.0, 1.0, 2.5, 7.0]), st.floats(-1e12, 1e12, allow_nan=False)
+)
+
+
+@st.composite
+def grouped(draw, elements=FLOATS, max_groups: int = 6, max_rows: int = 60):
+    """Group labels in [0, n_groups) (some groups empty or single-row) and one value per row."""
+    n_groups = draw(st.integers(1, max_groups))
+    n = draw(st.integers(0, max_rows))
+    groups = draw(arrays(np.int32, n, elements=st.integers(0, n_groups - 1)))
+    values = draw(arrays(np.float64, n, elements=elements))
+    return groups, values, n_groups
+
+
+def same(a: np.ndarray, b: np.ndarray) -> bool:
+    """Equal arrays with the same dtype, NaN equal to NaN."""
+    a, b = np.asarray(a), np.asarray(b)
+    return a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b, equal_nan=True)
+
+
+@given(grouped(), st.integers(1, 5))
+@settings(max_examples=300, deadline=None)
+def test_top_k_sums(case, k):
+    groups, values, n_groups = case
+    top, total = kernels._top_k_sums(
+        np.argsort(values), groups.astype(np.int64), values, n_groups, k
+    )
+    ref_top, ref_total = kernels.top_k_sums_numpy(groups, values, n_groups, k)
+    assert same(top, ref_top)
+    assert same(total, ref_total)
+
+
+@given(grouped())
+@settings(max_examples=300, deadline=None)
+def test_group_argmax(case):
+    groups, values, n_groups = case
+    got = kernels._group_argmax(groups.astype(np.int64), values, n_groups)
+    assert same(got, kernels.group_argmax_numpy(groups, values, n_groups))
+
+
+@given(grouped(elements=FINITE), st.data())
+@settings(max_examples=300, deadline=None)
+def test_ranked_allocation(case, data):
+    groups, score, n_groups = case
+    n = len(groups)
+    cost = data.draw(arrays(np.float64, n, elements=st.floats(0.0, 100.0)))
+    budget = data.draw(arrays(np.float64, n_groups, elements=st.floats(0.0, 300.0)))
+    got = kernels._ranked_allocation(groups.astype(np.int64), score, cost, budget)
+    assert same(got, kernels.ranked_allocation_numpy(groups, score, cost, budget))
+
+
+@given(grouped(), st.data(), st.integers(1, 3), st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_group_sums(case, data, n_weights, masked):
+    groups, first, n_groups = case
+    n = len(groups)
+    weights = [first] + [
+        data.draw(arrays(np.float64, n, elements=FLOATS)) for _ in range(n_weights - 1)
+    ]
+    where = data.draw(arrays(np.bool_, n)) if masked else None
+    mask = where if masked else np.ones(1, np.bool_)
+    got = kernels._group_sums(groups.astype(np.int64), n_groups, tuple(weights), mask, masked)
+    ref = kernels.group_sums_numpy(groups, n_groups, *weights, where=where)
+    assert len(got) == len(ref)
+    for g, r in zip(got, ref, strict=True):
+        assert same(g, r)
+
+
+@given(arrays(np.float64, st.integers(1, 8), elements=FLOATS), st.data())
+@settings(max_examples=200, deadline=None)
+def test_take(table, data):
+    index = data.draw(arrays(np.int32, st.integers(0, 40), elements=st.integers(0, len(table) - 1)))
+    assert same(kernels._take(table, index), kernels.take_numpy(table, index))
+
+
+@pytest.mark.parametrize("use_numba", [True, False])
+def test_public_functions_follow_the_switch(monkeypatch, use_numba):
+    """The dispatching functions agree with the references either way, on the empty input too."""
+    monkeypatch.setattr(kernels, "USE_NUMBA", use_numba)
+    rng = np.random.default_rng(1)
+    for n in (0, 1, 500):
+        groups = rng.integers(0, 7, n).astype(np.int32)
+        values = rng.lognormal(0, 2, n)
+        cost = rng.random(n)
+        budget = rng.random(7) * 20
+        for got, ref in zip(
+            kernels.top_k_sums(groups, values, 7, 4),
+            kernels.top_k_sums_numpy(groups, values, 7, 4),
+            strict=True,
+        ):
+            assert same(got, ref)
+        assert same(
+            kernels.group_argmax(groups, values, 7), kernels.group_argmax_numpy(groups, values, 7)
+        )
+        assert same(
+            kernels.ranked_allocation(groups, values, cost, budget),
+            kernels.ranked_allocation_numpy(groups, values, cost, budget),
+        )
+        alive = values > 1.0
+        for where in (None, alive):
+            got = kernels.group_sums(groups, 7, values, cost, where=where)
+            ref = kernels.group_sums_numpy(groups, 7, values, cost, where=where)
+            assert all(same(g, r) for g, r in zip(got, ref, strict=True))
+        table = rng.random(7)
+        assert same(kernels.take(table, groups), kernels.take_numpy(table, groups))
