@@ -65,6 +65,48 @@ CREATE TABLE IF NOT EXISTS firm_snapshots (
     revenue DOUBLE,
     valuation DOUBLE
 );
+-- Experiments (helix.experiments): the file as given and resolved, its sweep points, each
+-- run's outcomes, and the summary (mean and 90% band per variant, difference from the
+-- baseline with its confidence interval, Sobol or Morris indices per parameter).
+CREATE TABLE IF NOT EXISTS experiments (
+    experiment_id VARCHAR PRIMARY KEY,
+    name VARCHAR,
+    file VARCHAR,
+    file_text VARCHAR,
+    resolved_json JSON,
+    total_runs INTEGER,
+    helix_version VARCHAR,
+    created TIMESTAMP,
+    updated TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS experiment_points (
+    experiment_id VARCHAR,
+    sweep_point INTEGER,
+    parameter VARCHAR,
+    key VARCHAR,
+    value DOUBLE
+);
+CREATE TABLE IF NOT EXISTS experiment_outcomes (
+    experiment_id VARCHAR,
+    run_id VARCHAR,
+    variant VARCHAR,
+    replicate INTEGER,
+    sweep_point INTEGER,
+    outcome VARCHAR,
+    value DOUBLE
+);
+CREATE TABLE IF NOT EXISTS experiment_summaries (
+    experiment_id VARCHAR,
+    variant VARCHAR,
+    outcome VARCHAR,
+    statistic VARCHAR,
+    parameter VARCHAR,
+    value DOUBLE,
+    low DOUBLE,
+    high DOUBLE,
+    n INTEGER,
+    failed INTEGER
+);
 """
 
 

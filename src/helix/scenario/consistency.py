@@ -30,6 +30,7 @@ INDICATOR_NAMES = frozenset(
         "tax_expenditure",
         "subsidies",
         "government_support_share",
+        "state_vc",
         "talent_inflow",
         "talent_outflow",
         "foreign_inflow",
@@ -167,3 +168,91 @@ def check_world(s: Scenario) -> None:
             m = month_index(getattr(t, field))
             if not first <= m <= last:
                 _fail(f"targets.{name}.{field}", f"{getattr(t, field)} is outside the run")
+    check_targets_and_calibration(s)
+
+
+# --------------------------------------------------------- targets and calibration (issue 3)
+
+NOT_CALIBRATABLE = frozenset({"seed", "scale"})
+
+
+def parameter_field(s: Scenario, path: str) -> tuple[float | None, float | None, bool, float]:
+    """The numeric schema parameter at a dotted ``path`` of a scenario.
+
+    Tables of named items (``sectors.ai.demand_growth``, ``cities.Shanghai.amenity``) are
+    walked by name.
+
+    Args:
+        s: The scenario whose parameter is looked up.
+        path: Dotted path, e.g. ``parameters.growth.hiring_response``.
+
+    Returns:
+        The schema's inclusive bounds (``None`` where unbounded), whether the parameter is an
+        integer, and its value in ``s``.
+
+    Raises:
+        ScenarioError: naming ``calibration.<path>`` if the path is not a numeric parameter.
+    """
+    from pydantic import BaseModel
+
+    key = f"calibration.{path}"
+    parts = path.split(".")
+    if path in NOT_CALIBRATABLE or any(not p for p in parts):
+        _fail(key, "not a numeric parameter of the schema")
+    node: object = s
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if isinstance(node, BaseModel):
+            info = type(node).model_fields.get(part)
+            if info is None:
+                _fail(key, f"not a parameter of the schema (no {part!r})")
+                raise AssertionError  # unreachable, for the type checker
+            value = getattr(node, part)
+            if last:
+                numeric = info.annotation in (int, float)
+                if not numeric or isinstance(value, bool):
+                    _fail(key, "not a numeric parameter of the schema")
+                low = next((m.ge for m in info.metadata if hasattr(m, "ge")), None)
+                high = next((m.le for m in info.metadata if hasattr(m, "le")), None)
+                return low, high, info.annotation is int, float(value)
+            node = value
+        elif isinstance(node, dict) and not last and part in node:
+            node = node[part]
+        else:
+            _fail(key, "not a numeric parameter of the schema")
+    _fail(key, "not a numeric parameter of the schema")
+    raise AssertionError  # unreachable
+
+
+def check_targets_and_calibration(s: Scenario) -> None:
+    """Checks of ``[targets]`` and ``[calibration]`` beyond the schema's field types."""
+    from helix.scenario.schema import month_index
+    from helix.world.indicators import CITY_SECTOR
+
+    first = month_index(s.start)
+    for name, t in s.targets.items():
+        key = f"targets.{name}"
+        if not math.isfinite(t.observed):
+            _fail(f"{key}.observed", "must be a finite number")
+        if not math.isfinite(t.tolerance):
+            _fail(f"{key}.tolerance", "must be a finite number above 0")
+        if month_index(t.end) < month_index(t.start):
+            _fail(f"{key}.end", f"{t.end} is before start {t.start}")
+        if t.sector is not None and t.indicator not in CITY_SECTOR:
+            _fail(f"{key}.sector", f"indicator {t.indicator!r} has no breakdown by sector")
+        if t.statistic == "recovery_months" and month_index(t.start) <= first:
+            _fail(f"{key}.start", "recovery is measured against the month before start")
+    for path, bounds in s.calibration.items():
+        key = f"calibration.{path}"
+        low, high, integer, _ = parameter_field(s, path)
+        for side, v in (("low", bounds.low), ("high", bounds.high)):
+            if not math.isfinite(v):
+                _fail(f"{key}.{side}", "must be a finite number")
+            if integer and v != int(v):
+                _fail(f"{key}.{side}", "an integer parameter needs whole-number bounds")
+        if bounds.low >= bounds.high:
+            _fail(key, f"low {bounds.low:g} must be below high {bounds.high:g}")
+        if low is not None and bounds.low < low:
+            _fail(f"{key}.low", f"{bounds.low:g} is below the schema's lower bound {low:g}")
+        if high is not None and bounds.high > high:
+            _fail(f"{key}.high", f"{bounds.high:g} is above the schema's upper bound {high:g}")

@@ -68,7 +68,10 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], label: str) -> d
     """A copy of ``data`` with each override set; keys of tables must exist already."""
     out = copy.deepcopy(data)
     for text in overrides:
-        path, value = parse_override(text)
+        try:
+            path, value = parse_override(text)
+        except ScenarioError as exc:
+            raise ScenarioError(exc.reason, file=label, key=exc.key) from None
         node: Any = out
         for i, part in enumerate(path[:-1]):
             if isinstance(node, list) and part.isdigit() and int(part) < len(node):
@@ -137,16 +140,28 @@ def load_scenario(
             last = month_index(until)
         except ValueError as exc:
             raise ScenarioError(str(exc), file=label, key="--until") from None
+        own_end = data.get("end", Scenario.model_fields["end"].default)
+        try:
+            own_last = month_index(own_end)
+        except (TypeError, ValueError):
+            raise ScenarioError(
+                f"{own_end!r} is not a month of the form YYYY-MM", file=label, key="end"
+            ) from None
         data["end"] = until
         # What starts (policies, shocks) or is measured (targets) after the shortened end
-        # cannot happen in this run; it is dropped rather than reported as an error.
+        # cannot happen in this run; it is dropped rather than reported as an error. What lies
+        # beyond the scenario's own end is an error of the file, reported by validation.
         for table, field in (("targets", "end"), ("policies", "start"), ("shocks", "start")):
             items = data.get(table, {})
             if isinstance(items, dict):
                 data[table] = {
                     k: v
                     for k, v in items.items()
-                    if not (isinstance(v, dict) and _after(v.get(field), last))
+                    if not (
+                        isinstance(v, dict)
+                        and _after(v.get(field), last)
+                        and not _after(v.get(field), own_last)
+                    )
                 }
     return validate(data, label)
 

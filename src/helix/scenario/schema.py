@@ -180,7 +180,14 @@ class Research(Strict):
 
 class Policy(Strict):
     kind: Literal[
-        "visa", "rd_tax_break", "shared_labs", "subsidy", "rent_cap", "rail", "support_withdrawal"
+        "visa",
+        "rd_tax_break",
+        "shared_labs",
+        "subsidy",
+        "guidance_fund",
+        "rent_cap",
+        "rail",
+        "support_withdrawal",
     ] = Field(description="Which lever.")
     cities: list[str] = Field(description="Cities it applies to (for rail: the linked cities).")
     sectors: list[str] = Field(default_factory=list, description="Sectors it targets (empty: all).")
@@ -199,7 +206,8 @@ class Policy(Strict):
         0,
         1e14,
         "yuan",
-        "shared_labs: equipment budget; subsidy: grants per year; others: programme budget.",
+        "shared_labs: equipment budget; subsidy: grants per year; guidance_fund: capital "
+        "committed to the state fund at start; others: programme budget.",
     )
 
     _check_start = field_validator("start", "end")(_check_month)
@@ -312,6 +320,13 @@ class Knowledge(Strict):
     )
     obsolescence: float = P(
         0.004, 0, 0.1, "1/month", "Fall of productivity without innovation (assumption)."
+    )
+    shock_imitation: float = P(
+        5.0,
+        0,
+        100,
+        "per unit input gap",
+        "Extra imitation in a sector cut off from imported inputs: reverse engineering (assumption).",
     )
     quantum_network_reach: float = P(
         3.0, 1, 100, "ratio", "Reach multiplier between quantum-network nodes (assumption)."
@@ -457,8 +472,9 @@ class Funding(Strict):
         6, 1, 120, "months", "Months a turned-down firm waits before pitching again (assumption)."
     )
     hurdle: float = P(
-        1.0, -5, 5, "log", "Least surprise (quality plus due-diligence noise) a fund invests in."
+        0.0, -5, 5, "log", "Least surprise (quality plus due-diligence noise) a fund invests in."
     )
+
     success_loading: float = P(
         1.0,
         0,
@@ -537,6 +553,13 @@ class Talent(Strict):
     job_finding_rate: float = P(
         0.25, 0.01, 1, "1/month", "Share of job seekers hired in a month of a balanced market."
     )
+    commute_decay_per_minute: float = P(
+        0.03,
+        0,
+        1,
+        "1/minute",
+        "Fall of hiring from another city's pool with rail time (Zheng & Kahn 2013; assumption).",
+    )
     max_hire_share: float = P(
         0.5, 0.01, 1, "share", "Most of a city's job seekers firms can hire in one month."
     )
@@ -582,6 +605,13 @@ class Disputes(Strict):
         1.0, 0, 5, "elasticity", "Dispute response to same-sector firms per district (assumption)."
     )
     cost_yuan: float = P(5e5, 0, 1e9, "yuan", "Legal cost of a dispute to the imitator.")
+    filing_lag_months: int = P(
+        12,
+        0,
+        120,
+        "months",
+        "From an imitation to the dispute being filed (detection and preparation; assumption).",
+    )
     loss_share: float = P(
         0.5,
         0,

@@ -13,6 +13,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from helix.scenario.schema import month_index
 from helix.world.mechanisms.knowledge import density_multiplier, pools, reach, spillover_kernels
 from helix.world.mechanisms.operations import real_output
 from helix.world.mechanisms.shocks import export_shocks
@@ -74,8 +75,9 @@ def _firms(setting: Setting, rng: np.random.Generator) -> Firms:
 
 
 def _funds(setting: Setting, rng: np.random.Generator) -> Funds:
+    """Private VC funds per city, then one state guidance fund per guidance policy and city."""
     s = setting.scenario
-    homes, powder, tastes = [], [], []
+    homes, powder, tastes, opens, commitments = [], [], [], [], []
     for ci, name in enumerate(setting.cities):
         city = s.cities[name]
         if city.funds == 0:
@@ -86,15 +88,38 @@ def _funds(setting: Setting, rng: np.random.Generator) -> Funds:
         homes.append(np.full(city.funds, ci))
         powder.append(np.full(city.funds, city.fund_capital_usd * setting.scale / city.funds))
         tastes.append(taste)
-    home = np.concatenate(homes) if homes else np.zeros(0, np.int64)
+        opens.append(np.full(city.funds, -1))
+        commitments.append(np.zeros(city.funds))
+    usd_yuan = setting.params.funding.usd_yuan
+    for policy in s.policies.values():
+        if policy.kind != "guidance_fund":
+            continue
+        taste = (
+            np.isin(setting.sectors, policy.sectors)
+            if policy.sectors
+            else np.ones(setting.n_sectors, bool)
+        )
+        for city in policy.cities:
+            homes.append(np.array([setting.cities.index(city)]))
+            powder.append(np.zeros(1))
+            tastes.append((taste / taste.sum())[None, :])
+            opens.append(np.array([month_index(policy.start) - setting.start_month]))
+            commitments.append(
+                np.array([policy.budget_yuan * setting.scale / usd_yuan / len(policy.cities)])
+            )
+    home = np.concatenate(homes).astype(np.int64) if homes else np.zeros(0, np.int64)
     dry = np.concatenate(powder) if powder else np.zeros(0)
     invested = np.zeros((len(home), setting.n_cities))
     invested[np.arange(len(home)), home] = dry  # past stakes at home, for exit proceeds
+    open_step = np.concatenate(opens) if opens else np.zeros(0, np.int64)
     return Funds(
-        home=home.astype(np.int64),
+        home=home,
         dry_powder_usd=dry,
         sector_taste=np.concatenate(tastes) if tastes else np.zeros((0, setting.n_sectors)),
         invested_in_city_usd=invested,
+        state_owned=open_step >= 0,
+        opens=open_step,
+        commitment_usd=np.concatenate(commitments) if commitments else np.zeros(0),
     )
 
 

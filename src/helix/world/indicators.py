@@ -46,7 +46,8 @@ CITY = {
     "talent_pool": ("people", "engineers looking for work"),
     "wage": ("yuan/month", "engineer wage"),
     "top_graduate_abroad_share": ("share", "share of top graduates going abroad"),
-    "government_support_share": ("share", "government support over support plus VC"),
+    "government_support_share": ("share", "government support over support plus private VC"),
+    "state_vc": ("USD/month", "VC invested in the city by government guidance funds"),
     "relocations_in": ("firms/month", "firms moving in"),
     "relocations_out": ("firms/month", "firms moving out"),
 }
@@ -155,14 +156,18 @@ class Observations:
             "relocations_out",
         ):
             c[name][t] = flows.get(name if name != "cross_city_deals" else "cross_city_deals_c", zc)
+        c["state_vc"][t] = flows.get("state_vc_c", zc)
         c["talent_pool"][t] = world.talent.pool
         c["wage"][t] = world.talent.wage
+        usd_yuan = setting.params.funding.usd_yuan
+        state_vc = c["state_vc"][t] * usd_yuan
         support = (
             cs["tax_expenditure"][t].sum(axis=1)
             + cs["subsidies"][t].sum(axis=1)
             + flows.get("lab_support_c", zc)
+            + state_vc
         )
-        vc = cs["vc_invested"][t].sum(axis=1) * setting.params.funding.usd_yuan
+        vc = cs["vc_invested"][t].sum(axis=1) * usd_yuan - state_vc
         c["government_support_share"][t] = support / np.maximum(support + vc, 1e-300)
 
         d = self.district

@@ -93,6 +93,9 @@ class Funds:
     dry_powder_usd: np.ndarray
     sector_taste: np.ndarray  # funds x sectors, rows sum to 1
     invested_in_city_usd: np.ndarray  # funds x cities, cumulative
+    state_owned: np.ndarray  # bool: a government guidance fund (invests only at home)
+    opens: np.ndarray  # step at which a guidance fund receives its capital (-1: private)
+    commitment_usd: np.ndarray  # capital a guidance fund receives when it opens
 
 
 @dataclass
@@ -146,6 +149,7 @@ class World:
     )
     flows: dict[str, np.ndarray] = field(default_factory=dict)  # this month's per-city flows
     record_events: bool = True
+    dispute_queue: np.ndarray | None = None  # disputes waiting to be filed, by months to go
 
     def record(self, event: str, rows: np.ndarray, amount: np.ndarray | float = 0.0) -> None:
         """Log an event for the firms at ``rows`` (before any compaction)."""

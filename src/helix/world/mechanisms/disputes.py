@@ -7,14 +7,15 @@ Each imitation of the month is disputed with probability
     p = min(1, ν·(n[d,s]/n_ref)^γ)
 
 n[d,s] the firms of the imitator's sector in its district, n_ref their mean at the start. A
-disputed imitator pays the legal cost and gives back a share of what it copied.
+disputed imitator pays the legal cost and gives back a share of what it copied at once (it
+settles or provisions), but the dispute is filed, and counted, ``filing_lag_months`` later: it
+takes time to find an infringing product on the market and prepare a case (assumption).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from helix.world.mechanisms.knowledge import pools
 from helix.world.setting import Setting
 from helix.world.state import World
 
@@ -30,7 +31,7 @@ def settle_disputes(
     p = setting.params.disputes
     f = world.firms
     nc, ns = setting.n_cities, setting.n_sectors
-    _, _, count = pools(setting, world)
+    count = world.flows["firm_count_ds"]
     crowd = count[f.district[imitators], f.sector[imitators]] / max(
         setting.ref_firms_per_cell, 1e-9
     )
@@ -40,6 +41,13 @@ def settle_disputes(
     f.cash[rows] -= p.cost_yuan
     f.productivity[rows] -= p.loss_share * gains[sued]
     cell = f.city[rows] * ns + f.sector[rows]
-    world.flows["ip_disputes_cs"] = (
-        np.bincount(cell, minlength=nc * ns).reshape(nc, ns).astype(float)
-    )
+    filed = np.bincount(cell, minlength=nc * ns).reshape(nc, ns).astype(float)
+    lag = p.filing_lag_months
+    if lag == 0:
+        world.flows["ip_disputes_cs"] = filed
+        return
+    queue = world.dispute_queue
+    if queue is None or queue.shape[0] != lag:
+        queue = np.zeros((lag, nc, ns))
+    world.flows["ip_disputes_cs"] = queue[0].copy()
+    world.dispute_queue = np.concatenate([queue[1:], filed[None]])

@@ -14,11 +14,19 @@ Each fund f deploys a share of its dry powder each month (scaled by VC sentiment
     taste[f,s] · h^[c = home f] · b^[border crossed] · (t[home f, c] + t₀)^(-ε) · D[c,s]·Q[c,s]^q
 
 t the travel time (Sorenson & Stuart 2001: deal probability ~ distance^-0.3), D the money asked
-in the cell and Q the mean quality of its deals (funds follow good pipelines). Within a cell,
+in the cell and Q the mean quality of its deals (funds follow good pipelines). A deal needs a
+surprise (quality plus due-diligence noise) of at least the hurdle; a turned-down firm pitches
+again after ``months_between_pitches``. Within a cell,
 deals are ranked by their valuation step (funds back the most promising firms: this selection is
 why observed round-to-round returns are higher than the drift) and funded while the cell's
-money lasts (Bergemann, Hege & Peng 2009: staged financing). Firms passing $1B become unicorns.
+money lasts (Bergemann, Hege & Peng 2009: staged financing), so more money reaches deeper into
+the ranking (money chasing deals, Gompers & Lerner 2000). Firms passing $1B become unicorns.
 Funds' money comes from yearly fundraising per city and recycled exit proceeds (see ``exits``).
+Government guidance funds (policy kind ``guidance_fund``, e.g. Shanghai's 2021 industrial funds
+for chips, biomedicine and AI) are funds that receive their committed capital when the policy
+starts, invest only in their city and sectors, and count as government support as well as VC.
+A VC downturn lowers funds' appetite for the sectors it hits (sentiment), so money moves to
+other sectors and less is deployed.
 """
 
 from __future__ import annotations
@@ -54,15 +62,23 @@ def invest(setting: Setting, world: World, levers: Levers, rng: np.random.Genera
     )
     rows = np.flatnonzero(candidate)
 
-    # Fundraising arrives whatever the pipeline.
+    # Fundraising arrives whatever the pipeline; guidance funds get their capital when they open.
     home = funds.home
+    private = ~funds.state_owned
     per_fund = setting.city_fundraising_usd[home] / np.maximum(
-        np.bincount(home, minlength=nc)[home], 1
+        np.bincount(home[private], minlength=nc)[home], 1
     )
-    funds.dry_powder_usd += per_fund * levers.vc_sentiment
+    appetite = funds.sector_taste @ levers.vc_sentiment  # funds: sector-weighted VC sentiment
+    funds.dry_powder_usd += np.where(private, per_fund * appetite, 0.0)
+    funds.dry_powder_usd += np.where(funds.opens == world.step, funds.commitment_usd, 0.0)
 
     empty = np.zeros((nc, ns))
-    world.flows.update(vc_invested_cs=empty, deals_cs=empty.copy(), cross_city_deals_c=np.zeros(nc))
+    world.flows.update(
+        vc_invested_cs=empty,
+        deals_cs=empty.copy(),
+        cross_city_deals_c=np.zeros(nc),
+        state_vc_c=np.zeros(nc),
+    )
     if len(rows) == 0:
         return
 
@@ -82,10 +98,9 @@ def invest(setting: Setting, world: World, levers: Levers, rng: np.random.Genera
     pre_money = previous * np.exp(step)
     raise_usd = p.dilution * pre_money / (1.0 - p.dilution)
     f.last_pitch[rows] = world.step
-    fundable = surprise >= p.hurdle
     c, s = f.city[rows], f.sector[rows]
     cell = c * ns + s
-    asked = np.bincount(cell, weights=raise_usd * fundable, minlength=nc * ns).reshape(nc, ns)
+    asked = np.bincount(cell, weights=raise_usd, minlength=nc * ns).reshape(nc, ns)
     count = np.bincount(cell, minlength=nc * ns).reshape(nc, ns)
     mean_quality = np.bincount(
         cell, weights=np.exp(np.clip(surprise, -5, 5)), minlength=nc * ns
@@ -94,19 +109,23 @@ def invest(setting: Setting, world: World, levers: Levers, rng: np.random.Genera
 
     minutes = levers.city_minutes[home]  # funds x cities
     distance = (minutes + p.min_minutes) ** (-p.distance_elasticity)
-    bias = np.where(np.arange(nc)[None, :] == home[:, None], p.home_bias, 1.0)
+    at_home = np.arange(nc)[None, :] == home[:, None]
+    bias = np.where(at_home, p.home_bias, 1.0)
     border = np.where(
         setting.city_china[home][:, None] != setting.city_china[None, :], p.cross_border_factor, 1.0
     )
-    weight = (
-        (distance * bias * border)[:, :, None] * funds.sector_taste[:, None, :] * pipeline[None]
-    )
+    # Guidance funds invest only at home, and not at all where support has been withdrawn.
+    reach = np.where(funds.state_owned[:, None], at_home, 1.0) * (distance * bias * border)
+    taste = funds.sector_taste * levers.vc_sentiment[None, :]
+    weight = reach[:, :, None] * taste[:, None, :] * pipeline[None]
     total = weight.sum(axis=(1, 2))
-    deploy = p.deploy_share * funds.dry_powder_usd * levers.vc_sentiment
+    active = ~(funds.state_owned & levers.withdrawn[home])
+    deploy = p.deploy_share * funds.dry_powder_usd * appetite * active
     offer = weight * (deploy / np.maximum(total, 1e-300))[:, None, None]  # funds x cities x sectors
     budget = offer.sum(axis=0)
 
-    # Deals above the hurdle that the cell's money could pay for, best first, while it lasts.
+    fundable = surprise >= p.hurdle
+    # Deals above the bar that the cell's money could pay for, best first, while it lasts.
     affordable = fundable & (raise_usd <= budget.ravel()[cell])
     pool_rows = np.flatnonzero(affordable)
     order = pool_rows[_rank_within(cell[pool_rows], surprise[pool_rows])]
@@ -129,6 +148,7 @@ def invest(setting: Setting, world: World, levers: Levers, rng: np.random.Genera
     world.flows["vc_invested_cs"] = invested
     world.flows["deals_cs"] = deals
     world.flows["cross_city_deals_c"] = (deals * np.clip(away_share, 0.0, 1.0)).sum(axis=1)
+    world.flows["state_vc_c"] = spent[funds.state_owned].sum(axis=(0, 2))
 
     idx = rows[funded]
     post = pre_money[funded] + raise_usd[funded]

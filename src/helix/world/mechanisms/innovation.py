@@ -6,9 +6,10 @@ or with probability ``radical_share`` radical, N(0, σ_rad) (SKIN's incremental 
 research, Gilbert, Pyka & Ahrweiler 2001); as in Nelson-Winter the firm keeps the better of its
 old and new technique: a ← a + max(0, draw).
 
-It imitates with probability 1 - exp(-λ_imi·(M/M_ref)^η), rising with the reachable density of
-its sector (``knowledge``), and then closes a share κ of its gap to the reachable best practice
-q[d,s]: a ← a + κ·max(0, q - a). Techniques age: a ← a - ω each month (obsolescence).
+It imitates with probability 1 - exp(-λ_imi·(1 + ξ·g)·(M/M_ref)^η), rising with the reachable
+density of its sector (``knowledge``) and with g, the share of imported inputs an export control
+has cut its sector off from (reverse engineering to replace them, ξ an assumption), and then
+closes a share κ of its gap to the reachable best practice q[d,s]: a ← a + κ·max(0, q - a). Techniques age: a ← a - ω each month (obsolescence).
 Returns the imitators and their gains, from which IP disputes arise.
 """
 
@@ -37,7 +38,9 @@ def innovate_and_imitate(
     a += np.where(tries & alive, np.maximum(draw, 0.0), 0.0)
 
     density = world.reach_mass[d, s] / np.maximum(setting.ref_mass[s], 1e-12)
-    p_imitate = -np.expm1(-k.imitation_rate * density**k.imitation_density_elasticity)
+    cut_off = 1.0 - world.chips.availability[f.view("city"), s]
+    intensity = k.imitation_rate * (1.0 + k.shock_imitation * cut_off)
+    p_imitate = -np.expm1(-intensity * density**k.imitation_density_elasticity)
     gap = np.maximum(world.practice[d, s] - a, 0.0)
     imitates = (rng.random(n) < p_imitate) & alive & (gap > 0)
     rows = np.flatnonzero(imitates)

@@ -79,7 +79,8 @@ def update_spillovers(
     setting: Setting, world: World, kernels: tuple[np.ndarray, np.ndarray]
 ) -> None:
     """Refresh the world's reachable knowledge, employee mass and best practice."""
-    know, mass, _ = pools(setting, world)
+    know, mass, count = pools(setting, world)
+    world.flows["firm_count_ds"] = count
     world.spillover = reach(setting, kernels, know)
     world.reach_mass = reach(setting, kernels, mass)
     world.practice = np.log(

@@ -11,9 +11,10 @@ Support   R&D tax expenditure + subsidies (split equally among young firms of ta
 Cash      cash ← cash + Y - costs + support.
 Headcount Δln E = h·clip(margin) + r·clip(ln(cash/(costs·T))) + σ·(E/10)^(-β)·z, z ~ N(0,1):
   profits and unspent runway are turned into hires; the idiosyncratic shock's spread falls with
-  size as in Stanley et al. (1996). Hires come out of the city's pool of job seekers, at most a
-  share of it a month (all firms of a city are rationed by the same fill rate); layoffs go back
-  to it, so engineers are conserved.
+  size as in Stanley et al. (1996). Hires come out of the job seekers of the city and of the
+  cities within commuting reach by high-speed rail (``talent.match_hires``), at most a share of
+  each pool a month (all firms of a city are rationed by the same fill rate); layoffs go back to
+  the firm's city, so engineers are conserved.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import numpy as np
 
 from helix.world.mechanisms.policy import Levers
 from helix.world.mechanisms.rd import RdSpending
+from helix.world.mechanisms.talent import match_hires
 from helix.world.setting import Setting
 from helix.world.state import STAGE_PUBLIC, World
 
@@ -104,15 +106,14 @@ def operate(
     change = np.where(alive, emp * np.expm1(growth), 0.0)
     wanted = np.maximum(change, 0.0)
     demand = np.bincount(c, weights=wanted, minlength=nc)
-    supply = world.talent.pool * setting.params.talent.max_hire_share
-    fill = np.where(demand > 0, np.minimum(1.0, supply / np.maximum(demand, 1e-12)), 0.0)
+    hired, taken = match_hires(setting, world, levers, demand)
+    fill = np.where(demand > 0, hired / np.maximum(demand, 1e-12), 0.0)
     hires = wanted * fill[c]
     layoffs = np.minimum(np.maximum(-change, 0.0), np.maximum(emp - 1.0, 0.0))
     f.employees[:n] = emp + hires - layoffs
 
-    hired = np.bincount(c, weights=hires, minlength=nc)
     fired = np.bincount(c, weights=layoffs, minlength=nc)
-    world.talent.pool += fired - hired
+    world.talent.pool += fired - taken
     world.talent.openings = demand - hired
     world.output_last = np.bincount(s, weights=output, minlength=ns)
 

@@ -5,7 +5,10 @@ visa multipliers multiply; the R&D tax break takes the largest extra deduction r
 lab budgets and subsidy budgets add up; a rent cap takes the tightest; rail multipliers
 multiply on the linked city pairs; ``support_withdrawal`` switches off tax breaks, labs and
 subsidies in its cities (the "over-reliance on government support" question of the report).
-Shocks: ``vc_downturn`` scales VC deployment and fundraising by (1 - severity).
+``guidance_fund`` policies are state venture funds (built with the funds, see ``funding``); a
+withdrawal also stops them investing. Shocks: ``vc_downturn`` scales VC appetite for its
+sectors (all when none is named) by (1 - severity): funds place less money there and deploy
+less in all.
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ class Levers:
     subsidy_per_month: np.ndarray  # cities x sectors, yuan
     rent_cap_per_month: np.ndarray  # districts: max log rent rise per month (inf: none)
     city_minutes: np.ndarray  # cities x cities, with rail policies applied
-    vc_sentiment: float  # 1 normally, lower in a VC downturn
+    vc_sentiment: np.ndarray  # sectors: 1 normally, lower in a VC downturn of the sector
+    withdrawn: np.ndarray  # cities where government support has been withdrawn
     budget_yuan: np.ndarray  # cities: programme budgets in force (for the record)
 
     def key(self) -> bytes:
@@ -83,10 +87,11 @@ def levers(setting: Setting, step: int) -> Levers:
     deduction[withdrawn] = 0.0
     slots[withdrawn] = 0.0
     subsidy[withdrawn] = 0.0
-    sentiment = 1.0
+    sentiment = np.ones(ns)
     for shock in s.shocks.values():
         if shock.kind == "vc_downturn" and _active(shock.start, shock.end, month):
-            sentiment *= 1.0 - shock.severity
+            hit = [si[k] for k in shock.sectors] if shock.sectors else list(range(ns))
+            sentiment[hit] *= 1.0 - shock.severity
     return Levers(
         foreign_multiplier=foreign,
         rd_extra_deduction=deduction,
@@ -95,5 +100,6 @@ def levers(setting: Setting, step: int) -> Levers:
         rent_cap_per_month=cap[setting.district_city],
         city_minutes=minutes,
         vc_sentiment=sentiment,
+        withdrawn=withdrawn,
         budget_yuan=budget,
     )

@@ -34,6 +34,33 @@ def city_rent(setting: Setting, world: World) -> np.ndarray:
     return total / np.maximum(weight, 1e-12)
 
 
+def match_hires(
+    setting: Setting, world: World, levers: Levers, demand: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Hires per city, and people taken out of each city's pool, with cross-city commuting.
+
+    A city's firms look for engineers in every pool in proportion to  k[c,c']·pool_c'  with
+    k = exp(-δ_c·t[c,c']) (high-speed rail turns the corridor into one labour market: Zheng &
+    Kahn 2013); a pool gives at most ``max_hire_share`` of itself a month, and its engineers take
+    the best-paid offers first (cities in order of wage).
+    """
+    p = setting.params.talent
+    pool = np.maximum(world.talent.pool, 0.0)
+    reach = np.exp(-p.commute_decay_per_minute * levers.city_minutes)
+    reach *= setting.city_china[:, None] == setting.city_china[None, :]
+    weight = reach * pool[None, :]  # asking city x pool city
+    asks = demand[:, None] * weight / np.maximum(weight.sum(axis=1, keepdims=True), 1e-300)
+    # Each pool serves the best-paying asking cities first, up to its monthly cap.
+    cap = p.max_hire_share * pool
+    order = np.argsort(-world.talent.wage, kind="stable")
+    ranked = asks[order]
+    served_before = np.cumsum(ranked, axis=0) - ranked
+    granted = np.empty_like(asks)
+    granted[order] = np.clip(cap[None, :] - served_before, 0.0, ranked)
+    world.flows["commuter_hires"] = granted.sum(axis=1) - np.diag(granted)
+    return granted.sum(axis=1), granted.sum(axis=0)
+
+
 def appeal(setting: Setting, world: World) -> np.ndarray:
     p = setting.params.talent
     t = world.talent
