@@ -1,0 +1,227 @@
+"""Building a report: read the subject from the store, make the figures, write HTML and PNGs."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from helix.errors import StoreError
+from helix.report import compare, corridor, extras, firms, page, static, targets, timeseries
+from helix.report.context import world_of
+from helix.report.interactive import html_div, plotly_js
+from helix.report.source import Subject, open_store, resolve
+from helix.report.spec import FigureSpec
+from helix.store import helix_version
+
+HTML_NAME = "report.html"
+TARGETS = "The report's figures"
+
+
+@dataclass
+class Contents:
+    """What a report holds before it is drawn."""
+
+    subject: Subject
+    figures: list[FigureSpec] = field(default_factory=list)
+    tables: list[page.TableBlock] = field(default_factory=list)
+    notes: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass
+class ReportFiles:
+    """What :func:`write_report` wrote.
+
+    Attributes:
+        html: The self-contained HTML file.
+        pngs: One PNG per figure.
+        subject: What the report is about.
+        seconds: Time it took.
+    """
+
+    html: Path
+    pngs: list[Path]
+    subject: Subject
+    seconds: float
+
+    @property
+    def figures(self) -> int:
+        return len(self.pngs)
+
+
+def targets_table(found: list[targets.Verdict]) -> page.TableBlock:
+    rows = [
+        [
+            v.name,
+            f"{v.target.indicator} ({v.target.statistic}, {v.target.city}"
+            + (f", {v.target.sector}" if v.target.sector else "")
+            + f", {v.target.start[:4]}-{v.target.end[:4]})",
+            v.report_text(),
+            v.simulated_text(),
+            v.agrees,
+            v.target.source,
+        ]
+        for v in found
+    ]
+    return page.TableBlock(
+        section=TARGETS,
+        title="",
+        header=["target", "measured as", "report", "simulated", "agrees", "source"],
+        rows=rows,
+        note="Measured from the stored indicators with the same SQL as helix run; each target is "
+        "also marked on the figure of its indicator below.",
+    )
+
+
+def collect(subject: Subject, store_con: object) -> Contents:
+    """Every figure and table of a report."""
+    con = store_con
+    out = Contents(subject)
+    w = world_of(con, subject.main)  # type: ignore[arg-type]
+    found = targets.verdicts(w.con, subject.main)
+    if found:
+        out.tables.append(targets_table(found))
+        out.figures.append(compare.target_spread({subject.main[0].group: found}, TARGETS))
+    series = timeseries.time_series(w)
+    targets.mark_all(series, found)
+    out.figures += series
+    network = corridor.corridor_map(w)
+    if network is not None:
+        out.figures.append(network)
+    micro = firms.firm_figures(w)
+    out.figures += micro
+    if not micro:
+        out.notes.setdefault(firms.FIRMS, []).append(
+            "These runs were stored without firm-level microdata, so there are no firm "
+            "distributions."
+        )
+    if len(subject.groups) > 1:
+        figures, tables = compare.comparison(w.con, subject)
+        out.figures += figures
+        out.tables += tables
+    figures, tables, notes = extras.sections(w.con, subject)
+    out.figures += figures
+    out.tables += tables
+    for k, v in notes.items():
+        out.notes.setdefault(k, []).extend(v)
+    out.figures = [f for f in out.figures if not f.is_empty()]
+    return out
+
+
+def _when(subject: Subject) -> str:
+    dates = sorted(r.finished for r in subject.runs if r.finished is not None)
+    if not dates:
+        return "unknown"
+    first, last = dates[0].strftime("%Y-%m-%d %H:%M UTC"), dates[-1].strftime("%Y-%m-%d %H:%M UTC")
+    return first if first == last else f"{first} to {last}"
+
+
+def header(subject: Subject, db: str) -> list[tuple[str, str]]:
+    """The facts at the top: what was run, with which seeds and version, and when."""
+    runs = subject.runs
+    scenario = runs[0].scenario
+    names = list(dict.fromkeys(r.scenario_name for r in runs))
+    versions = list(dict.fromkeys(r.helix_version for r in runs))
+    meta = [
+        ("scenario", page.joined(names)),
+        ("seed" if len(runs) == 1 else "seeds", page.joined([r.seed for r in runs])),
+        ("helix version", page.joined(versions) + f" (report by helix {helix_version()})"),
+        ("run date", _when(subject)),
+        ("run" if len(runs) == 1 else "runs", page.joined([r.run_id for r in runs])),
+        ("period", f"{scenario.get('start', '?')} to {scenario.get('end', '?')}"),
+        ("scale", f"{scenario.get('scale', 1.0):g}"),
+        ("store", db),
+    ]
+    if subject.ident is not None:
+        meta.insert(0, (subject.kind, subject.ident))
+    if len(subject.groups) > 1:
+        meta.append(("compared", page.joined(list(subject.groups))))
+    return meta
+
+
+def _title(subject: Subject) -> str:
+    if subject.kind in ("experiment", "calibration"):
+        return f"helix {subject.kind}: {subject.label}"
+    return f"helix report: {subject.label}"
+
+
+def _subtitle(subject: Subject) -> str:
+    scenario = subject.runs[0].scenario
+    text = str(scenario.get("description") or "")
+    n = len(subject.runs)
+    if n > 1:
+        text += f" {n} runs; lines are medians across runs, bands their spread."
+    return text.strip()
+
+
+def write_report(
+    db: str | Path,
+    run_ids: Sequence[str] = (),
+    *,
+    experiment: str | None = None,
+    calibration: str | None = None,
+    out_dir: str | Path = "helix-report",
+    pngs: bool = True,
+) -> ReportFiles:
+    """Write ``report.html`` and one PNG per figure into ``out_dir``.
+
+    Args:
+        db: The results store (DuckDB file).
+        run_ids: Runs to show; none means the latest run.
+        experiment: An experiment id (its runs, grouped by variant).
+        calibration: A calibration id.
+        out_dir: Folder to write into (created if needed).
+        pngs: Also write the static PNGs.
+
+    Raises:
+        StoreError: The store cannot be read, is empty, or lacks what was asked for, or the
+            output folder cannot be written.
+    """
+    clock = time.perf_counter()
+    with open_store(str(db)) as store:
+        subject = resolve(store, run_ids, experiment=experiment, calibration=calibration)
+        contents = collect(subject, store.con)
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(
+            f"cannot create folder ({exc.strerror})", file=str(out), key="--out"
+        ) from None
+    divs = [html_div(f, f"plot-{f.key}") for f in contents.figures]
+    figure_blocks = list(zip(contents.figures, divs, strict=True))
+    blocks = _ordered(contents.tables, figure_blocks)
+    doc = page.Page(
+        title=_title(subject),
+        subtitle=_subtitle(subject),
+        meta=header(subject, str(db)),
+        blocks=blocks,
+        notes=contents.notes,
+        footer=f"Written by helix {helix_version()} from {db}. Interactive figures: hover for "
+        "values, click a legend entry to hide it, double-click to isolate it.",
+    )
+    target = out / HTML_NAME
+    try:
+        target.write_text(page.render_page(doc, plotly_js()), encoding="utf-8")
+        written = [static.render(f, out / f"{f.key}.png") for f in contents.figures] if pngs else []
+    except OSError as exc:
+        raise StoreError(
+            f"cannot write report ({exc.strerror})", file=str(out), key="--out"
+        ) from None
+    return ReportFiles(target, written, subject, time.perf_counter() - clock)
+
+
+def _ordered(
+    tables: list[page.TableBlock], figures: list[tuple[FigureSpec, str]]
+) -> list[page.TableBlock | tuple[FigureSpec, str]]:
+    """Tables first within their section, then the figures; sections in order of first use."""
+    sections = list(dict.fromkeys([t.section for t in tables] + [f.section for f, _ in figures]))
+    if TARGETS in sections:
+        sections.remove(TARGETS)
+        sections.insert(0, TARGETS)
+    out: list[page.TableBlock | tuple[FigureSpec, str]] = []
+    for s in sections:
+        out += [t for t in tables if t.section == s]
+        out += [f for f in figures if f[0].section == s]
+    return out

@@ -1,0 +1,204 @@
+"""Plotly rendering of a :class:`~helix.report.spec.FigureSpec` for the HTML page.
+
+Figures are written as ``<div>`` plus a script calling ``Plotly.newPlot``; the page embeds
+plotly.js once, inline (:func:`plotly_js`), so nothing is fetched from any host. No geo traces
+are used (they would download map data): the corridor is drawn on longitude/latitude axes.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from helix.report.spec import FigureSpec, Series
+
+CONFIG = {"displaylogo": False, "responsive": True, "scrollZoom": False}
+
+
+def plotly_js() -> str:
+    """The plotly.js bundle shipped with the plotly package, to embed inline."""
+    from plotly.offline import get_plotlyjs
+
+    return get_plotlyjs()
+
+
+def _rgba(color: str, alpha: float) -> str:
+    c = color.lstrip("#")
+    if len(c) != 6:
+        return f"rgba(120,120,120,{alpha})"
+    r, g, b = (int(c[i : i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def _values(a: Any) -> list:
+    """JSON-friendly list: NaN and None become gaps."""
+    out = []
+    for v in list(a):
+        if v is None or (isinstance(v, float | np.floating) and not math.isfinite(float(v))):
+            out.append(None)
+        elif isinstance(v, np.generic):
+            out.append(v.item())
+        else:
+            out.append(v)
+    return out
+
+
+def _band(s: Series) -> list[go.Scatter]:
+    if s.low is None or s.high is None:
+        return []
+    common = {
+        "x": _values(s.x),
+        "mode": "lines",
+        "line": {"width": 0, "shape": "hv" if s.mode == "step" else "linear"},
+        "legendgroup": s.group or s.name,
+        "showlegend": False,
+        "hoverinfo": "skip",
+    }
+    return [
+        go.Scatter(y=_values(s.low), **common),
+        go.Scatter(
+            y=_values(s.high),
+            fill="tonexty",
+            fillcolor=_rgba(s.color or "#777777", 0.18),
+            **common,
+        ),
+    ]
+
+
+def _trace(s: Series) -> go.BaseTraceType:
+    group = s.group or s.name
+    if s.mode == "bar":
+        return go.Bar(
+            x=_values(s.x),
+            y=_values(s.y),
+            name=s.name,
+            marker_color=s.color,
+            error_y=None if s.error is None else {"type": "data", "array": _values(s.error)},
+            legendgroup=group,
+            showlegend=s.show_legend,
+        )
+    if s.mode == "markers":
+        return go.Scatter(
+            x=_values(s.x),
+            y=_values(s.y),
+            name=s.name,
+            mode="markers+text" if s.show_text else "markers",
+            text=s.text,
+            textposition="top right",
+            hovertext=s.text,
+            hoverinfo="text+name" if s.text else None,
+            marker={
+                "color": s.color,
+                "size": None if s.size is None else _values(s.size),
+                "symbol": s.symbol,
+                "line": {"width": 2, "color": s.color},
+            },
+            error_y=None
+            if s.error is None
+            else {"type": "data", "array": _values(s.error), "color": s.color},
+            legendgroup=group,
+            showlegend=s.show_legend,
+        )
+    return go.Scatter(
+        x=_values(s.x),
+        y=_values(s.y),
+        name=s.name,
+        mode="lines",
+        hovertext=s.text,
+        line={
+            "color": s.color,
+            "width": s.width,
+            "dash": "dash" if s.dash else "solid",
+            "shape": "hv" if s.mode == "step" else "linear",
+        },
+        connectgaps=False,
+        legendgroup=group,
+        showlegend=s.show_legend,
+    )
+
+
+def _axis(title: str, log: bool, kind: str) -> dict[str, Any]:
+    axis: dict[str, Any] = {"title": {"text": title}, "zeroline": False}
+    if log:
+        axis["type"] = "log"
+    elif kind == "year":
+        axis["tickformat"] = "d"
+    elif kind == "month":
+        axis["type"] = "date"
+    elif kind == "category":
+        axis["type"] = "category"
+    return axis
+
+
+def figure(spec: FigureSpec) -> go.Figure:
+    """The Plotly figure of a spec."""
+    traces: list[go.BaseTraceType] = []
+    for s in spec.series:
+        traces += _band(s)
+        traces.append(_trace(s))
+    fig = go.Figure(data=traces)
+    shapes: list[dict[str, Any]] = [
+        {
+            "type": "rect",
+            "xref": "x",
+            "yref": "paper",
+            "x0": sh.x0,
+            "x1": sh.x1,
+            "y0": 0,
+            "y1": 1,
+            "fillcolor": _rgba(sh.color, 0.2),
+            "line": {"width": 0},
+            "layer": "below",
+            "name": sh.label,
+            "showlegend": True,
+        }
+        for sh in spec.shades
+    ]
+    shapes += [
+        {
+            "type": "line",
+            "xref": "paper",
+            "yref": "y",
+            "x0": 0,
+            "x1": 1,
+            "y0": lv.y,
+            "y1": lv.y,
+            "line": {"color": lv.color, "width": 1.5, "dash": "dot"},
+            "name": lv.label,
+            "showlegend": True,
+        }
+        for lv in spec.levels
+    ]
+    yaxis = _axis(spec.y_label, spec.log_y, "number")
+    if spec.equal_aspect:
+        yaxis.update(scaleanchor="x", scaleratio=spec.equal_aspect)
+    fig.update_layout(
+        title={"text": spec.title, "x": 0.01, "xanchor": "left"},
+        xaxis=_axis(spec.x_label, spec.log_x, spec.x_kind),
+        yaxis=yaxis,
+        template="plotly_white",
+        height=520 if spec.equal_aspect else 460,
+        margin={"l": 70, "r": 20, "t": 60, "b": 60},
+        legend={"font": {"size": 11}},
+        shapes=shapes,
+        barmode="group",
+        hovermode="closest",
+    )
+    return fig
+
+
+def html_div(spec: FigureSpec, div_id: str) -> str:
+    """The figure as an HTML fragment (div and script) that expects plotly.js on the page."""
+    return pio.to_html(
+        figure(spec),
+        full_html=False,
+        include_plotlyjs=False,
+        include_mathjax=False,
+        div_id=div_id,
+        config=CONFIG,
+        validate=False,
+    )

@@ -1,0 +1,231 @@
+"""What a report is about: the runs it reads from the store, and how they are grouped.
+
+A report's subject is one run, several runs, the latest run, an experiment or a calibration.
+Runs are grouped for comparison by experiment variant, else by scenario name; the first group
+(the baseline variant when there is one) is the one the main figures draw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import duckdb
+
+from helix.errors import HelixError, StoreError
+from helix.scenario.schema import Scenario, Target
+from helix.store import Store
+
+BASELINE_NAMES = ("baseline", "base", "default", "control")
+
+
+@dataclass
+class RunInfo:
+    """One stored run, as the ``runs`` table holds it.
+
+    Attributes:
+        run_id: The run's id.
+        scenario_name: Name of its scenario.
+        scenario: The stored scenario as a plain dict (the JSON of ``runs.scenario_json``).
+        seed: Seed of its random stream.
+        helix_version: Version of helix that ran it.
+        finished: When it finished (UTC).
+        variant: Experiment variant, or None.
+        experiment_id: Experiment (or calibration) it belongs to, or None.
+    """
+
+    run_id: str
+    scenario_name: str
+    scenario: dict[str, Any]
+    seed: int
+    helix_version: str
+    finished: datetime | None
+    variant: str | None = None
+    experiment_id: str | None = None
+
+    @property
+    def group(self) -> str:
+        """Label under which the run is compared with others."""
+        return self.variant or self.scenario_name
+
+    def targets(self) -> dict[str, Target]:
+        """The scenario's targets, each validated; a target that no longer validates is left out."""
+        out: dict[str, Target] = {}
+        for name, raw in (self.scenario.get("targets") or {}).items():
+            try:
+                out[name] = Target.model_validate(raw)
+            except ValueError:
+                continue
+        return out
+
+    def scenario_model(self) -> Scenario | None:
+        """The stored scenario re-validated, or None if today's schema no longer accepts it."""
+        from helix.scenario.load import scenario_from_json_dict
+
+        try:
+            return scenario_from_json_dict(self.scenario)
+        except HelixError:
+            return None
+
+
+@dataclass
+class Subject:
+    """What one report shows.
+
+    Attributes:
+        kind: "run", "runs", "experiment" or "calibration".
+        label: Human-readable name for the header.
+        runs: Every run of the subject, oldest first.
+        ident: Experiment or calibration id, when the subject is one.
+        groups: Group label -> its runs, the baseline group first.
+    """
+
+    kind: str
+    label: str
+    runs: list[RunInfo]
+    ident: str | None = None
+    groups: dict[str, list[RunInfo]] = field(default_factory=dict)
+
+    @property
+    def main(self) -> list[RunInfo]:
+        """The runs the main figures draw: the first (baseline) group."""
+        return next(iter(self.groups.values()))
+
+    @property
+    def run_ids(self) -> list[str]:
+        return [r.run_id for r in self.runs]
+
+
+def open_store(db: str) -> Store:
+    """Open the results store read-only; a missing or unreadable file is a :class:`StoreError`."""
+    return Store(db, read_only=True)
+
+
+def table_names(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Names of the tables in the store's main schema."""
+    rows = con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+    ).fetchall()
+    return {str(r[0]) for r in rows}
+
+
+def column_names(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    """Column names of ``table`` in order."""
+    rows = con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'main'"
+        " AND table_name = ? ORDER BY ordinal_position",
+        [table],
+    ).fetchall()
+    return [str(r[0]) for r in rows]
+
+
+RUN_COLUMNS = (
+    "run_id, scenario_name, scenario_json, seed, helix_version, finished, variant, experiment_id"
+)
+
+
+def _run_info(row: tuple[Any, ...]) -> RunInfo:
+    import json
+
+    run_id, name, scenario_json, seed, version, finished, variant, experiment_id = row
+    scenario = json.loads(scenario_json) if isinstance(scenario_json, str) else scenario_json
+    return RunInfo(
+        run_id=str(run_id),
+        scenario_name=str(name),
+        scenario=scenario or {},
+        seed=int(seed or 0),
+        helix_version=str(version or ""),
+        finished=finished,
+        variant=variant,
+        experiment_id=experiment_id,
+    )
+
+
+def _require_runs_table(store: Store) -> None:
+    if "runs" not in table_names(store.con):
+        raise StoreError("the store holds no runs (empty database)", file=store.path)
+
+
+def load_runs(store: Store, run_ids: Sequence[str]) -> list[RunInfo]:
+    """The finished runs named, in the order given; an unknown or failed id is a StoreError."""
+    _require_runs_table(store)
+    out = []
+    for run_id in run_ids:
+        row = store.con.execute(
+            f"SELECT {RUN_COLUMNS}, status FROM runs WHERE run_id = ?", [run_id]
+        ).fetchone()
+        if row is None:
+            raise StoreError(f"no run {run_id!r} in the store", file=store.path, key="run_id")
+        if row[-1] != "done":
+            raise StoreError(
+                f"run {run_id!r} did not finish (status {row[-1]})", file=store.path, key="run_id"
+            )
+        out.append(_run_info(row[:-1]))
+    return out
+
+
+def latest_run_id(store: Store) -> str:
+    """Id of the run that finished last; an empty store is a StoreError."""
+    _require_runs_table(store)
+    return store.latest_run()
+
+
+def runs_of(store: Store, ident: str, what: str) -> list[RunInfo]:
+    """Finished runs whose ``experiment_id`` is ``ident`` (an experiment's or calibration's)."""
+    _require_runs_table(store)
+    rows = store.con.execute(
+        f"SELECT {RUN_COLUMNS} FROM runs WHERE experiment_id = ? AND status = 'done'"
+        " ORDER BY variant NULLS FIRST, replicate NULLS FIRST, sweep_point NULLS FIRST, finished",
+        [ident],
+    ).fetchall()
+    if not rows:
+        raise StoreError(f"no finished run of {what} {ident!r} in the store", file=store.path)
+    return [_run_info(r) for r in rows]
+
+
+def group_runs(runs: list[RunInfo], baseline: str | None = None) -> dict[str, list[RunInfo]]:
+    """Runs grouped by variant (else scenario name), the baseline group first.
+
+    Args:
+        runs: Runs in their order.
+        baseline: Label of the baseline group, if known; else a group named like a baseline
+            ("baseline", "base", ...), else the first group met.
+    """
+    groups: dict[str, list[RunInfo]] = {}
+    for r in runs:
+        groups.setdefault(r.group, []).append(r)
+    first = baseline if baseline in groups else None
+    if first is None:
+        first = next((g for g in groups if g.lower() in BASELINE_NAMES), None)
+    if first is None:
+        return groups
+    return {first: groups[first], **{k: v for k, v in groups.items() if k != first}}
+
+
+def resolve(
+    store: Store,
+    run_ids: Sequence[str] = (),
+    *,
+    experiment: str | None = None,
+    calibration: str | None = None,
+) -> Subject:
+    """The subject of a report: the runs named, an experiment, a calibration, or the latest run.
+
+    Raises:
+        StoreError: The store is empty, or holds no such run, experiment or calibration.
+    """
+    if experiment is not None:
+        from helix.report.extras import experiment_subject
+
+        return experiment_subject(store, experiment)
+    if calibration is not None:
+        from helix.report.extras import calibration_subject
+
+        return calibration_subject(store, calibration)
+    ids = list(dict.fromkeys(run_ids)) or [latest_run_id(store)]
+    runs = load_runs(store, ids)
+    kind = "run" if len(runs) == 1 else "runs"
+    label = runs[0].scenario_name if len({r.scenario_name for r in runs}) == 1 else "several worlds"
+    return Subject(kind=kind, label=label, runs=runs, groups=group_runs(runs))

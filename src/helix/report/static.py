@@ -1,0 +1,120 @@
+"""matplotlib rendering of a :class:`~helix.report.spec.FigureSpec` to a PNG file (Agg backend).
+
+The PNGs are the static fallbacks of the interactive figures, for slides and for readers
+without JavaScript; each carries its title, axes, legend and caption.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from helix.report.spec import FigureSpec, Series
+
+MARKERS = {
+    "circle": "o",
+    "circle-open": "o",
+    "diamond": "D",
+    "triangle-up": "^",
+    "triangle-down": "v",
+    "square": "s",
+}
+DPI = 100
+
+
+def _x(spec: FigureSpec, values: list) -> np.ndarray:
+    if spec.x_kind == "month":
+        return np.array([np.datetime64(v, "M") if v else np.datetime64("NaT") for v in values])
+    if spec.x_kind == "category":
+        return np.asarray(values, dtype=object)
+    return np.array([np.nan if v is None else float(v) for v in values])
+
+
+def _y(values: Any) -> np.ndarray:
+    return np.array([np.nan if v is None else float(v) for v in list(values)])
+
+
+def _draw(ax: Any, spec: FigureSpec, s: Series, categories: dict[str, float]) -> None:
+    x = _x(spec, list(s.x))
+    if spec.x_kind == "category":
+        x = np.array([categories.setdefault(str(v), float(len(categories))) for v in s.x])
+    y = _y(s.y)
+    label = s.name if s.show_legend else None
+    if s.low is not None and s.high is not None:
+        step = "post" if s.mode == "step" else None
+        ax.fill_between(x, _y(s.low), _y(s.high), color=s.color, alpha=0.18, lw=0, step=step)
+    if s.mode == "bar":
+        ax.bar(x + s.width, y, width=0.8, color=s.color, label=label, yerr=s.error)
+        return
+    if s.mode == "markers":
+        size = (np.asarray(s.size, dtype=float) * 0.75) ** 2 if s.size is not None else 36.0
+        hollow = s.symbol.endswith("-open")
+        ax.scatter(
+            x,
+            y,
+            s=size,
+            marker=MARKERS.get(s.symbol, "o"),
+            facecolors="none" if hollow else s.color,
+            edgecolors=s.color,
+            linewidths=1.5,
+            label=label,
+            zorder=3,
+        )
+        if s.error is not None:
+            ax.errorbar(x, y, yerr=_y(s.error), fmt="none", ecolor=s.color, capsize=4, zorder=3)
+        if s.show_text and s.text:
+            for xi, yi, t in zip(x, y, s.text, strict=False):
+                ax.annotate(t, (xi, yi), xytext=(4, 4), textcoords="offset points", fontsize=8)
+        return
+    style = {"color": s.color, "lw": s.width * 0.75, "ls": "--" if s.dash else "-"}
+    if s.mode == "step":
+        ax.step(x, y, where="post", label=label, **style)
+    else:
+        ax.plot(x, y, label=label, **style)
+
+
+def render(spec: FigureSpec, path: Path) -> Path:
+    """Draw ``spec`` into the PNG file ``path``."""
+    height = 6.0 if spec.equal_aspect else 5.0
+    fig, ax = plt.subplots(figsize=(10, height), dpi=DPI)
+    try:
+        categories: dict[str, float] = {}
+        bars = [s for s in spec.series if s.mode == "bar"]
+        for i, s in enumerate(spec.series):
+            if s.mode == "bar":
+                s = Series(**{**s.__dict__, "width": (i - (len(bars) - 1) / 2) * 0.8 / len(bars)})
+            _draw(ax, spec, s, categories)
+        for sh in spec.shades:
+            x0, x1 = _x(spec, [sh.x0, sh.x1])
+            ax.axvspan(x0, x1, color=sh.color, alpha=0.2, lw=0, label=sh.label)
+        for lv in spec.levels:
+            ax.axhline(lv.y, color=lv.color, ls=":", lw=1.2, label=lv.label)
+        if categories:
+            ax.set_xticks(list(categories.values()), list(categories), rotation=30, ha="right")
+        if spec.log_x:
+            ax.set_xscale("log")
+        if spec.log_y:
+            ax.set_yscale("log")
+        if spec.equal_aspect:
+            ax.set_aspect(spec.equal_aspect, adjustable="datalim")
+        ax.set_title(spec.title, loc="left", fontsize=12)
+        ax.set_xlabel(spec.x_label)
+        ax.set_ylabel(spec.y_label)
+        ax.grid(True, alpha=0.3)
+        handles, labels = ax.get_legend_handles_labels()
+        if handles:
+            labels = [textwrap.shorten(lb, 70) for lb in labels]
+            ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+        fig.text(0.01, -0.02, textwrap.fill(spec.caption, 130), fontsize=8, va="top", ha="left")
+        fig.savefig(path, bbox_inches="tight", dpi=DPI)
+    finally:
+        plt.close(fig)
+    return path
