@@ -107,6 +107,77 @@ CREATE TABLE IF NOT EXISTS experiment_summaries (
     n INTEGER,
     failed INTEGER
 );
+-- Calibrations (helix.experiments.calibration): the best candidate of a study, its fit per
+-- target over fresh seeds, the identifiability of each free parameter, the correlation of the
+-- parameters among the top trials, and profiles re-run along each parameter.
+CREATE TABLE IF NOT EXISTS calibrations (
+    calibration_id VARCHAR PRIMARY KEY,
+    created TIMESTAMP,
+    scenario_name VARCHAR,
+    study_name VARCHAR,
+    study_file VARCHAR,
+    trials INTEGER,
+    seeds JSON,
+    fit_seeds JSON,
+    scale DOUBLE,
+    until VARCHAR,
+    best_trial INTEGER,
+    best_loss DOUBLE,
+    fit_loss DOUBLE,
+    best_values JSON,
+    calibrated_toml VARCHAR,
+    scenario_json JSON,
+    command VARCHAR,
+    helix_version VARCHAR
+);
+CREATE TABLE IF NOT EXISTS calibration_fit (
+    calibration_id VARCHAR,
+    target VARCHAR,
+    indicator VARCHAR,
+    statistic VARCHAR,
+    comparison VARCHAR,
+    simulated_mean DOUBLE,
+    simulated_sd DOUBLE,
+    simulated_first_mean DOUBLE,
+    report DOUBLE,
+    tolerance DOUBLE,
+    within BOOLEAN,
+    seeds_within DOUBLE,
+    seeds INTEGER,
+    loss DOUBLE,
+    source VARCHAR
+);
+CREATE TABLE IF NOT EXISTS calibration_parameters (
+    calibration_id VARCHAR,
+    parameter VARCHAR,
+    low DOUBLE,
+    high DOUBLE,
+    log_scale BOOLEAN,
+    start_value DOUBLE,
+    best DOUBLE,
+    top_mean DOUBLE,
+    top_sd DOUBLE,
+    top_q10 DOUBLE,
+    top_q90 DOUBLE,
+    top_width DOUBLE,
+    profile_low DOUBLE,
+    profile_high DOUBLE,
+    profile_width DOUBLE,
+    importance DOUBLE,
+    verdict VARCHAR
+);
+CREATE TABLE IF NOT EXISTS calibration_correlations (
+    calibration_id VARCHAR,
+    parameter VARCHAR,
+    other VARCHAR,
+    correlation DOUBLE
+);
+CREATE TABLE IF NOT EXISTS calibration_profiles (
+    calibration_id VARCHAR,
+    parameter VARCHAR,
+    value DOUBLE,
+    loss DOUBLE
+);
 """
 
 
