@@ -110,6 +110,9 @@ def run(
     scale: Annotated[float | None, typer.Option(help="Multiply agent counts by this.")] = None,
     db: DbOpt = Path("helix-runs.duckdb"),
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object only.")] = False,
+    no_report: Annotated[
+        bool, typer.Option("--no-report", help="Do not write the HTML report of the run.")
+    ] = False,
 ) -> None:
     """Run a world (the shipped Shanghai-Delta world by default) and store the results."""
     from helix.runner import run_and_store
@@ -140,9 +143,92 @@ def run(
                 for k, v in stored.targets.items()
             },
         }
+        report_html = None if no_report else _run_report(db, stored.run_id)
+        if report_html is not None:
+            payload["report"] = str(report_html)
         sys.stdout.write(json.dumps(payload) + "\n")
         return
     _print_summary(stored, world)
+    report_html = None if no_report else _run_report(db, stored.run_id)
+    if report_html is not None:
+        out.print(f"report of this run: [bold]{report_html}[/]", highlight=False, soft_wrap=True)
+
+
+RunIdsArg = Annotated[
+    list[str] | None, typer.Argument(help="Run ids to report (default: the latest run).")
+]
+REPORT_DIR = Path("helix-report")
+
+
+def _run_report(db: Path, run_id: str) -> Path | None:
+    """Write the report of a run that just finished; a problem is a warning, not a failure."""
+    from helix.report import write_report
+
+    try:
+        return write_report(db, [run_id], out_dir=REPORT_DIR).html
+    except HelixError as exc:
+        err.print(f"helix: warning: no report: {exc.line()}", markup=False, highlight=False)
+        return None
+
+
+@app.command()
+def report(
+    run_ids: RunIdsArg = None,
+    latest: Annotated[
+        bool, typer.Option("--latest", help="Report the latest run (the default).")
+    ] = False,
+    experiment: Annotated[
+        str | None, typer.Option("--experiment", help="Report an experiment by its id.")
+    ] = None,
+    calibration: Annotated[
+        str | None, typer.Option("--calibration", help="Report a calibration by its id.")
+    ] = None,
+    db: Annotated[Path, typer.Option("--db", help="DuckDB file to read results from.")] = Path(
+        "helix-runs.duckdb"
+    ),
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Folder for report.html and one PNG per figure.")
+    ] = REPORT_DIR,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object only.")] = False,
+) -> None:
+    """Write an HTML report (offline, interactive) and PNG figures of runs from the store."""
+    from helix.report import write_report
+
+    chosen = [bool(run_ids) or latest, experiment is not None, calibration is not None]
+    try:
+        if sum(chosen) > 1:
+            raise HelixError(
+                "name run ids (or --latest), --experiment or --calibration, not several",
+                key="report",
+            )
+        ids = list(run_ids or [])
+        if latest and ids:
+            from helix.store import Store
+
+            with Store(db, read_only=True) as store:
+                ids.append(store.latest_run())
+        files = write_report(
+            db, ids, experiment=experiment, calibration=calibration, out_dir=out_dir
+        )
+    except HelixError as exc:
+        fail(exc)
+    size_mb = files.html.stat().st_size / 1e6
+    if as_json:
+        payload = {
+            "html": str(files.html),
+            "pngs": [str(p) for p in files.pngs],
+            "runs": files.subject.run_ids,
+            "seconds": round(files.seconds, 3),
+            "bytes": files.html.stat().st_size,
+        }
+        sys.stdout.write(json.dumps(payload) + "\n")
+        return
+    out.print(
+        f"[bold]helix[/] wrote {files.html} ({files.figures} figures, {size_mb:.1f} MB, offline) "
+        f"and {len(files.pngs)} PNGs for {len(files.subject.runs)} run(s) in {files.seconds:.1f} s",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def _print_summary(stored: Any, world: Any) -> None:

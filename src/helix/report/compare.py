@@ -93,6 +93,7 @@ def target_spread(groups: dict[str, list[Verdict]], section: str) -> FigureSpec:
         x_kind="category",
         series=series,
         levels=[Level(1.0, "+1 tolerance"), Level(-1.0, "−1 tolerance")],
+        categories=list(dict.fromkeys(v.name for found in groups.values() for v in found)),
     )
 
 

@@ -1,7 +1,7 @@
 """The corridor as a network on a map: cities at their real coordinates, links by travel time.
 
-Links are drawn between cities within reach of each other (thicker when closer); the focal
-city's links to distant rivals are drawn too. Node sizes show the engineers each city drew in
+Links are drawn between cities within 90 minutes of each other (thicker when closer), and
+from the focal city to every corridor city, so the report's "under 90 minutes" can be checked. Node sizes show the engineers each city drew in
 over the run, rings the VC rounds led by funds from other cities. The store keeps flows per
 city, not per pair of cities, so flows are drawn on the nodes, not on the links.
 """
@@ -22,19 +22,18 @@ CORRIDOR = "The corridor"
 # (upper bound in minutes, legend label, line width in px)
 LINK_CLASSES = (
     (45.0, "link ≤ 45 min", 5.0),
-    (90.0, "link 46-90 min", 3.0),
-    (150.0, "link 91-150 min", 1.5),
-    (math.inf, "link > 150 min (from the core city)", 1.0),
+    (90.0, "link 46-90 min", 2.5),
+    (math.inf, "link > 90 min (from the core city only)", 1.2),
 )
 
 
 def _coordinates(w: World) -> dict[str, tuple[float, float]]:
-    """City -> (lon, lat) for the cities drawn on the map (global hubs are off it)."""
+    """City -> (lon, lat) of the core and corridor cities (rival and global hubs are off the map)."""
     raw: dict[str, Any] = w.scenario.get("cities") or {}
     out = {}
     for city in w.cities:
         c = raw.get(city) or {}
-        if w.roles.get(city) == "global" or ("lat" not in c and "lon" not in c):
+        if w.roles.get(city) not in ("core", "corridor") or ("lat" not in c and "lon" not in c):
             continue
         out[city] = (float(c.get("lon", 0.0)), float(c.get("lat", 0.0)))
     return out

@@ -173,17 +173,20 @@ def figure(spec: FigureSpec) -> go.Figure:
         }
         for lv in spec.levels
     ]
+    xaxis = _axis(spec.x_label, spec.log_x, spec.x_kind)
+    if spec.categories:
+        xaxis.update(categoryorder="array", categoryarray=spec.categories)
     yaxis = _axis(spec.y_label, spec.log_y, "number")
     if spec.equal_aspect:
         yaxis.update(scaleanchor="x", scaleratio=spec.equal_aspect)
     fig.update_layout(
         title={"text": spec.title, "x": 0.01, "xanchor": "left"},
-        xaxis=_axis(spec.x_label, spec.log_x, spec.x_kind),
+        xaxis=xaxis,
         yaxis=yaxis,
         template="plotly_white",
         height=520 if spec.equal_aspect else 460,
         margin={"l": 70, "r": 20, "t": 60, "b": 60},
-        legend={"font": {"size": 11}},
+        legend={"font": {"size": 11}, "itemsizing": "constant"},
         shapes=shapes,
         barmode="group",
         hovermode="closest",

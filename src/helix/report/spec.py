@@ -120,6 +120,7 @@ class FigureSpec:
         sector: Sector the figure is restricted to, or None for all.
         yearly: Flows summed per calendar year (x is the year).
         factor: Displayed value = stored value x factor (1e-9 for billions, 100 for %).
+        categories: Order of the x categories (``x_kind`` "category"), or None.
     """
 
     key: str
@@ -139,6 +140,7 @@ class FigureSpec:
     sector: str | None = None
     yearly: bool = False
     factor: float = 1.0
+    categories: list[str] | None = None
 
     def find(self, key: str) -> Series | None:
         """The first series about ``key`` (a city or district), if any."""

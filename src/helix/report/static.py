@@ -86,7 +86,7 @@ def render(spec: FigureSpec, path: Path) -> Path:
     height = 6.0 if spec.equal_aspect else 5.0
     fig, ax = plt.subplots(figsize=(10, height), dpi=DPI)
     try:
-        categories: dict[str, float] = {}
+        categories = {c: float(i) for i, c in enumerate(spec.categories or [])}
         bars = [s for s in spec.series if s.mode == "bar"]
         for i, s in enumerate(spec.series):
             if s.mode == "bar":
@@ -112,7 +112,12 @@ def render(spec: FigureSpec, path: Path) -> Path:
         handles, labels = ax.get_legend_handles_labels()
         if handles:
             labels = [textwrap.shorten(lb, 70) for lb in labels]
-            ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+            legend = ax.legend(
+                handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8
+            )
+            for handle in legend.legend_handles:
+                if hasattr(handle, "set_sizes"):
+                    handle.set_sizes([60.0])
         fig.text(0.01, -0.02, textwrap.fill(spec.caption, 130), fontsize=8, va="top", ha="left")
         fig.savefig(path, bbox_inches="tight", dpi=DPI)
     finally:

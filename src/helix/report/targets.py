@@ -54,7 +54,7 @@ class Verdict:
         if not finite:
             return "not reached" if self.target.statistic == "recovery_months" else "—"
         text = fmt_value(self.target, float(np.median(finite)))
-        if len(finite) > 1:
+        if len(finite) > 1 and min(finite) != max(finite):
             text += (
                 f" ({fmt_value(self.target, min(finite))} to {fmt_value(self.target, max(finite))})"
             )
