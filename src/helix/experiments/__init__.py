@@ -1,1 +1,34 @@
-"""What to run and where: targets, variants, replicates, sweeps, calibration, executors."""
+"""What to run and where: targets, variants, replicates, sweeps, sensitivity, executors.
+
+>>> from helix.experiments import LocalPool, load_experiment, run_experiment
+>>> from helix.store import Store
+>>> exp = load_experiment("examples/no-tax-break.toml", replicates=2, until="2022-12", scale=0.03)
+>>> with Store("results.duckdb") as store, LocalPool(2) as pool:  # doctest: +SKIP
+...     report = run_experiment(exp, store, pool)
+"""
+
+from helix.experiments.design import Experiment, ExperimentFile, RunSpec, load_experiment
+from helix.experiments.executors import DaskCluster, ExecutorBackend, LocalPool, backend_for
+from helix.experiments.runner import (
+    ExperimentProgress,
+    ExperimentReport,
+    experiment_status,
+    read_status,
+    run_experiment,
+)
+
+__all__ = [
+    "DaskCluster",
+    "ExecutorBackend",
+    "Experiment",
+    "ExperimentFile",
+    "ExperimentProgress",
+    "ExperimentReport",
+    "LocalPool",
+    "RunSpec",
+    "backend_for",
+    "experiment_status",
+    "load_experiment",
+    "read_status",
+    "run_experiment",
+]

@@ -1,0 +1,273 @@
+"""Where runs happen: local processes or a Dask cluster, behind ``concurrent.futures``.
+
+A backend holds a :class:`concurrent.futures.Executor` (a ``ProcessPoolExecutor`` on this
+machine, or the executor of a Dask ``Client``) plus what the coordinator needs to survive its
+failures: how many runs it can do at once (``slots``), how to recover from a broken pool, and
+whether the cluster is still there. Any other ``concurrent.futures`` executor can be wrapped in
+:class:`ExecutorBackend` (e.g. a ``ThreadPoolExecutor`` or mpi4py's ``MPIPoolExecutor``).
+
+Local workers are started with the ``spawn`` method, one compute thread each (numba, OpenMP,
+BLAS), so processes x threads stays within the cores; they ignore Ctrl-C (the coordinator
+handles it) and exit when the coordinator dies, even by ``kill -9``.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from typing import Any, Protocol
+
+from helix.errors import ExperimentError
+from helix.experiments.worker import THREAD_LIMITS, limit_threads
+
+CONNECT_TIMEOUT_S = 5.0
+STILLBORN_POOLS = 3  # pools in a row whose workers died before finishing any run
+
+
+def available_cores() -> int:
+    """Cores this process may use (its CPU affinity where the OS tells it)."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(os.cpu_count() or 1, 1)
+
+
+class Backend(Protocol):
+    """Where runs happen, as the coordinator sees it."""
+
+    label: str
+    slots: int
+    generation: int
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> cf.Future[Any]: ...
+
+    def recover(self, exc: BaseException, generation: int) -> None:
+        """Called when a future raised: make the backend usable again, or raise
+        :class:`~helix.errors.ExperimentError` if it cannot be."""
+
+    def check(self) -> None: ...
+
+    def close(self, *, cancel: bool = False) -> None: ...
+
+
+class ExecutorBackend:
+    """Any ``concurrent.futures`` executor, used as it is (it is not restarted if it breaks)."""
+
+    def __init__(self, executor: cf.Executor, slots: int, label: str = "executor") -> None:
+        self.executor = executor
+        self.slots = max(int(slots), 1)
+        self.label = label
+        self.generation = 0
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> cf.Future[Any]:
+        return self.executor.submit(fn, *args)
+
+    def recover(self, exc: BaseException, generation: int) -> None:
+        return None
+
+    def check(self) -> None:
+        return None
+
+    def close(self, *, cancel: bool = False) -> None:
+        self.executor.shutdown(wait=not cancel, cancel_futures=cancel)
+
+    def __enter__(self) -> ExecutorBackend:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close(cancel=exc[0] is not None)
+
+
+# ------------------------------------------------------------------------- local processes
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while True:
+        time.sleep(1.0)
+        if os.getppid() != parent_pid:
+            os._exit(1)
+
+
+def init_local_worker(parent_pid: int) -> None:
+    """Initialise a local worker: one thread, no Ctrl-C, exit with the coordinator."""
+    limit_threads()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
+
+
+@contextmanager
+def _thread_limited_environment() -> Iterator[None]:
+    """Spawned children inherit the environment at start: limit their threads from birth."""
+    saved = {k: os.environ.get(k) for k in THREAD_LIMITS}
+    os.environ.update(THREAD_LIMITS)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+class LocalPool:
+    """Worker processes on this machine (all cores by default), restarted if one dies."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        if workers is not None and workers < 1:
+            raise ExperimentError(f"must be at least 1, got {workers}", key="--workers")
+        self.slots = workers or available_cores()
+        self.label = f"{self.slots} local process{'es' if self.slots > 1 else ''}"
+        self.generation = 0
+        self._stillborn = 0
+        self._lock = threading.Lock()
+        self.executor = self._new_executor()
+
+    def _new_executor(self) -> cf.ProcessPoolExecutor:
+        return cf.ProcessPoolExecutor(
+            max_workers=self.slots,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=init_local_worker,
+            initargs=(os.getpid(),),
+        )
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> cf.Future[Any]:
+        with self._lock, _thread_limited_environment():
+            fut = self.executor.submit(fn, *args)
+        fut.add_done_callback(self._note_success)
+        return fut
+
+    def _note_success(self, fut: cf.Future[Any]) -> None:
+        if not fut.cancelled() and fut.exception() is None:
+            self._stillborn = 0
+
+    def recover(self, exc: BaseException, generation: int) -> None:
+        """A dead worker breaks the whole pool: start a new one (once per broken pool)."""
+        if not isinstance(exc, BrokenProcessPool) or generation != self.generation:
+            return
+        self._terminate()
+        self._stillborn += 1
+        if self._stillborn >= STILLBORN_POOLS:
+            raise ExperimentError(
+                "local worker processes keep dying before finishing a run (a script that "
+                "starts experiments needs an `if __name__ == '__main__':` guard)",
+                key="--workers",
+            )
+        self.executor = self._new_executor()
+        self.generation += 1
+
+    def check(self) -> None:
+        return None
+
+    def _terminate(self) -> None:
+        processes = list(getattr(self.executor, "_processes", {}).values())
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        for p in processes:
+            if p.is_alive():
+                p.terminate()
+
+    def close(self, *, cancel: bool = False) -> None:
+        if cancel:
+            self._terminate()
+        else:
+            self.executor.shutdown(wait=True)
+
+    def __enter__(self) -> LocalPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close(cancel=exc[0] is not None)
+
+
+# ------------------------------------------------------------------------------------ Dask
+
+
+class DaskCluster:
+    """An existing Dask distributed cluster, through ``Client(address).get_executor()``.
+
+    Workers need helix installed; run them with one thread each for CPU-bound runs, e.g.
+    ``dask worker tcp://HOST:8786 --nworkers N --nthreads 1``.
+    """
+
+    def __init__(self, address: str, timeout: float = CONNECT_TIMEOUT_S) -> None:
+        try:
+            from distributed import Client
+        except ImportError:  # pragma: no cover - the [dask] extra is not installed
+            raise ExperimentError(
+                "needs Dask: pip install 'helix[dask]'", key="--cluster"
+            ) from None
+        self.address = address
+        self.label = f"Dask cluster {address}"
+        self.generation = 0
+        self._timeout = timeout
+        self._lost_since: float | None = None
+        try:
+            self.client = Client(address, timeout=timeout, set_as_default=False)
+        except (OSError, TimeoutError) as exc:
+            raise ExperimentError(
+                f"no Dask scheduler answers at {address} within {timeout:g} s "
+                f"({exc.__class__.__name__})",
+                key="--cluster",
+            ) from None
+        except Exception as exc:
+            raise ExperimentError(
+                f"cannot connect to {address!r}: {exc}".splitlines()[0], key="--cluster"
+            ) from None
+        self.executor = self.client.get_executor(pure=False)
+        self.slots = max(sum(self.client.nthreads().values()), 1)
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> cf.Future[Any]:
+        try:
+            return self.executor.submit(fn, *args)
+        except Exception as exc:
+            raise self._lost() from exc
+
+    def _lost(self) -> ExperimentError:
+        return ExperimentError(
+            "lost the Dask cluster; rerun the same command to resume", key=self.address
+        )
+
+    def recover(self, exc: BaseException, generation: int) -> None:
+        """A run that killed its workers is retried; a vanished scheduler stops the experiment."""
+        if self.client.status not in ("running", "newly-created"):
+            raise self._lost()
+
+    def check(self) -> None:
+        """Raise if the scheduler has been unreachable for longer than the connect timeout."""
+        if self.client.status in ("running", "newly-created"):
+            self._lost_since = None
+            return
+        now = time.monotonic()
+        if self._lost_since is None:
+            self._lost_since = now
+        if self.client.status in ("closed", "closing", "failed") or (
+            now - self._lost_since > 2 * self._timeout
+        ):
+            raise self._lost()
+
+    def close(self, *, cancel: bool = False) -> None:
+        try:
+            self.executor.shutdown(wait=False)
+            self.client.close(timeout=self._timeout)
+        except Exception:  # the cluster may already be gone
+            pass
+
+    def __enter__(self) -> DaskCluster:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close(cancel=exc[0] is not None)
+
+
+def backend_for(cluster: str | None, workers: int | None) -> LocalPool | DaskCluster:
+    """The Dask cluster at ``cluster`` if given, else ``workers`` local processes."""
+    if cluster:
+        return DaskCluster(cluster)
+    return LocalPool(workers)

@@ -1,0 +1,373 @@
+"""The coordinator: submits runs to a backend, collects them and writes them to the store.
+
+Only the coordinator writes. Each run is written in one transaction as soon as it comes back,
+so killing the coordinator (Ctrl-C, ``kill -9``) loses only the runs in flight; rerunning the
+same experiment skips the runs already done (their ids come from their position in the
+design) and redoes the rest, including runs that failed before. A run that raises is retried
+once, then recorded as failed with its error. A lost local worker breaks the pool: a new pool
+is started and the runs it held are retried. A lost Dask scheduler stops the experiment with an
+:class:`~helix.errors.ExperimentError`; rerun it to resume.
+
+While it runs, the coordinator keeps a small JSON status file beside the database (DuckDB
+lets no other process open a database that is being written), which
+``helix experiment status`` reads; it is removed when the coordinator exits.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import json
+import os
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from helix.errors import ExperimentError, StoreError
+from helix.experiments.design import Experiment, RunSpec
+from helix.experiments.executors import Backend
+from helix.experiments.summary import Summary, store_summary, summarise
+from helix.experiments.worker import RunReturn, RunTask, run_task
+from helix.scenario.load import scenario_to_dict
+from helix.store import Store, helix_version, now
+
+MAX_ATTEMPTS = 2
+STATUS_INTERVAL_S = 0.5
+
+
+@dataclass
+class ExperimentProgress:
+    """Where an experiment stands; handed to the progress callback after every change."""
+
+    total: int
+    done: int
+    failed: int
+    running: int
+    skipped: int  # done before this session started
+    ran: int  # finished in this session (done or failed)
+    elapsed: float  # seconds since this session started
+
+    @property
+    def pending(self) -> int:
+        return self.total - self.done - self.failed
+
+    def status(self) -> dict[str, int]:
+        return {
+            "total": self.total,
+            "done": self.done,
+            "failed": self.failed,
+            "pending": self.pending,
+        }
+
+
+ProgressCallback = Callable[[ExperimentProgress], None]
+
+
+@dataclass
+class ExperimentReport:
+    """What a session of an experiment did, and the experiment's summary."""
+
+    experiment_id: str
+    name: str
+    backend: str
+    total: int
+    done: int
+    failed: int
+    pending: int
+    skipped: int
+    ran: int
+    seconds: float
+    summary: Summary
+
+    @property
+    def runs_per_minute(self) -> float:
+        return 60.0 * self.ran / self.seconds if self.seconds > 0 else 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["summary"] = self.summary.to_json()
+        out["runs_per_minute"] = round(self.runs_per_minute, 2)
+        out["seconds"] = round(self.seconds, 3)
+        return out
+
+
+# --------------------------------------------------------------------------- the store side
+
+
+def register(store: Store, exp: Experiment) -> None:
+    """Record the experiment (its file and resolved content) and its sweep points."""
+    con = store.con
+    stamp = now()
+    with store.transaction():
+        con.execute(
+            "INSERT INTO experiments VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (experiment_id)"
+            " DO UPDATE SET name = excluded.name, file = excluded.file,"
+            " file_text = excluded.file_text, updated = excluded.updated",
+            [
+                exp.experiment_id,
+                exp.name,
+                exp.file,
+                exp.text,
+                json.dumps(exp.resolved(), default=str),
+                exp.total,
+                helix_version(),
+                stamp,
+                stamp,
+            ],
+        )
+        con.execute("DELETE FROM experiment_points WHERE experiment_id = ?", [exp.experiment_id])
+        rows = [
+            [exp.experiment_id, point, p.name, p.key, float(value)]
+            for point in range(len(exp.samples))
+            for p, value in zip(exp.parameters, exp.point_values(point).values(), strict=True)
+        ]
+        if rows:
+            con.executemany("INSERT INTO experiment_points VALUES (?, ?, ?, ?, ?)", rows)
+
+
+def run_statuses(store: Store, experiment_id: str) -> dict[str, str]:
+    """run_id -> status of the experiment's recorded runs."""
+    rows = store.con.execute(
+        "SELECT run_id, status FROM runs WHERE experiment_id = ?", [experiment_id]
+    ).fetchall()
+    return {str(r): str(s) for r, s in rows}
+
+
+def experiment_status(store: Store | None, exp: Experiment) -> dict[str, int]:
+    """``{"total", "done", "failed", "pending"}`` of the experiment in the store."""
+    ids = {spec.run_id for spec in exp.runs()}
+    statuses: dict[str, str] = {}
+    if store is not None and _has_runs_table(store):
+        statuses = run_statuses(store, exp.experiment_id)
+    done = sum(1 for r, s in statuses.items() if s == "done" and r in ids)
+    failed = sum(1 for r, s in statuses.items() if s == "failed" and r in ids)
+    return {
+        "total": exp.total,
+        "done": done,
+        "failed": failed,
+        "pending": exp.total - done - failed,
+    }
+
+
+def _has_runs_table(store: Store) -> bool:
+    row = store.con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'runs'"
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def status_file(db: str | Path, experiment_id: str) -> Path:
+    """The live status file the coordinator keeps beside the database."""
+    p = Path(db)
+    return p.with_name(f"{p.name}.{experiment_id}.status.json")
+
+
+def _write_status(path: Path, progress: ExperimentProgress) -> None:
+    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+    payload = {**progress.status(), "running": progress.running, "pid": os.getpid()}
+    try:
+        tmp.write_text(json.dumps(payload), encoding="utf-8")
+        tmp.replace(path)
+    except OSError:  # status is a courtesy; the store is the record
+        pass
+
+
+# ----------------------------------------------------------------------------- coordinating
+
+
+class Coordinator:
+    """Runs an experiment's pending runs on a backend and writes each to the store."""
+
+    def __init__(
+        self,
+        exp: Experiment,
+        store: Store,
+        backend: Backend,
+        progress: ProgressCallback | None = None,
+        *,
+        max_attempts: int = MAX_ATTEMPTS,
+    ) -> None:
+        self.exp = exp
+        self.store = store
+        self.backend = backend
+        self.callback = progress
+        self.max_attempts = max_attempts
+        self.status_path = status_file(store.path, exp.experiment_id)
+        self.attempts: dict[str, int] = {}
+        self.in_flight: dict[cf.Future[Any], tuple[RunSpec, int, int]] = {}
+        self.queue: deque[RunSpec] = deque()
+        self.clock = time.perf_counter()
+        self.last_status = 0.0
+        self.progress = ExperimentProgress(exp.total, 0, 0, 0, 0, 0, 0.0)
+
+    def run(self) -> ExperimentReport:
+        """Run what is pending, then summarise every finished run of the experiment."""
+        register(self.store, self.exp)
+        statuses = run_statuses(self.store, self.exp.experiment_id)
+        done = {r for r, s in statuses.items() if s == "done"}
+        self.queue.extend(spec for spec in self.exp.runs() if spec.run_id not in done)
+        p = self.progress
+        p.done = p.skipped = sum(1 for spec in self.exp.runs() if spec.run_id in done)
+        try:
+            self._notify(force=True)
+            self._loop()
+        finally:
+            for fut in self.in_flight:
+                fut.cancel()
+            self.status_path.unlink(missing_ok=True)
+        seconds = time.perf_counter() - self.clock
+        summary, values = summarise(self.store.con, self.exp)
+        store_summary(self.store.con, self.exp, summary, values)
+        return ExperimentReport(
+            experiment_id=self.exp.experiment_id,
+            name=self.exp.name,
+            backend=self.backend.label,
+            total=p.total,
+            done=p.done,
+            failed=p.failed,
+            pending=p.pending,
+            skipped=p.skipped,
+            ran=p.ran,
+            seconds=seconds,
+            summary=summary,
+        )
+
+    def _loop(self) -> None:
+        while self.queue or self.in_flight:
+            self._fill()
+            finished, _ = cf.wait(
+                list(self.in_flight), timeout=STATUS_INTERVAL_S, return_when=cf.FIRST_COMPLETED
+            )
+            for fut in finished:
+                spec, generation, attempt = self.in_flight.pop(fut)
+                self._collect(fut, spec, generation, attempt)
+            self.backend.check()
+            self._notify()
+
+    def _fill(self) -> None:
+        """Keep every slot busy, with one run queued behind each."""
+        while self.queue and len(self.in_flight) < 2 * self.backend.slots:
+            spec = self.queue.popleft()
+            attempt = self.attempts.get(spec.run_id, 0) + 1
+            try:
+                scenario = self.exp.scenario(spec)
+            except ExperimentError as exc:  # a sweep point the schema rejects
+                self._fail(spec, exc.line())
+                continue
+            task = RunTask(spec.run_id, scenario, self.exp.keeps_microdata(spec.variant), attempt)
+            fut = self.backend.submit(run_task, task)
+            self.in_flight[fut] = (spec, self.backend.generation, attempt)
+        self.progress.running = len(self.in_flight)
+
+    def _collect(self, fut: cf.Future[Any], spec: RunSpec, generation: int, attempt: int) -> None:
+        ret: RunReturn | None = None
+        try:
+            ret = fut.result()
+            error = ret.error
+        except Exception as exc:  # the worker or cluster, not the run, failed
+            self.backend.recover(exc, generation)  # raises if the backend is gone
+            error = f"worker lost ({exc.__class__.__name__}: {exc})".strip()
+        if error is None and ret is not None:
+            self._write(spec, ret)
+        elif attempt < self.max_attempts:
+            self.attempts[spec.run_id] = attempt
+            self.queue.appendleft(spec)
+        else:
+            self._fail(spec, error or "unknown error")
+
+    def _write(self, spec: RunSpec, ret: RunReturn) -> None:
+        result = ret.result
+        assert result is not None
+        keep = self.exp.keeps_microdata(spec.variant)
+        self.store.write_run(
+            spec.run_id,
+            scenario_name=result.scenario.name,
+            scenario_json=scenario_to_dict(result.scenario),
+            seed=spec.seed,
+            started=ret.started,
+            indicators=result.observations.long_form(),
+            events=result.event_table() if keep else None,
+            snapshots=result.snapshot_table() if keep else None,
+            experiment=self._position(spec),
+        )
+        self.progress.done += 1
+        self.progress.ran += 1
+
+    def _fail(self, spec: RunSpec, error: str) -> None:
+        try:
+            data = self.exp.scenario_data(spec)
+        except ExperimentError:
+            data = {}
+        self.store.write_failed_run(
+            spec.run_id,
+            scenario_name=str(data.get("name", self.exp.base.get("name", ""))),
+            scenario_json=data,
+            seed=spec.seed,
+            started=now(),
+            error=error,
+            experiment=self._position(spec),
+        )
+        self.progress.failed += 1
+        self.progress.ran += 1
+
+    def _position(self, spec: RunSpec) -> dict[str, Any]:
+        return {"experiment_id": self.exp.experiment_id, **spec.position()}
+
+    def _notify(self, force: bool = False) -> None:
+        p = self.progress
+        p.running = len(self.in_flight)
+        p.elapsed = time.perf_counter() - self.clock
+        if self.callback is not None:
+            self.callback(p)
+        moment = time.monotonic()
+        if force or moment - self.last_status >= STATUS_INTERVAL_S:
+            _write_status(self.status_path, p)
+            self.last_status = moment
+
+
+def run_experiment(
+    exp: Experiment,
+    store: Store,
+    backend: Backend,
+    progress: ProgressCallback | None = None,
+    *,
+    max_attempts: int = MAX_ATTEMPTS,
+) -> ExperimentReport:
+    """Run an experiment's pending runs on ``backend``, writing each to ``store``.
+
+    Args:
+        exp: The resolved experiment (:func:`~helix.experiments.design.load_experiment`).
+        store: The results store; only this process writes to it.
+        backend: Where runs happen (:class:`~helix.experiments.executors.LocalPool`,
+            :class:`~helix.experiments.executors.DaskCluster`, or any executor wrapped in
+            :class:`~helix.experiments.executors.ExecutorBackend`).
+        progress: Called with an :class:`ExperimentProgress` whenever runs finish.
+        max_attempts: Tries per run before it is recorded as failed.
+
+    Returns:
+        What this session did, and the summary of every finished run.
+    """
+    return Coordinator(exp, store, backend, progress, max_attempts=max_attempts).run()
+
+
+def read_status(db: str | Path, exp: Experiment) -> dict[str, Any]:
+    """The experiment's status from the store, or from the live status file while it runs."""
+    path = Path(db)
+    if not path.exists():
+        return experiment_status(None, exp)
+    try:
+        with Store(path, read_only=True) as store:
+            try:
+                return experiment_status(store, exp)
+            except Exception as exc:  # a database of another kind, or an older helix
+                raise StoreError(
+                    f"cannot read runs ({exc})".splitlines()[0], file=str(db)
+                ) from None
+    except StoreError as exc:
+        live = status_file(db, exp.experiment_id)
+        if "lock" in exc.reason.lower() and live.exists():
+            data = json.loads(live.read_text(encoding="utf-8"))
+            return {k: int(data[k]) for k in ("total", "done", "failed", "pending")}
+        raise

@@ -1,0 +1,86 @@
+"""What a worker does with one run: simulate it and send the result back to the coordinator.
+
+Workers never touch the store. A run that raises comes back as an error string, so the
+coordinator can tell a failing run (retried once, then recorded as failed) from a lost worker
+or cluster (an exception of the executor's future).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from helix.scenario.schema import Scenario
+    from helix.world.simulation import RunResult
+
+# One thread per process: processes x threads stays within the cores.
+THREAD_LIMITS = {
+    "NUMBA_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+}
+_limited = False
+
+
+def limit_threads() -> None:
+    """Keep this process to one compute thread (numba, OpenMP, BLAS); idempotent."""
+    global _limited
+    if _limited:
+        return
+    os.environ.update(THREAD_LIMITS)
+    numba = sys.modules.get("numba")
+    if numba is not None:
+        with contextlib.suppress(ValueError, RuntimeError):
+            numba.set_num_threads(1)
+    _limited = True
+
+
+@dataclass(frozen=True)
+class RunTask:
+    """One run to do: its id, scenario and whether to keep firm microdata."""
+
+    run_id: str
+    scenario: Scenario
+    keep_firms: bool
+    attempt: int = 1
+
+
+@dataclass
+class RunReturn:
+    """What comes back: the result, or the error the run raised."""
+
+    run_id: str
+    started: datetime
+    seconds: float
+    result: RunResult | None
+    error: str | None = None
+    host: str = ""
+
+
+def run_task(task: RunTask) -> RunReturn:
+    """Simulate one run; an exception of the model comes back as ``error``."""
+    limit_threads()
+    from helix.world.simulation import simulate
+
+    started = datetime.now(UTC).replace(tzinfo=None)
+    clock = time.perf_counter()
+    host = f"{os.uname().nodename}:{os.getpid()}"
+    try:
+        result = simulate(task.scenario, keep_firms=task.keep_firms)
+    except Exception as exc:  # a model error is data for the coordinator, not a crash
+        return RunReturn(
+            task.run_id,
+            started,
+            time.perf_counter() - clock,
+            None,
+            f"{exc.__class__.__name__}: {exc}",
+            host,
+        )
+    return RunReturn(task.run_id, started, time.perf_counter() - clock, result, None, host)
