@@ -107,6 +107,10 @@ CREATE TABLE IF NOT EXISTS experiment_summaries (
     n INTEGER,
     failed INTEGER
 );
+CREATE VIEW IF NOT EXISTS experiment_sensitivity AS
+    SELECT experiment_id, variant, outcome, parameter, statistic AS "index", value,
+        high - value AS conf
+    FROM experiment_summaries WHERE parameter IS NOT NULL;
 -- Calibrations (helix.experiments.calibration): the best candidate of a study, its fit per
 -- target over fresh seeds, the identifiability of each free parameter, the correlation of the
 -- parameters among the top trials, and profiles re-run along each parameter.

@@ -317,6 +317,8 @@ class Experiment:
     def resolved(self) -> dict[str, Any]:
         """The resolved content (JSON), as the ``experiments`` table keeps it."""
         return {
+            "name": self.spec.name,
+            "baseline": self.spec.baseline,
             "spec": self.spec.model_dump(mode="json"),
             "variants": {k: v.model_dump(mode="json") for k, v in self.variants.items()},
             "parameters": [p.__dict__ for p in self.parameters],
