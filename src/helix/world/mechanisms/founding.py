@@ -10,7 +10,8 @@ reference fixed at the start, m the sector's current margin in the city (entry r
 profits, Nelson & Winter 1982), and k the entry capital left to the founders: shared labs cover
 a share of it for hardware-heavy sectors (quantum, chips, biotech) while places are free
 (assumption: the report's ¥100M equipment budgets, one place per ``slot_cost_yuan``).
-Entrants ~ Poisson(λ); each takes a founding team out of the pool, starts at the local best
+Entrants ~ Poisson(λ), scaled down where the founding teams would take more than a tenth of
+the city's pool in the month; each takes a founding team out of the pool, starts at the local best
 practice plus noise, with founders' own money and stage 0 (bootstrapped).
 """
 

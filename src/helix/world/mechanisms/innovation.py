@@ -9,7 +9,8 @@ old and new technique: a ← a + max(0, draw).
 It imitates with probability 1 - exp(-λ_imi·(1 + ξ·g)·(M/M_ref)^η), rising with the reachable
 density of its sector (``knowledge``) and with g, the share of imported inputs an export control
 has cut its sector off from (reverse engineering to replace them, ξ an assumption), and then
-closes a share κ of its gap to the reachable best practice q[d,s]: a ← a + κ·max(0, q - a). Techniques age: a ← a - ω each month (obsolescence).
+closes a share κ of its gap to the reachable practice q[d,s] (``knowledge``):
+a ← a + κ·max(0, q - a). Techniques age: a ← a - ω each month (obsolescence).
 Returns the imitators and their gains, from which IP disputes arise.
 """
 

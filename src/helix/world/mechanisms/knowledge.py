@@ -12,8 +12,8 @@ rail), the same-metro premium π_city of Jaffe, Trajtenberg & Henderson (1993: l
 more likely), and R the sector relatedness matrix. The urban quantum network multiplies W between
 its node cities by ``quantum_network_reach`` for the quantum sector.
 
-From these the firm sees (i) best reachable practice  q[d,s] = log(S/M)  (employee-weighted
-mean productivity it can learn from) and (ii) a density productivity multiplier
+From these the firm sees (i) the reachable practice  q[d,s] = log(S/M)  (the employee-weighted
+mean productivity it can learn from: a mean, not the best firm) and (ii) a density productivity multiplier
 (M/M_ref)^log2(1+g) with g = 6% per doubling of density (Ciccone & Hall 1996).
 Cost: O(firms) for the pools and O(D²·S) for the products; no pairwise work over firms.
 """

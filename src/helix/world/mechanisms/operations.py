@@ -7,7 +7,8 @@ Revenue   Y_i = y_s · exp(a_i) · D[d,s] · p_s · x[c,s] · m(age_i) · E_i
 Price     p_s moves a share α a month (in logs) toward the clearing price (Q_s / (Q_s,0·exp(g_s·t)))^(-η):
   output beyond the sector's growing market lowers its price (η, α assumptions).
 Costs     wages w_c·E + rent r_d·m²·E + other (share of wages) + real R&D (``rd``).
-Support   R&D tax expenditure + subsidies (split equally among young firms of targeted sectors).
+Support   R&D tax expenditure + subsidies (split equally among the young, i.e. under 36 months
+  old and private, firms of the targeted city and sector).
 Cash      cash ← cash + Y - costs + support.
 Headcount Δln E = h·clip(margin) + r·clip(ln(cash/(costs·T))) + σ·(E/10)^(-β)·z, z ~ N(0,1):
   profits and unspent runway are turned into hires; the idiosyncratic shock's spread falls with

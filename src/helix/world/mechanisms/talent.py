@@ -5,10 +5,11 @@ Appeal of a city:  U_c = ln w_c - α·ln r_c + A_c + θ·ln(1 + openings_c/pool_
 (real wage with housing share α, amenity A, job opportunity), the indirect utility that drives
 migration in Krugman (1991) and Fujita, Krugman & Venables (1999).
 
-- Domestic moves: flow c→c' = μ·pool_c·max(0, U_c' - U_c)·exp(-δ_m·t_cc'), Chinese cities only.
+- Domestic moves: flow c→c' = μ·pool_c·max(0, U_c' - U_c)·exp(-δ_m·t_cc'), Chinese cities only;
+  a city loses at most 20% of its pool to moves in a month.
 - Graduates G_c join the pool; the top share of them goes abroad (to the global hub) with the logit
   share  s_c = 1/(1 + exp(-(logit s₀ + β·(U_hub - U_c))))  (T7 reads this share).
-- Returnees: each month a share ρ·exp(β·(U_c - U_hub)) of the city's diaspora comes home
+- Returnees: each month a share min(ρ·exp(β·(U_c - U_hub)), 0.5) of the city's diaspora comes home
   (Filatotchev et al. 2011 on returnee entrepreneurs' spillovers).
 - Foreign engineers: F_c·v_c a month, v_c the visa policy's multiplier.
 - Attrition: a share of the pool leaves tech work. Wages rise when hiring demand exceeds the
