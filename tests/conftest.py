@@ -37,6 +37,19 @@ CORRIDOR = (
 )
 
 
+def rail_overrides(
+    value: float = 0.5, cities: Sequence[str] = CORRIDOR, start: str = "2020-01"
+) -> list[str]:
+    """Overrides adding a rail policy that multiplies travel times between ``cities``."""
+    names = ", ".join(f'"{c}"' for c in cities)
+    return [
+        'policies.test-rail.kind="rail"',
+        f"policies.test-rail.cities=[{names}]",
+        f'policies.test-rail.start="{start}"',
+        f"policies.test-rail.value={value}",
+    ]
+
+
 def small_scenario(
     overrides: Sequence[str] = (),
     *,
@@ -127,6 +140,12 @@ def observed() -> Callable[..., np.ndarray]:
 def advanced() -> Callable[..., tuple[Setting, World, np.random.Generator, Schedule]]:
     """``advanced(scenario, months)``: setting, world, rng and schedule mid-run."""
     return advance
+
+
+@pytest.fixture
+def rail() -> Callable[..., list[str]]:
+    """``rail(value=0.5, cities=CORRIDOR, start="2020-01")``: overrides adding a rail link."""
+    return rail_overrides
 
 
 @pytest.fixture
