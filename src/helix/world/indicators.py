@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from helix.world import kernels
 from helix.world.setting import Setting
 from helix.world.state import STAGE_PUBLIC, World
 
@@ -60,18 +61,13 @@ UNITS = {**CITY_SECTOR, **CITY, **DISTRICT}
 
 
 def top4_share(setting: Setting, world: World) -> np.ndarray:
-    """Revenue share of each (city, sector)'s four largest firms, by sorting."""
+    """Revenue share of each (city, sector)'s four largest firms (sums largest first)."""
     f = world.firms
     ns = setting.n_sectors
     alive = np.flatnonzero(f.view("alive"))
     cell = f.city[alive] * ns + f.sector[alive]
     revenue = f.revenue[alive]
-    order = np.lexsort((-revenue, cell))
-    cells = cell[order]
-    rank = np.arange(len(cells)) - np.searchsorted(cells, cells, side="left")
-    size = setting.n_cities * ns
-    top = np.bincount(cells[rank < 4], weights=revenue[order][rank < 4], minlength=size)
-    total = np.bincount(cells, weights=revenue[order], minlength=size)
+    top, total = kernels.top_k_sums(cell, revenue, setting.n_cities * ns, 4)
     return (top / np.maximum(total, 1e-300)).reshape(setting.n_cities, ns) * (total > 0).reshape(
         setting.n_cities, ns
     )

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from helix.world import kernels
 from helix.world.setting import Setting
 from helix.world.state import STAGE_PUBLIC, World
 
@@ -27,12 +28,9 @@ def _leaders(setting: Setting, world: World) -> np.ndarray:
     ns = setting.n_sectors
     alive = np.flatnonzero(f.view("alive"))
     cell = f.city[alive] * ns + f.sector[alive]
-    order = np.lexsort((-f.employees[alive], cell))
-    cells = cell[order]
-    first = np.ones(len(cells), bool)
-    first[1:] = cells[1:] != cells[:-1]
+    best = kernels.group_argmax(cell, f.employees[alive], setting.n_cities * ns)
     leaders = np.full(setting.n_cities * ns, -1, np.int64)
-    leaders[cells[first]] = alive[order][first]
+    leaders[best >= 0] = alive[best[best >= 0]]  # the first such row on ties
     return leaders
 
 

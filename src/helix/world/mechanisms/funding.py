@@ -33,16 +33,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from helix.world import kernels
 from helix.world.mechanisms.policy import Levers
 from helix.world.setting import Setting
 from helix.world.state import STAGE_PUBLIC, World
 
 UNICORN_USD = 1e9
-
-
-def _rank_within(groups: np.ndarray, score: np.ndarray) -> np.ndarray:
-    """Order rows by group, best score first inside each group."""
-    return np.lexsort((-score, groups))
 
 
 def invest(setting: Setting, world: World, levers: Levers, rng: np.random.Generator) -> None:
@@ -128,12 +124,11 @@ def invest(setting: Setting, world: World, levers: Levers, rng: np.random.Genera
     # Deals above the bar that the cell's money could pay for, best first, while it lasts.
     affordable = fundable & (raise_usd <= budget.ravel()[cell])
     pool_rows = np.flatnonzero(affordable)
-    order = pool_rows[_rank_within(cell[pool_rows], surprise[pool_rows])]
-    ordered_cell = cell[order]
-    spent_before = np.cumsum(raise_usd[order])
-    cell_start = np.searchsorted(ordered_cell, ordered_cell, side="left")
-    offset = np.concatenate(([0.0], spent_before))[cell_start]
-    funded = order[spent_before - offset <= budget.ravel()[ordered_cell]]
+    funded = pool_rows[
+        kernels.ranked_allocation(
+            cell[pool_rows], surprise[pool_rows], raise_usd[pool_rows], budget.ravel()
+        )
+    ]
     invested = np.bincount(cell[funded], weights=raise_usd[funded], minlength=nc * ns).reshape(
         nc, ns
     )
