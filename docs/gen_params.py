@@ -70,6 +70,7 @@ FIELD_SECTION = {
     "knowledge.imitation_density_elasticity": "innovation",
     "knowledge.imitation_speed": "innovation",
     "knowledge.obsolescence": "innovation",
+    "knowledge.shock_imitation": "innovation",
     "talent.max_hire_share": "operations",
     "rents.small_firm_employees": "relocation",
     "rents.burden_threshold": "relocation",
