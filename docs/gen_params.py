@@ -21,6 +21,7 @@ Kinds:
 - ``world:NAME``: the shipped default world itself (cities, districts, sectors, travel times,
   relatedness, research institutions, policies, shocks, targets).
 - ``indicators:all``: what a run observes, from :mod:`helix.world.indicators`.
+- ``validation:facts``: the published regularities of ``helix.experiments.validation``.
 """
 
 from __future__ import annotations
@@ -405,6 +406,28 @@ def render_world(name: str, s: Scenario) -> str:
     raise ValueError(f"unknown world table {name!r}")
 
 
+def render_validation() -> str:
+    """The published facts ``helix validate`` holds the model against, if that module exists."""
+    try:
+        from helix.experiments import validation
+    except ImportError:
+        return "(`helix.experiments.validation` is not part of this checkout.)"
+    rows = []
+    for fact in validation.FACTS:
+        lo, hi = fact.band()
+        rows.append(
+            [
+                f"`{fact.id}`",
+                fact.name,
+                fact.statistic,
+                fmt(float(fact.published)),
+                f"{fmt(float(f'{lo:.3g}'))} .. {fmt(float(f'{hi:.3g}'))}",
+                fact.citation,
+            ]
+        )
+    return table(["fact", "pattern", "statistic", "published", "passes within", "source"], rows)
+
+
 def render_indicators() -> str:
     rows = []
     for level, group in (
@@ -441,6 +464,8 @@ def render(text: str, scenario: Scenario | None = None) -> str:
             body = render_world(name, s)
         elif kind == "indicators":
             body = render_indicators()
+        elif kind == "validation":
+            body = render_validation()
         else:
             raise ValueError(f"unknown generated block kind {kind!r}")
         return f"<!-- {kind}:{name} -->\n{body}\n<!-- /{kind}:{name} -->"
