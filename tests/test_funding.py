@@ -1,0 +1,90 @@
+"""Venture capital: faster trains mean more cross-city deals; a downturn means less money;
+money that leaves the funds arrives at the firms."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from helix.world.mechanisms.funding import invest
+from helix.world.mechanisms.policy import levers
+from helix.world.schedule import Schedule
+from helix.world.simulation import prepare
+
+
+def _corridor_cross_city(setting, world, lev, seed: int) -> tuple[float, float]:
+    """Cross-city deals in corridor cities and corridor money crossing cities, in one month."""
+    w = copy.deepcopy(world)
+    before = w.funds.invested_in_city_usd.copy()
+    invest(setting, w, lev, np.random.default_rng(seed))
+    roles = {name: city.role for name, city in setting.scenario.cities.items()}
+    corridor = np.array([roles[c] in ("core", "corridor") for c in setting.cities])
+    home = w.funds.home
+    crossing = (
+        corridor[home][:, None] & corridor[None, :] & (home[:, None] != np.arange(len(corridor)))
+    )
+    money = float(((w.funds.invested_in_city_usd - before) * crossing).sum())
+    return float(w.flows["cross_city_deals_c"][corridor].sum()), money
+
+
+def test_a_faster_rail_link_means_more_cross_city_deals(scenario, rail):
+    """Common random numbers month by month: the real schedule runs a world; each month the VC
+    market is run twice on copies of it, with and without the link, with the same draws."""
+    deals = np.zeros(2)
+    money = np.zeros(2)
+    up = down = 0
+    for seed in (1, 2):
+        setting, world, rng = prepare(scenario(seed=seed))
+        fast = replace(setting, scenario=scenario(rail(0.5), seed=seed))
+        schedule = Schedule(setting, world)
+        for month in range(18):
+            world.step = month
+            if month >= 6:
+                base = _corridor_cross_city(setting, world, levers(setting, month), month)
+                linked = _corridor_cross_city(setting, world, levers(fast, month), month)
+                deals += (base[0], linked[0])
+                money += (base[1], linked[1])
+                up += linked[0] > base[0] + 1e-12
+                down += linked[0] < base[0] - 1e-12
+            schedule.step(world, rng)
+    assert deals[1] > deals[0]
+    assert money[1] > money[0]
+    assert up > down
+
+
+def test_money_leaving_funds_arrives_at_firms(scenario, advanced):
+    setting, world, _, _ = advanced(scenario(seed=3), 9)
+    lev = levers(setting, world.step)
+    f = world.firms
+    cash0 = f.view("cash").copy()
+    invested0 = world.funds.invested_in_city_usd.sum()
+    rounds0 = f.view("last_round").copy()
+    invest(setting, world, lev, np.random.default_rng(0))
+    vc = world.flows["vc_invested_cs"].sum()
+    assert vc > 0
+    usd_yuan = setting.params.funding.usd_yuan
+    assert (f.view("cash") - cash0).sum() == pytest.approx(vc * usd_yuan, rel=1e-9)
+    assert world.funds.invested_in_city_usd.sum() - invested0 == pytest.approx(vc, rel=1e-9)
+    assert (world.funds.dry_powder_usd >= 0).all()
+    funded = f.view("last_round") != rounds0
+    assert funded.sum() == world.flows["deals_cs"].sum()
+    assert (f.view("valuation_usd")[funded] > 0).all()
+    assert ((f.view("vc_share")[funded] > 0) & (f.view("vc_share")[funded] < 1)).all()
+    assert (f.view("stage")[funded] >= 1).all()
+    assert (world.flows["cross_city_deals_c"] <= world.flows["deals_cs"].sum(axis=1) + 1e-9).all()
+
+
+def test_a_vc_downturn_means_less_money_invested(scenario, advanced):
+    setting, world, _, _ = advanced(scenario(seed=4), 9)
+    lev = levers(setting, world.step)
+    gloomy = replace(lev, vc_sentiment=0.3 * lev.vc_sentiment)
+    totals = np.zeros(2)
+    for k in range(10):
+        for j, lv in enumerate((lev, gloomy)):
+            w = copy.deepcopy(world)
+            invest(setting, w, lv, np.random.default_rng(k))
+            totals[j] += w.flows["vc_invested_cs"].sum()
+    assert totals[1] < totals[0]
