@@ -128,6 +128,9 @@ def check_world(s: Scenario) -> None:
         if r.sector not in s.sectors:
             _fail(f"research.{name}.sector", f"unknown sector {r.sector!r}")
 
+    dilution = s.parameters.funding.dilution_by_stage
+    if len(dilution) != 5 or not all(0.0 < d < 1.0 for d in dilution):
+        _fail("parameters.funding.dilution_by_stage", "needs 5 shares, each above 0 and below 1")
     first, last = month_index(s.start), month_index(s.end)
     for group, items in (("policies", s.policies), ("shocks", s.shocks)):
         for name, item in items.items():

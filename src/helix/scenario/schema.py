@@ -442,12 +442,10 @@ class Funding(Strict):
     quality_elasticity: float = P(
         1.0, 0, 5, "elasticity", "How strongly funds follow a cell's pipeline quality (assumption)."
     )
-    dilution: float = P(
-        0.2,
-        0.01,
-        0.9,
-        "share",
-        "Share of the firm sold in a round (Kaplan & Strömberg 2003: ~20%).",
+    dilution_by_stage: list[float] = Field(
+        [0.22, 0.2, 0.15, 0.12, 0.1],
+        description="Share of the firm sold in a seed, A, B, C, D+ round "
+        "(Kaplan & Strömberg 2003; Carta dilution medians, ~20% early to ~10% late).",
     )
     step_mean: float = P(
         0.15, -2, 2, "log per year", "Mean log valuation change per year (Cochrane 2005)."
@@ -461,6 +459,13 @@ class Funding(Strict):
         20,
         "per log productivity",
         "Valuation response to productivity gained since last round.",
+    )
+    traction_loading: float = P(
+        0.5,
+        0,
+        5,
+        "per log revenue",
+        "Valuation response to revenue growth since the last round (revenue multiples; assumption).",
     )
     seed_valuation_usd: float = P(
         6e6, 0, 1e10, "USD", "Post-money valuation after a seed round (assumption)."
@@ -481,6 +486,13 @@ class Funding(Strict):
         20,
         "per log productivity",
         "Selection of firms for a round by relative productivity.",
+    )
+    expiry: float = P(
+        0.01,
+        0,
+        1,
+        "1/month",
+        "Share of uninvested capital returned to investors each month as funds age (assumption).",
     )
     fundraise_return_share: float = P(
         0.5, 0, 5, "share", "Share of exit proceeds recycled into new funds of the same city."
@@ -506,6 +518,14 @@ class Rents(Strict):
         240,
         "months",
         "From start to delivery of office buildings (DiPasquale & Wheaton 1992).",
+    )
+    space_elasticity: float = P(
+        0.4,
+        0,
+        3,
+        "elasticity",
+        "Fall of office space per employee as rent rises above its starting level (assumption; "
+        "the demand curve of DiPasquale & Wheaton 1992).",
     )
     other_demand_growth: float = P(
         0.02, -0.5, 0.5, "1/year", "Growth of non-tech office demand (assumption)."

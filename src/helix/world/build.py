@@ -54,7 +54,8 @@ def _firms(setting: Setting, rng: np.random.Generator) -> Firms:
         wage = city.wage
         cash = init.cash_months * employees * wage * 1.4 * rng.uniform(0.5, 1.5, size=count)
         last_round = -rng.integers(0, setting.params.funding.months_between_rounds, size=count)
-        vc_share = np.where(stage > 0, 1.0 - (1.0 - setting.params.funding.dilution) ** stage, 0.0)
+        kept = np.cumprod(1.0 - np.asarray(setting.params.funding.dilution_by_stage))
+        vc_share = np.where(stage > 0, 1.0 - kept[np.clip(stage - 1, 0, 4)], 0.0)
         firms.add(
             count,
             district=district,
@@ -130,6 +131,7 @@ def _offices(setting: Setting) -> Offices:
     return Offices(
         stock_m2=np.array([d.office_stock_m2 for d in ds]) * setting.scale,
         rent_per_m2=np.array([d.rent_per_m2 for d in ds], dtype=float),
+        rent_start=np.array([d.rent_per_m2 for d in ds], dtype=float),
         other_demand_m2=np.array([d.other_demand_m2 for d in ds]) * setting.scale,
         buildable_m2=np.array([d.buildable_m2 for d in ds]) * setting.scale,
         pipeline_m2=np.zeros((len(ds), lag)),
@@ -209,9 +211,10 @@ def initial_world(setting: Setting, rng: np.random.Generator) -> tuple[Setting, 
     world.spillover = reach(setting, kernels, know)
     world.reach_mass = reach(setting, kernels, mass)
     density = density_multiplier(setting, world)
-    market = np.bincount(
-        firms.view("sector"), weights=real_output(setting, world, density), minlength=ns
-    )
+    output = real_output(setting, world, density)
+    firms.revenue[: firms.n] = output
+    firms.revenue_at_round[: firms.n] = output
+    market = np.bincount(firms.view("sector"), weights=output, minlength=ns)
     setting = replace(setting, market0=market)
     world.output_last = market.copy()
     o = world.offices

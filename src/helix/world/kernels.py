@@ -35,6 +35,12 @@ def _i(a: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(a, dtype=np.int64)
 
 
+def _index(a: np.ndarray) -> np.ndarray:
+    """Indices as they come if int32 or int64 (casting costs as much as the gather), else int64."""
+    a = np.ascontiguousarray(a)
+    return a if a.dtype in (np.int32, np.int64) else a.astype(np.int64)
+
+
 def _f(a: np.ndarray) -> np.ndarray:
     """Values as a contiguous float64 array (``bincount`` casts its weights the same way)."""
     return np.ascontiguousarray(a, dtype=np.float64)
@@ -263,11 +269,11 @@ def group_sums(
     return list(out)
 
 
-# --- gather ----------------------------------------------------------------------------------
+# --- gather ------------------------------------------------------------------------------------
 
 
 def take_numpy(table: np.ndarray, index: np.ndarray) -> np.ndarray:
-    """``table[index]`` for a 1-d table."""
+    """``table[index]``: a per-city, per-district or per-cell value for each row."""
     return table[index]
 
 
@@ -280,7 +286,27 @@ def _take(table, index):  # pragma: no cover - compiled
 
 
 def take(table: np.ndarray, index: np.ndarray) -> np.ndarray:
-    """``table[index]`` for a 1-d float table (a per-city, per-district or per-cell value)."""
+    """``table[index]`` for a 1-d table and in-range indices (NumPy casts int32 indices first)."""
     if not USE_NUMBA:
         return take_numpy(table, index)
-    return _take(_f(table), np.ascontiguousarray(index))
+    return _take(np.ascontiguousarray(table), _index(index))
+
+
+def take2_numpy(table: np.ndarray, row: np.ndarray, col: np.ndarray) -> np.ndarray:
+    """``table[row, col]`` for a 2-d table, e.g. a (district, sector) value for each firm."""
+    return table[row, col]
+
+
+@njit(cache=True)
+def _take2(table, row, col):  # pragma: no cover - compiled
+    out = np.empty(len(row), table.dtype)
+    for i in range(len(row)):
+        out[i] = table[row[i], col[i]]
+    return out
+
+
+def take2(table: np.ndarray, row: np.ndarray, col: np.ndarray) -> np.ndarray:
+    """``table[row, col]`` for a 2-d table and in-range indices of equal length."""
+    if not USE_NUMBA:
+        return take2_numpy(table, row, col)
+    return _take2(np.ascontiguousarray(table), _index(row), _index(col))

@@ -38,7 +38,6 @@ class Schedule:
     def __init__(self, setting: Setting, world: World) -> None:
         self.setting = setting
         self.shocks = export_shocks(setting)
-        self.rent0 = world.offices.rent_per_m2.copy()
         self._kernels: tuple[bytes, tuple[np.ndarray, np.ndarray]] | None = None
 
     def kernels(self, lev: Levers) -> tuple[np.ndarray, np.ndarray]:
@@ -61,7 +60,7 @@ class Schedule:
         found_firms(setting, world, lev, rng)
         invest(setting, world, lev, rng)
         exit_firms(setting, world, rng)
-        clear_office_market(setting, world, lev, self.rent0)
+        clear_office_market(setting, world, lev)
         relocate_firms(setting, world, lev, rng)
 
 

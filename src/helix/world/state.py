@@ -38,6 +38,7 @@ class Firms:
     last_round: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))  # step
     last_pitch: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))  # step
     productivity_at_round: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    revenue_at_round: np.ndarray = field(default_factory=lambda: np.zeros(0))  # yuan/month
     vc_share: np.ndarray = field(default_factory=lambda: np.zeros(0))  # owned by VC funds
     vc_raised: np.ndarray = field(default_factory=lambda: np.zeros(0))  # cumulative, yuan
     support: np.ndarray = field(default_factory=lambda: np.zeros(0))  # cumulative gov., yuan
@@ -104,6 +105,7 @@ class Offices:
 
     stock_m2: np.ndarray
     rent_per_m2: np.ndarray
+    rent_start: np.ndarray  # rent at the start: the replacement-cost level
     other_demand_m2: np.ndarray
     buildable_m2: np.ndarray
     pipeline_m2: np.ndarray  # districts x lag: space under construction by months to delivery

@@ -48,6 +48,7 @@ def settle_disputes(
         return
     queue = world.dispute_queue
     if queue is None or queue.shape[0] != lag:
-        queue = np.zeros((lag, nc, ns))
+        # Before the first month, disputes are taken to have been filed at the first month's rate.
+        queue = np.repeat(filed[None], lag, axis=0)
     world.flows["ip_disputes_cs"] = queue[0].copy()
     world.dispute_queue = np.concatenate([queue[1:], filed[None]])

@@ -3,25 +3,29 @@
 Candidates: living private firms whose last round (or founding) is at least ``months_between_rounds``
 old. A candidate's pre-money valuation moves log-normally between rounds (Cochrane 2005):
 
-    ln V_pre = ln V_prev + μ·Δt + ℓ·(a - a_prev) + σ·√Δt·z     (Δt in years, z ~ N(0,1))
+    ln V_pre = ln V_prev + μ·Δt + ℓ·(a - a_prev) + τ·ln(Y/Y_prev) + σ·√Δt·z   (Δt in years)
 
-with a seed valuation for a first round, ℓ loading the productivity gained since the last round.
-A round sells a share δ of the firm (Kaplan & Strömberg 2003): raise = δ·V_pre/(1-δ).
+with a seed valuation for a first round, ℓ loading the productivity gained and τ the revenue
+growth (traction) since the last round, z ~ N(0,1).
+A round sells a share δ of the firm, falling from ~22% at seed to ~10% in late rounds (Kaplan &
+Strömberg 2003; Carta): raise = δ·V_pre/(1-δ).
 
 Each fund f deploys a share of its dry powder each month (scaled by VC sentiment) over cells
 (city c, sector s) in proportion to
 
     taste[f,s] · h^[c = home f] · b^[border crossed] · (t[home f, c] + t₀)^(-ε) · D[c,s]·Q[c,s]^q
 
-t the travel time (Sorenson & Stuart 2001: deal probability ~ distance^-0.3), D the money asked
-in the cell and Q the mean quality of its deals (funds follow good pipelines). A deal needs a
+t the travel time (Sorenson & Stuart 2001: deal probability ~ distance^-0.3), D the deal flow
+(candidates above the hurdle: partners' attention goes where the deals are) and Q the mean
+quality of the cell's candidates (funds follow good pipelines). A deal needs a
 surprise (quality plus due-diligence noise) of at least the hurdle; a turned-down firm pitches
 again after ``months_between_pitches``. Within a cell,
 deals are ranked by their valuation step (funds back the most promising firms: this selection is
 why observed round-to-round returns are higher than the drift) and funded while the cell's
 money lasts (Bergemann, Hege & Peng 2009: staged financing), so more money reaches deeper into
 the ranking (money chasing deals, Gompers & Lerner 2000). Firms passing $1B become unicorns.
-Funds' money comes from yearly fundraising per city and recycled exit proceeds (see ``exits``).
+Funds' money comes from yearly fundraising per city and recycled exit proceeds (see ``exits``);
+capital a private fund has not invested goes back to its investors at ``expiry`` a month.
 Government guidance funds (policy kind ``guidance_fund``, e.g. Shanghai's 2021 industrial funds
 for chips, biomedicine and AI) are funds that receive their committed capital when the policy
 starts, invest only in their city and sectors, and count as government support as well as VC.
@@ -67,6 +71,7 @@ def invest(setting: Setting, world: World, levers: Levers, rng: np.random.Genera
     appetite = funds.sector_taste @ levers.vc_sentiment  # funds: sector-weighted VC sentiment
     funds.dry_powder_usd += np.where(private, per_fund * appetite, 0.0)
     funds.dry_powder_usd += np.where(funds.opens == world.step, funds.commitment_usd, 0.0)
+    funds.dry_powder_usd *= 1.0 - np.where(private, p.expiry, 0.0)
 
     empty = np.zeros((nc, ns))
     world.flows.update(
@@ -86,22 +91,30 @@ def invest(setting: Setting, world: World, levers: Levers, rng: np.random.Genera
         a - world.practice[f.district[rows], f.sector[rows]],
         a - f.productivity_at_round[rows],
     )
-    surprise = p.quality_loading * quality + p.step_sd * np.sqrt(years) * rng.standard_normal(
-        len(rows)
+    traction = np.where(
+        first,
+        0.0,
+        np.log1p(f.revenue[rows]) - np.log1p(f.revenue_at_round[rows]),
+    )
+    surprise = (
+        p.quality_loading * quality
+        + p.traction_loading * np.clip(traction, -3.0, 3.0)
+        + p.step_sd * np.sqrt(years) * rng.standard_normal(len(rows))
     )
     step = np.where(first, 0.0, p.step_mean * years) + surprise
-    previous = np.where(first, p.seed_valuation_usd * (1 - p.dilution), f.valuation_usd[rows])
+    dilution = np.asarray(p.dilution_by_stage)[np.minimum(stage[rows], 4)]
+    previous = np.where(first, p.seed_valuation_usd * (1 - dilution), f.valuation_usd[rows])
     pre_money = previous * np.exp(step)
-    raise_usd = p.dilution * pre_money / (1.0 - p.dilution)
+    raise_usd = dilution * pre_money / (1.0 - dilution)
     f.last_pitch[rows] = world.step
     c, s = f.city[rows], f.sector[rows]
     cell = c * ns + s
-    asked = np.bincount(cell, weights=raise_usd, minlength=nc * ns).reshape(nc, ns)
-    count = np.bincount(cell, minlength=nc * ns).reshape(nc, ns)
+    fundable = surprise >= p.hurdle
+    deal_flow = np.bincount(cell, weights=fundable, minlength=nc * ns).reshape(nc, ns)
     mean_quality = np.bincount(
         cell, weights=np.exp(np.clip(surprise, -5, 5)), minlength=nc * ns
-    ).reshape(nc, ns) / np.maximum(count, 1)
-    pipeline = asked * mean_quality**p.quality_elasticity
+    ).reshape(nc, ns) / np.maximum(np.bincount(cell, minlength=nc * ns).reshape(nc, ns), 1)
+    pipeline = deal_flow * mean_quality**p.quality_elasticity
 
     minutes = levers.city_minutes[home]  # funds x cities
     distance = (minutes + p.min_minutes) ** (-p.distance_elasticity)
@@ -120,7 +133,6 @@ def invest(setting: Setting, world: World, levers: Levers, rng: np.random.Genera
     offer = weight * (deploy / np.maximum(total, 1e-300))[:, None, None]  # funds x cities x sectors
     budget = offer.sum(axis=0)
 
-    fundable = surprise >= p.hurdle
     # Deals above the bar that the cell's money could pay for, best first, while it lasts.
     affordable = fundable & (raise_usd <= budget.ravel()[cell])
     pool_rows = np.flatnonzero(affordable)
@@ -152,8 +164,9 @@ def invest(setting: Setting, world: World, levers: Levers, rng: np.random.Genera
     f.stage[idx] = np.minimum(f.stage[idx] + 1, STAGE_PUBLIC - 1)
     f.last_round[idx] = world.step
     f.productivity_at_round[idx] = f.productivity[idx]
+    f.revenue_at_round[idx] = f.revenue[idx]
     f.valuation_usd[idx] = post
-    f.vc_share[idx] = 1.0 - (1.0 - f.vc_share[idx]) * (1.0 - p.dilution)
+    f.vc_share[idx] = 1.0 - (1.0 - f.vc_share[idx]) * (1.0 - dilution[funded])
     world.record("funded", idx, raise_usd[funded])
     crowned = idx[(post >= UNICORN_USD) & ~f.unicorn[idx]]
     f.unicorn[crowned] = True

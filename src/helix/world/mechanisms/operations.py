@@ -24,6 +24,7 @@ import numpy as np
 
 from helix.world.mechanisms.policy import Levers
 from helix.world.mechanisms.rd import RdSpending
+from helix.world.mechanisms.rents import space_per_employee
 from helix.world.mechanisms.talent import match_hires
 from helix.world.setting import Setting
 from helix.world.state import STAGE_PUBLIC, World
@@ -77,7 +78,7 @@ def operate(
     output = real_output(setting, world, density)
     revenue = output * world.price[s]
     wages = emp * world.talent.wage[c]
-    rent = emp * g.m2_per_employee * world.offices.rent_per_m2[d]
+    rent = emp * (space_per_employee(setting, world) * world.offices.rent_per_m2)[d]
     costs = np.where(alive, wages * (1.0 + g.other_costs) + rent + rd.real, 0.0)
 
     nc, ns = setting.n_cities, setting.n_sectors

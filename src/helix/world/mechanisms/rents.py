@@ -1,7 +1,8 @@
 """The office market of each district (DiPasquale & Wheaton 1992; Wheaton & Torto 1988).
 
-Demand for space is the firms' headcount times m² per employee plus other tenants (growing at
-their own rate). With stock S and demand Q, vacancy is v = max(0, 1 - Q/S) (tenants squeezed in beyond
+Demand for space is the firms' headcount times m² per employee, which falls as rent rises above
+its starting level, s = s₀·(r/r₀)^(-ε) (the downward-sloping demand of the DiPasquale-Wheaton
+space market), plus other tenants (growing at their own rate). With stock S and demand Q, vacancy is v = max(0, 1 - Q/S) (tenants squeezed in beyond
 the stock leave no space vacant). Rents adjust to the gap from the natural vacancy v* (Wheaton & Torto 1988: about
 2% a year per point of excess vacancy):
 
@@ -21,17 +22,23 @@ from helix.world.setting import Setting
 from helix.world.state import World
 
 
+def space_per_employee(setting: Setting, world: World) -> np.ndarray:
+    """m² per employee in each district: firms economise on space as rent rises."""
+    o = world.offices
+    ratio = np.maximum(o.rent_per_m2 / o.rent_start, 1.0)
+    return setting.params.growth.m2_per_employee * ratio ** (-setting.params.rents.space_elasticity)
+
+
 def tech_demand_m2(setting: Setting, world: World) -> np.ndarray:
     f = world.firms
     alive = f.view("alive")
-    return np.bincount(
-        f.view("district")[alive],
-        weights=f.view("employees")[alive] * setting.params.growth.m2_per_employee,
-        minlength=setting.n_districts,
+    staff = np.bincount(
+        f.view("district")[alive], weights=f.view("employees")[alive], minlength=setting.n_districts
     )
+    return staff * space_per_employee(setting, world)
 
 
-def clear_office_market(setting: Setting, world: World, levers: Levers, rent0: np.ndarray) -> None:
+def clear_office_market(setting: Setting, world: World, levers: Levers) -> None:
     """One month of the office market: rents, construction, deliveries."""
     p = setting.params.rents
     o = world.offices
@@ -49,7 +56,12 @@ def clear_office_market(setting: Setting, world: World, levers: Levers, rent0: n
 
     delivered = o.pipeline_m2[:, 0].copy()
     o.pipeline_m2[:, :-1] = o.pipeline_m2[:, 1:]
-    starts = p.construction_response / 12.0 * o.stock_m2 * np.maximum(o.rent_per_m2 / rent0 - 1, 0)
+    starts = (
+        p.construction_response
+        / 12.0
+        * o.stock_m2
+        * np.maximum(o.rent_per_m2 / o.rent_start - 1, 0)
+    )
     starts = np.minimum(starts, o.buildable_m2)
     o.buildable_m2 -= starts
     o.pipeline_m2[:, -1] = starts
