@@ -14,6 +14,7 @@ handles it) and exit when the coordinator dies, even by ``kill -9``.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import logging
 import multiprocessing
 import os
 import signal
@@ -196,7 +197,11 @@ class DaskCluster:
     ``dask worker tcp://HOST:8786 --nworkers N --nthreads 1``.
     """
 
-    def __init__(self, address: str, timeout: float = CONNECT_TIMEOUT_S) -> None:
+    def __init__(
+        self, address: str, timeout: float = CONNECT_TIMEOUT_S, *, quiet: bool = True
+    ) -> None:
+        if quiet:  # the coordinator reports a lost cluster itself, in one line
+            logging.getLogger("distributed").setLevel(logging.CRITICAL)
         try:
             from distributed import Client
         except ImportError:  # pragma: no cover - the [dask] extra is not installed

@@ -133,7 +133,7 @@ def measure_outcomes(con: duckdb.DuckDBPyConnection, exp: Experiment) -> list[Ou
     """Every outcome of every finished run of the experiment."""
     runs = con.execute(
         "SELECT run_id, variant, replicate, sweep_point FROM runs"
-        " WHERE experiment_id = ? AND status = 'done'",
+        " WHERE experiment_id = ? AND status = 'done' ORDER BY variant, sweep_point, replicate",
         [exp.experiment_id],
     ).fetchall()
     position = {r[0]: r[1:] for r in runs}
@@ -168,7 +168,11 @@ def _finite(x: float) -> float | None:
 def variant_rows(
     values: list[OutcomeValue], exp: Experiment, failed: dict[str, int]
 ) -> list[SummaryRow]:
-    """Mean and 90% band per variant and outcome; paired difference from the baseline."""
+    """Mean and 90% band per variant and outcome; paired difference from the baseline.
+
+    Values are taken in the design's order, so the sums do not depend on the order runs came
+    back in.
+    """
     from scipy import stats
 
     by: dict[tuple[str, str], dict[tuple[int, int], float]] = defaultdict(dict)
@@ -179,7 +183,7 @@ def variant_rows(
         base = by.get((exp.baseline, outcome), {})
         for variant in exp.variants:
             cell = by.get((variant, outcome), {})
-            x = np.array([v for v in cell.values() if np.isfinite(v)])
+            x = np.array([cell[k] for k in sorted(cell) if np.isfinite(cell[k])])
             nf = failed.get(variant, 0)
             if len(x):
                 lo, hi = (float(q) for q in np.quantile(x, BAND))
@@ -193,7 +197,7 @@ def variant_rows(
             d = np.array(
                 [
                     cell[k] - base[k]
-                    for k in cell
+                    for k in sorted(cell)
                     if k in base and np.isfinite(cell[k]) and np.isfinite(base[k])
                 ]
             )
