@@ -73,9 +73,8 @@ def _market(demand_share: np.ndarray, rent_ratio: np.ndarray):
     # Enough stock that tech tenants alone fit within the wanted demand share.
     o.stock_m2 = np.maximum(o.stock_m2, tech / demand_share)
     o.other_demand_m2 = demand_share * o.stock_m2 - tech
-    rent0 = o.rent_per_m2.copy()
-    o.rent_per_m2 = rent0 * rent_ratio
-    return setting, world, lev, rent0
+    o.rent_per_m2 = o.rent_start * rent_ratio
+    return setting, world, lev
 
 
 def test_rents_rise_when_space_is_tight_and_fall_when_it_is_empty():
@@ -85,9 +84,9 @@ def test_rents_rise_when_space_is_tight_and_fall_when_it_is_empty():
     tight = np.full(nd, 1.0 - p.natural_vacancy / 3)  # vacancy below natural
     slack = np.full(nd, 0.5 * (1.0 - p.natural_vacancy))  # vacancy far above natural
     for share, sign in ((tight, 1), (slack, -1)):
-        setting, world, lev, rent0 = _market(share, np.ones(nd))
+        setting, world, lev = _market(share, np.ones(nd))
         before = world.offices.rent_per_m2.copy()
-        clear_office_market(setting, world, lev, rent0)
+        clear_office_market(setting, world, lev)
         change = np.log(world.offices.rent_per_m2 / before)
         assert (np.sign(change) == sign).all(), (sign, change)
         assert (np.abs(change) <= p.max_monthly_change + 1e-12).all()
@@ -101,14 +100,14 @@ def test_rents_rise_when_space_is_tight_and_fall_when_it_is_empty():
 )
 def test_office_market_invariants(share, ratio, months):
     nd = _prepared()[0].n_districts
-    setting, world, lev, rent0 = _market(np.full(nd, share), np.full(nd, ratio))
+    setting, world, lev = _market(np.full(nd, share), np.full(nd, ratio))
     o = world.offices
     land = o.buildable_m2 + o.pipeline_m2.sum(axis=1)
     p = setting.params.rents
     for _ in range(months):
         before = o.rent_per_m2.copy()
         starts_before = o.buildable_m2.copy()
-        clear_office_market(setting, world, lev, rent0)
+        clear_office_market(setting, world, lev)
         change = np.log(o.rent_per_m2 / before)
         assert (np.abs(change) <= p.max_monthly_change + 1e-12).all()
         assert (o.rent_per_m2 > 0).all() and np.isfinite(o.rent_per_m2).all()
@@ -117,7 +116,7 @@ def test_office_market_invariants(share, ratio, months):
         assert ((o.vacancy >= 0) & (o.vacancy <= 1)).all()
         # Building starts only where rents are above their starting (replacement) level.
         started = starts_before - o.buildable_m2
-        assert (started[o.rent_per_m2 <= rent0] == 0).all()
+        assert (started[o.rent_per_m2 <= o.rent_start] == 0).all()
     # Land only turns into buildings: what is still buildable or under way never grows.
     assert (o.buildable_m2 + o.pipeline_m2.sum(axis=1) <= land * (1 + 1e-12)).all()
 
@@ -129,11 +128,11 @@ def test_a_rent_cap_holds_rent_rises():
     cap = np.log1p(0.03) / 12
     capped = replace(lev, rent_cap_per_month=np.full(nd, cap))
     tight = np.full(nd, 1.0 - p.natural_vacancy / 4)
-    setting, free_world, _, rent0 = _market(tight, np.ones(nd))
+    setting, free_world, _ = _market(tight, np.ones(nd))
     capped_world = copy.deepcopy(free_world)
-    clear_office_market(setting, free_world, lev, rent0)
-    clear_office_market(setting, capped_world, capped, rent0)
-    rise = np.log(capped_world.offices.rent_per_m2 / rent0)
+    clear_office_market(setting, free_world, lev)
+    clear_office_market(setting, capped_world, capped)
+    rise = np.log(capped_world.offices.rent_per_m2 / capped_world.offices.rent_start)
     assert (rise <= cap + 1e-15).all()
     assert (capped_world.offices.rent_per_m2 <= free_world.offices.rent_per_m2).all()
     assert (capped_world.offices.rent_per_m2 < free_world.offices.rent_per_m2).any()
@@ -142,11 +141,10 @@ def test_a_rent_cap_holds_rent_rises():
 def test_more_tech_demand_means_higher_rent(scenario, advanced):
     setting, world, _, _ = advanced(scenario(seed=2), 3)
     lev = levers(setting, world.step)
-    rent0 = world.offices.rent_per_m2.copy()
     crowded = copy.deepcopy(world)
     crowded.firms.employees[: crowded.firms.n] *= 3.0
-    clear_office_market(setting, world, lev, rent0)
-    clear_office_market(setting, crowded, lev, rent0)
+    clear_office_market(setting, world, lev)
+    clear_office_market(setting, crowded, lev)
     assert (crowded.offices.rent_per_m2 >= world.offices.rent_per_m2).all()
     assert (crowded.offices.vacancy <= world.offices.vacancy).all()
     assert (crowded.offices.rent_per_m2 > world.offices.rent_per_m2).any()
