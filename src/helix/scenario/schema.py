@@ -350,6 +350,13 @@ class Founding(Strict):
     entry_cost_elasticity: float = P(
         0.3, 0, 3, "elasticity", "Founding response to entry capital (assumption)."
     )
+    rent_elasticity: float = P(
+        1.0,
+        0,
+        5,
+        "elasticity",
+        "Founding response to a district's rent over its start (assumption).",
+    )
     team_size: float = P(3.0, 1, 100, "people", "Founders and first hires of a new firm.")
     entrant_sd: float = P(
         0.25, 0, 3, "log productivity", "Spread of entrants' productivity around local practice."
@@ -532,7 +539,11 @@ class Rents(Strict):
     )
     depreciation: float = P(0.01, 0, 0.2, "1/year", "Office stock removed each year.")
     small_firm_employees: float = P(
-        30, 1, 10_000, "people", "Firms below this headcount feel rent as small startups."
+        30,
+        1,
+        10_000,
+        "people",
+        "Firms below this headcount move at the full relocation rate, larger ones more slowly.",
     )
     burden_threshold: float = P(
         0.12, 0, 1, "share of costs", "Rent share of costs above which a small firm looks to move."

@@ -110,16 +110,15 @@ class Observations:
         zero = np.zeros((nc, ns))
         cs = self.city_sector
         cs["output"][t] = flows.get("revenue_cs", zero)
-        cs["employment"][t] = np.bincount(
-            cell, weights=np.where(alive, f.view("employees"), 0.0), minlength=nc * ns
-        ).reshape(nc, ns)
-        cs["firms"][t] = np.bincount(cell, weights=alive, minlength=nc * ns).reshape(nc, ns)
         private_unicorn = (
             alive & (f.view("stage") < STAGE_PUBLIC) & (f.view("valuation_usd") >= UNICORN_USD)
         )
-        cs["unicorns"][t] = np.bincount(cell, weights=private_unicorn, minlength=nc * ns).reshape(
-            nc, ns
+        employment, firms, unicorns = kernels.group_sums(
+            cell, nc * ns, f.view("employees"), alive, private_unicorn, where=alive
         )
+        cs["employment"][t] = employment.reshape(nc, ns)
+        cs["firms"][t] = firms.reshape(nc, ns)
+        cs["unicorns"][t] = unicorns.reshape(nc, ns)
         cs["top4_share"][t] = top4_share(setting, world)
         cs["input_availability"][t] = world.chips.availability
         for name, key in (

@@ -66,7 +66,7 @@ def exit_firms(setting: Setting, world: World, rng: np.random.Generator) -> None
 
     leaders = _leaders(setting, world)
     target = alive & (stage >= 1) & (stage < STAGE_PUBLIC) & (u_buy < p.acquisition_rate)
-    buyer = np.where(target, leaders[f.view("city") * ns + f.view("sector")], -1)
+    buyer = np.where(target, kernels.take(leaders, f.view("city") * ns + f.view("sector")), -1)
     bought = np.flatnonzero(target & (buyer >= 0) & (buyer != np.arange(n)))
     acquirer = buyer[bought]
     _return_proceeds(setting, world, f.city[bought], f.vc_share[bought] * f.valuation_usd[bought])

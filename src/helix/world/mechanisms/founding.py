@@ -2,14 +2,15 @@
 
 Expected entrants per month in district d, sector s of city c:
 
-    λ[d,s] = φ · L_c · w_d / n_s · (S[d,s]/S_ref,s)^γ · exp(π·m[c,s]) · (k[c,s]/k_s)^(-η)
+    λ[d,s] = φ · L_c · w_d / n_s · (S[d,s]/S_ref,s)^γ · exp(π·m[c,s]) · (k[c,s]/k_s)^(-η) · (r_d/r_d,0)^(-ρ)
 
 L_c the city's engineers (job seekers plus employed: founders come from both, as spin-offs in
 SKIN), w_d the district's share of its city, S the reachable knowledge (``knowledge``) against a
 reference fixed at the start, m the sector's current margin in the city (entry rises with
 profits, Nelson & Winter 1982), and k the entry capital left to the founders: shared labs cover
 a share of it for hardware-heavy sectors (quantum, chips, biotech) while places are free
-(assumption: the report's ¥100M equipment budgets, one place per ``slot_cost_yuan``).
+(assumption: the report's ¥100M equipment budgets, one place per ``slot_cost_yuan``); founders
+also shun districts whose rent has risen (r_d/r_d,0, elasticity ρ an assumption).
 Entrants ~ Poisson(λ), scaled down where the founding teams would take more than a tenth of
 the city's pool in the month; each takes a founding team out of the pool, starts at the local best
 practice plus noise, with founders' own money and stage 0 (bootstrapped).
@@ -50,6 +51,8 @@ def found_firms(setting: Setting, world: World, levers: Levers, rng: np.random.G
     spill = world.spillover / np.maximum(setting.ref_knowledge, 1e-12)[None, :]
     margin = world.flows.get("margin_cs", np.zeros((setting.n_cities, ns)))[dc]
 
+    o = world.offices
+    rent_factor = (o.rent_per_m2 / o.rent_start) ** (-p.rent_elasticity)
     free = lab_places(setting, world, levers)
     base = p.founders_per_engineer * (engineers[dc] * share)[:, None] / ns
     hardware_rate = base * setting.sector_hardware[None, :]
@@ -65,6 +68,7 @@ def found_firms(setting: Setting, world: World, levers: Levers, rng: np.random.G
         * np.maximum(spill, 0.0) ** p.spillover_elasticity
         * np.exp(p.profit_elasticity * np.clip(margin, -1.0, 1.0))
         * np.maximum(cost_factor, 1e-3) ** (-p.entry_cost_elasticity)
+        * rent_factor[:, None]
     )
     counts = rng.poisson(rate).ravel()
     # Founding teams come out of the pool; a city cannot lose more than a tenth of it a month.

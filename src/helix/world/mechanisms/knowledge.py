@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from helix.world import kernels
 from helix.world.setting import Setting, district_minutes
 from helix.world.state import World
 
@@ -48,9 +49,9 @@ def pools(setting: Setting, world: World) -> tuple[np.ndarray, np.ndarray, np.nd
     alive = f.view("alive")
     cell = f.view("district") * ns + f.view("sector")
     emp = np.where(alive, f.view("employees"), 0.0)
-    mass = np.bincount(cell, weights=emp, minlength=nd * ns)
-    know = np.bincount(cell, weights=emp * np.exp(f.view("productivity")), minlength=nd * ns)
-    count = np.bincount(cell, weights=alive.astype(float), minlength=nd * ns)
+    mass, know, count = kernels.group_sums(
+        cell, nd * ns, emp, emp * np.exp(f.view("productivity")), alive
+    )
     if len(setting.research_staff):
         rcell = setting.research_district * ns + setting.research_sector
         mass += np.bincount(rcell, weights=setting.research_staff, minlength=nd * ns)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from helix.world import kernels
 from helix.world.mechanisms.policy import Levers
 from helix.world.mechanisms.rd import RdSpending
 from helix.world.mechanisms.rents import space_per_employee
@@ -47,10 +48,10 @@ def real_output(setting: Setting, world: World, density: np.ndarray) -> np.ndarr
     age = world.step - f.view("born")
     maturity = -np.expm1(-(age + 1.0) / max(g.maturity_months, 1e-9))
     out = (
-        setting.sector_revenue_per_worker[s]
+        kernels.take(setting.sector_revenue_per_worker, s)
         * np.exp(f.view("productivity"))
-        * density[d, s]
-        * world.chips.availability[c, s]
+        * kernels.take2(density, d, s)
+        * kernels.take2(world.chips.availability, c, s)
         * maturity
         * f.view("employees")
     )
@@ -76,17 +77,17 @@ def operate(
 
     world.price = sector_price(setting, world)
     output = real_output(setting, world, density)
-    revenue = output * world.price[s]
-    wages = emp * world.talent.wage[c]
+    revenue = output * kernels.take(world.price, s)
+    wages = emp * kernels.take(world.talent.wage, c)
     rent = emp * (space_per_employee(setting, world) * world.offices.rent_per_m2)[d]
     costs = np.where(alive, wages * (1.0 + g.other_costs) + rent + rd.real, 0.0)
 
     nc, ns = setting.n_cities, setting.n_sectors
     cell = c * ns + s
     young = alive & (age < 36) & (f.view("stage") < STAGE_PUBLIC)
-    eligible = np.bincount(cell, weights=young, minlength=nc * ns)
+    (eligible,) = kernels.group_sums(cell, nc * ns, young)
     per_firm = levers.subsidy_per_month.ravel() / np.maximum(eligible, 1.0)
-    subsidy = np.where(young, per_firm[cell], 0.0)
+    subsidy = np.where(young, kernels.take(per_firm, cell), 0.0)
     support = np.where(alive, rd.tax_expenditure + subsidy, 0.0)
 
     profit = revenue - costs + support
@@ -110,7 +111,7 @@ def operate(
     demand = np.bincount(c, weights=wanted, minlength=nc)
     hired, taken = match_hires(setting, world, levers, demand)
     fill = np.where(demand > 0, hired / np.maximum(demand, 1e-12), 0.0)
-    hires = wanted * fill[c]
+    hires = wanted * kernels.take(fill, c)
     layoffs = np.minimum(np.maximum(-change, 0.0), np.maximum(emp - 1.0, 0.0))
     f.employees[:n] = emp + hires - layoffs
 
@@ -121,19 +122,18 @@ def operate(
 
     flows = world.flows
     flows["hiring_demand"] = demand
-    flows["revenue_cs"] = np.bincount(cell, weights=revenue, minlength=nc * ns).reshape(nc, ns)
-    flows["real_output_cs"] = np.bincount(cell, weights=output, minlength=nc * ns).reshape(nc, ns)
-    flows["employment_cs"] = np.bincount(
-        cell, weights=np.where(alive, f.view("employees"), 0.0), minlength=nc * ns
-    ).reshape(nc, ns)
-    flows["rd_real_cs"] = np.bincount(cell, weights=rd.real, minlength=nc * ns).reshape(nc, ns)
-    flows["rd_reported_cs"] = np.bincount(
-        cell, weights=np.where(alive, rd.reported, 0.0), minlength=nc * ns
-    ).reshape(nc, ns)
-    flows["tax_expenditure_cs"] = np.bincount(
-        cell, weights=np.where(alive, rd.tax_expenditure, 0.0), minlength=nc * ns
-    ).reshape(nc, ns)
-    flows["subsidies_cs"] = np.bincount(cell, weights=subsidy, minlength=nc * ns).reshape(nc, ns)
-    sector_profit = np.bincount(cell, weights=np.where(alive, profit, 0.0), minlength=nc * ns)
-    sector_revenue = np.bincount(cell, weights=revenue, minlength=nc * ns)
+    # Sums per (city, sector), one pass per group of series; living firms only in the second.
+    sector_revenue, real_output_cs, rd_real_cs, subsidies_cs = kernels.group_sums(
+        cell, nc * ns, revenue, output, rd.real, subsidy
+    )
+    employment_cs, rd_reported_cs, tax_expenditure_cs, sector_profit = kernels.group_sums(
+        cell, nc * ns, f.view("employees"), rd.reported, rd.tax_expenditure, profit, where=alive
+    )
+    flows["revenue_cs"] = sector_revenue.reshape(nc, ns)
+    flows["real_output_cs"] = real_output_cs.reshape(nc, ns)
+    flows["employment_cs"] = employment_cs.reshape(nc, ns)
+    flows["rd_real_cs"] = rd_real_cs.reshape(nc, ns)
+    flows["rd_reported_cs"] = rd_reported_cs.reshape(nc, ns)
+    flows["tax_expenditure_cs"] = tax_expenditure_cs.reshape(nc, ns)
+    flows["subsidies_cs"] = subsidies_cs.reshape(nc, ns)
     flows["margin_cs"] = (sector_profit / np.maximum(sector_revenue, 1.0)).reshape(nc, ns)

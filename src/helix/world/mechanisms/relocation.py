@@ -1,7 +1,9 @@
-"""Small firms squeezed by rent move to cheaper districts or corridor cities.
+"""Firms squeezed by rent move to cheaper districts or corridor cities; small ones first.
 
-A firm with fewer than ``small_firm_employees`` whose rent exceeds ``burden_threshold`` of its costs
-moves with a monthly probability. It picks a district d' ≠ d in China with probability
+A firm whose rent exceeds ``burden_threshold`` of its costs moves with a monthly probability
+ρ·min(1, (E_small/E)^½): a startup below ``small_firm_employees`` at the full rate ρ, a large
+firm, with more to move, more slowly (assumption). It picks a district d' ≠ d in China with
+probability
 
     ∝ (r_d'/r_d)^(-ε) · exp(-δ_r·t[d,d']) · 1[v_d' > 0]
 
@@ -45,12 +47,14 @@ def relocate_firms(
     burden = f.view("rent_paid") / np.maximum(f.view("costs"), 1.0)
     d = f.view("district")
     can_move = choice.sum(axis=1)[d] > 0
+    size_brake = np.minimum(
+        1.0, np.sqrt(p.small_firm_employees / np.maximum(f.view("employees"), 1.0))
+    )
     movers = np.flatnonzero(
         f.view("alive")
-        & (f.view("employees") < p.small_firm_employees)
         & (burden > p.burden_threshold)
         & can_move
-        & (rng.random(n) < p.relocation_rate)
+        & (rng.random(n) < p.relocation_rate * size_brake)
     )
     nc = setting.n_cities
     if len(movers) == 0:
