@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
+
 from helix.errors import StoreError
 from helix.report import compare, corridor, extras, firms, page, static, targets, timeseries
 from helix.report.context import world_of
@@ -74,11 +76,25 @@ def targets_table(found: list[targets.Verdict]) -> page.TableBlock:
     )
 
 
-def collect(subject: Subject, store_con: object) -> Contents:
+def collect(subject: Subject, con: duckdb.DuckDBPyConnection) -> Contents:
     """Every figure and table of a report."""
-    con = store_con
     out = Contents(subject)
-    w = world_of(con, subject.main)  # type: ignore[arg-type]
+    if subject.main:
+        _run_figures(out, subject, con)
+    figures, tables, notes = extras.sections(con, subject)
+    if any(f.key == "experiment_difference" for f in figures):
+        out.figures = [f for f in out.figures if f.key != "variants_difference"]
+    out.figures += figures
+    out.tables += tables
+    for k, v in notes.items():
+        out.notes.setdefault(k, []).extend(v)
+    out.figures = [f for f in out.figures if not f.is_empty()]
+    return out
+
+
+def _run_figures(out: Contents, subject: Subject, con: duckdb.DuckDBPyConnection) -> None:
+    """The figures drawn from the runs themselves: targets, time series, map, firms, variants."""
+    w = world_of(con, subject.main)
     found = targets.verdicts(w.con, subject.main)
     if found:
         out.tables.append(targets_table(found))
@@ -100,13 +116,6 @@ def collect(subject: Subject, store_con: object) -> Contents:
         figures, tables = compare.comparison(w.con, subject)
         out.figures += figures
         out.tables += tables
-    figures, tables, notes = extras.sections(w.con, subject)
-    out.figures += figures
-    out.tables += tables
-    for k, v in notes.items():
-        out.notes.setdefault(k, []).extend(v)
-    out.figures = [f for f in out.figures if not f.is_empty()]
-    return out
 
 
 def _when(subject: Subject) -> str:
@@ -120,6 +129,9 @@ def _when(subject: Subject) -> str:
 def header(subject: Subject, db: str) -> list[tuple[str, str]]:
     """The facts at the top: what was run, with which seeds and version, and when."""
     runs = subject.runs
+    if not runs:
+        head = [(subject.kind, subject.ident or subject.label), *subject.meta, ("store", db)]
+        return head
     scenario = runs[0].scenario
     names = list(dict.fromkeys(r.scenario_name for r in runs))
     versions = list(dict.fromkeys(r.helix_version for r in runs))
@@ -135,6 +147,7 @@ def header(subject: Subject, db: str) -> list[tuple[str, str]]:
     ]
     if subject.ident is not None:
         meta.insert(0, (subject.kind, subject.ident))
+        meta += [m for m in subject.meta if m[0] not in dict(meta)]
     if len(subject.groups) > 1:
         meta.append(("compared", page.joined(list(subject.groups))))
     return meta
@@ -147,6 +160,8 @@ def _title(subject: Subject) -> str:
 
 
 def _subtitle(subject: Subject) -> str:
+    if not subject.runs:
+        return f"The {subject.kind} as stored: its tables and figures."
     scenario = subject.runs[0].scenario
     text = str(scenario.get("description") or "")
     n = len(subject.runs)

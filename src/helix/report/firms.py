@@ -82,7 +82,8 @@ def growth_rates(w: World) -> FigureSpec | None:
     g = g[np.isfinite(g)]
     if g.size < 10:
         return None
-    edges = np.linspace(-3.0, 3.0, 61)
+    reach = float(np.quantile(np.abs(g), 0.999)) or 1.0
+    edges = np.linspace(-reach, reach, 61)
     counts, _ = np.histogram(g, bins=edges)
     density = counts / (g.size * np.diff(edges))
     centres = (edges[:-1] + edges[1:]) / 2

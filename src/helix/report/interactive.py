@@ -47,8 +47,24 @@ def _values(a: Any) -> list:
     return out
 
 
+def _error(s: Series) -> dict[str, Any] | None:
+    """Error bars: symmetric from ``error``, or from ``low``/``high`` for markers and bars."""
+    if s.error is not None:
+        return {"type": "data", "array": _values(s.error), "color": s.color}
+    if s.low is not None and s.high is not None:
+        y = np.asarray(s.y, dtype=float)
+        return {
+            "type": "data",
+            "symmetric": False,
+            "array": _values(np.asarray(s.high, dtype=float) - y),
+            "arrayminus": _values(y - np.asarray(s.low, dtype=float)),
+            "color": s.color,
+        }
+    return None
+
+
 def _band(s: Series) -> list[go.Scatter]:
-    if s.low is None or s.high is None:
+    if s.low is None or s.high is None or s.mode in ("markers", "bar"):
         return []
     common = {
         "x": _values(s.x),
@@ -77,7 +93,7 @@ def _trace(s: Series) -> go.BaseTraceType:
             y=_values(s.y),
             name=s.name,
             marker_color=s.color,
-            error_y=None if s.error is None else {"type": "data", "array": _values(s.error)},
+            error_y=_error(s),
             legendgroup=group,
             showlegend=s.show_legend,
         )
@@ -97,9 +113,7 @@ def _trace(s: Series) -> go.BaseTraceType:
                 "symbol": s.symbol,
                 "line": {"width": 2, "color": s.color},
             },
-            error_y=None
-            if s.error is None
-            else {"type": "data", "array": _values(s.error), "color": s.color},
+            error_y=_error(s),
             legendgroup=group,
             showlegend=s.show_legend,
         )

@@ -80,6 +80,7 @@ class Subject:
         runs: Every run of the subject, oldest first.
         ident: Experiment or calibration id, when the subject is one.
         groups: Group label -> its runs, the baseline group first.
+        meta: Header facts of a subject that has them apart from its runs (a calibration).
     """
 
     kind: str
@@ -87,11 +88,13 @@ class Subject:
     runs: list[RunInfo]
     ident: str | None = None
     groups: dict[str, list[RunInfo]] = field(default_factory=dict)
+    meta: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def main(self) -> list[RunInfo]:
-        """The runs the main figures draw: the first (baseline) group."""
-        return next(iter(self.groups.values()))
+        """The runs the main figures draw: the first (baseline) group (none for a bare
+        calibration)."""
+        return next(iter(self.groups.values()), [])
 
     @property
     def run_ids(self) -> list[str]:
@@ -172,15 +175,21 @@ def latest_run_id(store: Store) -> str:
     return store.latest_run()
 
 
-def runs_of(store: Store, ident: str, what: str) -> list[RunInfo]:
-    """Finished runs whose ``experiment_id`` is ``ident`` (an experiment's or calibration's)."""
+def runs_of(store: Store, ident: str, what: str, required: bool = True) -> list[RunInfo]:
+    """Finished runs whose ``experiment_id`` is ``ident`` (an experiment's or calibration's).
+
+    Raises:
+        StoreError: There is none and ``required`` is set.
+    """
+    if not required and "runs" not in table_names(store.con):
+        return []
     _require_runs_table(store)
     rows = store.con.execute(
         f"SELECT {RUN_COLUMNS} FROM runs WHERE experiment_id = ? AND status = 'done'"
         " ORDER BY variant NULLS FIRST, replicate NULLS FIRST, sweep_point NULLS FIRST, finished",
         [ident],
     ).fetchall()
-    if not rows:
+    if not rows and required:
         raise StoreError(f"no finished run of {what} {ident!r} in the store", file=store.path)
     return [_run_info(r) for r in rows]
 

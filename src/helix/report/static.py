@@ -42,17 +42,23 @@ def _y(values: Any) -> np.ndarray:
     return np.array([np.nan if v is None else float(v) for v in list(values)])
 
 
-def _draw(ax: Any, spec: FigureSpec, s: Series, categories: dict[str, float]) -> None:
+def _draw(
+    ax: Any, spec: FigureSpec, s: Series, categories: dict[str, float], bar: tuple[float, float]
+) -> None:
+    """Draw one series; ``bar`` is (offset, width) of its bars within a category."""
     x = _x(spec, list(s.x))
     if spec.x_kind == "category":
         x = np.array([categories.setdefault(str(v), float(len(categories))) for v in s.x])
     y = _y(s.y)
     label = s.name if s.show_legend else None
-    if s.low is not None and s.high is not None:
+    yerr = _y(s.error) if s.error is not None else None
+    if s.mode in ("markers", "bar") and s.low is not None and s.high is not None:
+        yerr = np.vstack([y - _y(s.low), _y(s.high) - y])
+    elif s.low is not None and s.high is not None:
         step = "post" if s.mode == "step" else None
         ax.fill_between(x, _y(s.low), _y(s.high), color=s.color, alpha=0.18, lw=0, step=step)
     if s.mode == "bar":
-        ax.bar(x + s.width, y, width=0.8, color=s.color, label=label, yerr=s.error)
+        ax.bar(x + bar[0], y, width=bar[1], color=s.color, label=label, yerr=yerr, capsize=3)
         return
     if s.mode == "markers":
         size = (np.asarray(s.size, dtype=float) * 0.75) ** 2 if s.size is not None else 36.0
@@ -68,8 +74,8 @@ def _draw(ax: Any, spec: FigureSpec, s: Series, categories: dict[str, float]) ->
             label=label,
             zorder=3,
         )
-        if s.error is not None:
-            ax.errorbar(x, y, yerr=_y(s.error), fmt="none", ecolor=s.color, capsize=4, zorder=3)
+        if yerr is not None:
+            ax.errorbar(x, y, yerr=yerr, fmt="none", ecolor=s.color, capsize=4, zorder=3)
         if s.show_text and s.text:
             for xi, yi, t in zip(x, y, s.text, strict=False):
                 ax.annotate(t, (xi, yi), xytext=(4, 4), textcoords="offset points", fontsize=8)
@@ -83,22 +89,24 @@ def _draw(ax: Any, spec: FigureSpec, s: Series, categories: dict[str, float]) ->
 
 def render(spec: FigureSpec, path: Path) -> Path:
     """Draw ``spec`` into the PNG file ``path``."""
-    height = 6.0 if spec.equal_aspect else 5.0
-    fig, ax = plt.subplots(figsize=(10, height), dpi=DPI)
+    height = 6.0 if spec.equal_aspect else 5.2
+    fig = plt.figure(figsize=(13, height), dpi=DPI)
+    # A fixed layout (plot left, legend right, caption below) draws once, unlike "tight".
+    ax = fig.add_axes((0.065, 0.17, 0.6, 0.75))
     try:
         categories = {c: float(i) for i, c in enumerate(spec.categories or [])}
         bars = [s for s in spec.series if s.mode == "bar"]
-        for i, s in enumerate(spec.series):
-            if s.mode == "bar":
-                s = Series(**{**s.__dict__, "width": (i - (len(bars) - 1) / 2) * 0.8 / len(bars)})
-            _draw(ax, spec, s, categories)
+        width = 0.8 / max(len(bars), 1)
+        for s in spec.series:
+            i = next((k for k, b in enumerate(bars) if b is s), 0)
+            _draw(ax, spec, s, categories, ((i - (len(bars) - 1) / 2) * width, width))
         for sh in spec.shades:
             x0, x1 = _x(spec, [sh.x0, sh.x1])
             ax.axvspan(x0, x1, color=sh.color, alpha=0.2, lw=0, label=sh.label)
         for lv in spec.levels:
             ax.axhline(lv.y, color=lv.color, ls=":", lw=1.2, label=lv.label)
         if categories:
-            ax.set_xticks(list(categories.values()), list(categories), rotation=30, ha="right")
+            ax.set_xticks(list(categories.values()), list(categories))
         if spec.log_x:
             ax.set_xscale("log")
         if spec.log_y:

@@ -67,9 +67,9 @@ def _city_cube(w: World, indicator: str, sector: str | None = None) -> Cube:
     return yearly(c, flow=True) if is_flow(indicator) else c
 
 
-def _active(c: Cube, labels: Sequence[str]) -> list[str]:
-    """Labels whose series is not all zero or missing."""
-    return [lb for lb in labels if np.nan_to_num(c.of(lb)).any()]
+def _active(c: Cube, labels: Sequence[str], keep: str = "") -> list[str]:
+    """Labels whose series is not all zero or missing (``keep`` stays, e.g. the core city)."""
+    return [lb for lb in labels if lb == keep or np.nan_to_num(c.of(lb)).any()]
 
 
 def _x_label(c: Cube) -> str:
@@ -145,7 +145,7 @@ def births_and_deaths(w: World) -> FigureSpec:
         section=ECONOMY,
         title="Firm births (solid) and deaths (dashed)",
         x_label=_x_label(births),
-        y_label="firms per year",
+        y_label="firms founded or failed (firms per year)",
         caption="Where births stay above deaths the city's firm count grows; watch for deaths "
         "catching up as rents rise." + band_label(len(w.runs)),
         x_kind=_x_kind(births),
@@ -191,7 +191,7 @@ def unicorns(w: World) -> FigureSpec:
         caption="Count of living private firms valued at $1B or more; the report's count for "
         f"{w.core} is marked with its tolerance." + band_label(len(w.runs)),
         x_kind="month",
-        series=lines(c, _active(c, c.labels), 1.0, w.colors.__getitem__),
+        series=lines(c, _active(c, c.labels, w.core), 1.0, w.colors.__getitem__),
         indicator="unicorns",
     )
 
@@ -258,7 +258,7 @@ def ip_disputes(w: World) -> FigureSpec:
         caption="Disputes follow imitation among crowded same-sector firms; the marker is the "
         "report's year-on-year rise." + band_label(len(w.runs)),
         x_kind=_x_kind(c),
-        series=lines(c, _active(c, c.labels), 1.0, w.colors.__getitem__),
+        series=lines(c, _active(c, c.labels, w.core), 1.0, w.colors.__getitem__),
         indicator="ip_disputes",
         yearly=True,
     )
@@ -296,7 +296,7 @@ def talent_net(w: World) -> FigureSpec:
         caption="Above zero a city gains engineers from elsewhere and from abroad; below zero "
         "it loses them." + band_label(len(w.runs)),
         x_kind=_x_kind(net),
-        series=lines(net, _active(net, net.labels), 1.0, w.colors.__getitem__),
+        series=lines(net, _active(net, net.labels, w.core), 1.0, w.colors.__getitem__),
         yearly=True,
     )
 
@@ -351,7 +351,7 @@ def abroad_share(w: World) -> FigureSpec:
         caption=f"A falling line means fewer top graduates go abroad; the report says {w.core}'s "
         "share fell since 2020 (marker: the 2020 level it should end below)."
         + band_label(len(w.runs)),
-        series=lines(c, _active(c, china), 100.0, w.colors.__getitem__),
+        series=lines(c, _active(c, china, w.core), 100.0, w.colors.__getitem__),
         indicator="top_graduate_abroad_share",
         factor=100.0,
     )
@@ -368,7 +368,7 @@ def support_share(w: World) -> FigureSpec:
         y_label="subsidies and tax breaks / (those + VC) (%)",
         caption="A high or rising share means firms lean on the state rather than on investors: "
         "the report's over-reliance risk." + band_label(len(w.runs)),
-        series=lines(c, _active(c, china), 100.0, w.colors.__getitem__),
+        series=lines(c, _active(c, china, w.core), 100.0, w.colors.__getitem__),
         indicator="government_support_share",
         factor=100.0,
     )

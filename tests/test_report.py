@@ -1,0 +1,450 @@
+"""Reports: one offline HTML file and a PNG per figure, of runs, experiments and calibrations.
+
+A small world (scale 0.05, 2020-2025) is simulated once per session into a temporary store.
+The tests check structure and rendering, never the model's values (they are being tuned).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import matplotlib.image
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from helix.cli import app
+from helix.errors import StoreError
+from helix.report import write_report
+from helix.report.build import Contents, collect
+from helix.report.source import open_store, resolve
+from helix.runner import run_and_store
+from helix.scenario.load import load_scenario, scenario_to_dict
+from helix.store import Store, now
+from helix.world.simulation import simulate
+
+UNTIL = "2025-12"
+SCALE = 0.05
+TIME_SERIES = {
+    "output_per_city",
+    "output_per_sector",
+    "births_deaths",
+    "vc_per_city",
+    "unicorns",
+    "rents",
+    "vacancy",
+    "ip_disputes",
+    "talent_net",
+    "talent_flows",
+    "abroad_share",
+    "government_support",
+}
+OTHERS = {"targets_spread", "corridor_map", "firm_sizes", "growth_rates", "survival"}
+
+
+@dataclass
+class Stored:
+    db: Path
+    runs: list[str]
+    experiment: str
+    calibration: str
+
+
+def _store_experiment_run(
+    store: Store, run_id: str, seed: int, ident: str, variant: str, replicate: int, **kw: Any
+) -> None:
+    scenario = load_scenario(until=UNTIL, scale=SCALE, seed=seed, **kw)
+    result = simulate(scenario)
+    store.write_run(
+        run_id,
+        scenario_name=scenario.name,
+        scenario_json=scenario_to_dict(scenario),
+        seed=scenario.seed,
+        started=now(),
+        indicators=result.observations.long_form(),
+        experiment={"experiment_id": ident, "variant": variant, "replicate": replicate},
+    )
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, **row: Any) -> None:
+    names = ", ".join(row)
+    marks = ", ".join("?" for _ in row)
+    con.execute(f"INSERT INTO {table} ({names}) VALUES ({marks})", list(row.values()))
+
+
+def _add_summaries(con: duckdb.DuckDBPyConnection, experiment: str, calibration: str) -> None:
+    """Rows of the experiment and calibration tables, in the shapes the store defines."""
+    _insert(
+        con,
+        "experiments",
+        experiment_id=experiment,
+        name="vc test",
+        resolved_json='{"name": "vc test", "baseline": "baseline"}',
+        created=now(),
+    )
+    summary = "experiment_summaries"
+    for variant, mean in (("baseline", 10.0), ("slow-vc", 8.0)):
+        _insert(
+            con,
+            summary,
+            experiment_id=experiment,
+            variant=variant,
+            outcome="shanghai_output",
+            statistic="mean",
+            value=mean,
+            low=mean - 1,
+            high=mean + 1,
+            n=2,
+            failed=0,
+        )
+    _insert(
+        con,
+        summary,
+        experiment_id=experiment,
+        variant="slow-vc",
+        outcome="shanghai_output",
+        statistic="difference",
+        value=-2.0,
+        low=-3.0,
+        high=-1.0,
+        n=2,
+        failed=0,
+    )
+    for i, parameter in enumerate(["funding.deploy_share", "rents.vacancy_response"]):
+        for index, value in (("S1", 0.2 + 0.1 * i), ("ST", 0.3 + 0.1 * i)):
+            _insert(
+                con,
+                summary,
+                experiment_id=experiment,
+                variant="baseline",
+                outcome="shanghai_output",
+                statistic=index,
+                parameter=parameter,
+                value=value,
+                low=value - 0.05,
+                high=value + 0.05,
+                n=8,
+                failed=0,
+            )
+    _insert(
+        con,
+        "calibrations",
+        calibration_id=calibration,
+        created=now(),
+        scenario_name="shanghai-delta",
+        study_name="study-test",
+        trials=12,
+        fit_seeds="[1, 2, 3]",
+        helix_version="0.1.0",
+        calibrated_toml="calibrated.toml",
+    )
+    for target, mean, report, tol, within in (
+        ("T1", 0.2, 0.22, 0.02, True),
+        ("T2", 30, 43, 6, False),
+    ):
+        _insert(
+            con,
+            "calibration_fit",
+            calibration_id=calibration,
+            target=target,
+            simulated_mean=mean,
+            simulated_sd=abs(mean) * 0.1,
+            report=report,
+            tolerance=tol,
+            within=within,
+        )
+    _insert(
+        con,
+        "calibration_parameters",
+        calibration_id=calibration,
+        parameter="funding.deploy_share",
+        low=0.01,
+        high=0.1,
+        log_scale=True,
+        best=0.03,
+        top_q10=0.02,
+        top_q90=0.05,
+        verdict="identified",
+    )
+    for value, loss in ((0.01, 9.0), (0.03, 1.0), (0.1, 12.0)):
+        _insert(
+            con,
+            "calibration_profiles",
+            calibration_id=calibration,
+            parameter="funding.deploy_share",
+            value=value,
+            loss=loss,
+        )
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stored]:
+    """Two plain runs, a two-variant experiment and a calibration in one small store."""
+    db = tmp_path_factory.mktemp("store") / "runs.duckdb"
+    with Store(db) as store:
+        runs = [
+            run_and_store(load_scenario(until=UNTIL, scale=SCALE, seed=seed), store).run_id
+            for seed in (1, 2)
+        ]
+        for rep in range(2):
+            _store_experiment_run(store, f"exp-b{rep}", 10 + rep, "exp1", "baseline", rep)
+            _store_experiment_run(
+                store,
+                f"exp-s{rep}",
+                10 + rep,
+                "exp1",
+                "slow-vc",
+                rep,
+                overrides=["parameters.funding.deploy_share=0.01"],
+            )
+        _add_summaries(store.con, "exp1", "cal1")
+    yield Stored(db, runs, "exp1", "cal1")
+
+
+def _contents(db: Path, run_ids: Sequence[str] = (), **kw: Any) -> Contents:
+    with open_store(str(db)) as store:
+        return collect(resolve(store, run_ids, **kw), store.con)
+
+
+def assert_png_not_blank(path: Path) -> None:
+    image = matplotlib.image.imread(path)
+    assert image.ndim == 3 and image.shape[0] > 200 and image.shape[1] > 400, image.shape
+    rgb = image[..., :3]
+    assert rgb.std() > 0.02, f"{path.name} looks blank"
+    ink = (rgb.mean(axis=2) < 0.9).mean()
+    assert ink > 0.005, f"{path.name} has almost nothing drawn ({ink:.4f})"
+
+
+# ------------------------------------------------------------------------------ one run
+
+
+@pytest.fixture(scope="module")
+def one(stored: Stored, tmp_path_factory: pytest.TempPathFactory):
+    out = tmp_path_factory.mktemp("one")
+    return write_report(stored.db, [stored.runs[0]], out_dir=out)
+
+
+def test_one_html_file_and_a_png_per_figure(one: Any) -> None:
+    folder = one.html.parent
+    assert one.html.name == "report.html"
+    assert sorted(p.name for p in folder.iterdir() if p.suffix == ".html") == ["report.html"]
+    pngs = sorted(folder.glob("*.png"))
+    assert len(pngs) == one.figures == len(one.pngs)
+    page = one.html.read_text(encoding="utf-8")
+    keys = re.findall(r'<figure class="helix-figure" id="figure-([^"]+)"', page)
+    assert sorted(f"{k}.png" for k in keys) == [p.name for p in pngs]
+    for png in pngs:
+        assert_png_not_blank(png)
+
+
+def test_html_is_self_contained(one: Any) -> None:
+    page = one.html.read_text(encoding="utf-8")
+    assert not re.search(r"<script[^>]+src=", page), "a script is loaded from elsewhere"
+    assert not re.search(r"<link[^>]+href=", page), "a stylesheet is loaded from elsewhere"
+    assert not re.search(r"<img[^>]+src=\"https?:", page)
+    assert page.count("Plotly.newPlot(") == one.figures
+    # plotly.js is embedded once: its bundle banner appears a single time.
+    assert len(re.findall(r"plotly\.js v\d", page)) == 1
+
+
+def test_header_says_what_was_run(stored: Stored, one: Any) -> None:
+    page = one.html.read_text(encoding="utf-8")
+    header = page.split("</header>")[0]
+    with Store(stored.db, read_only=True) as store:
+        run = store.run(stored.runs[0])
+    for text in (
+        run["scenario_name"],
+        str(run["seed"]),
+        run["helix_version"],
+        run["finished"].strftime("%Y-%m-%d"),
+        stored.runs[0],
+    ):
+        assert text in header, text
+    for label in ("scenario", "seed", "helix version", "run date"):
+        assert f"<dt>{label}</dt>" in header
+
+
+def test_every_figure_the_issue_asks_for(stored: Stored) -> None:
+    keys = {f.key for f in _contents(stored.db, [stored.runs[0]]).figures}
+    assert keys >= TIME_SERIES | OTHERS
+    assert any(k.startswith("recovery_") for k in keys)
+
+
+def test_figures_have_title_units_legend_and_caption(stored: Stored) -> None:
+    for f in _contents(stored.db, [stored.runs[0]]).figures:
+        assert f.title and f.x_label and f.y_label, f.key
+        assert f.caption.endswith(".") and len(f.caption) > 30, f.key
+        assert any(s.show_legend for s in f.series), f.key
+        if f.key in TIME_SERIES:
+            assert "(" in f.y_label, f"{f.key}: no unit in {f.y_label!r}"
+            assert f.x_label in ("year", "month")
+
+
+def test_every_target_is_tabled_and_marked(stored: Stored) -> None:
+    c = _contents(stored.db, [stored.runs[0]])
+    targets = load_scenario(until=UNTIL, scale=SCALE).targets
+    table = next(t for t in c.tables if t.header[0] == "target")
+    assert [r[0] for r in table.rows] == list(targets)
+    marked = set()
+    for f in c.figures:
+        for label in [s.name for s in f.series] + [s.label for s in f.shades]:
+            m = re.match(r"(T\d) report: ", label)
+            if m:
+                marked.add(m.group(1))
+                assert re.search(r"\((meets|misses|mixed)\)$", label), label
+    assert marked == set(targets)
+
+
+def test_corridor_map_places_cities_by_coordinates(stored: Stored) -> None:
+    c = _contents(stored.db, [stored.runs[0]])
+    world = load_scenario(until=UNTIL, scale=SCALE)
+    spec = next(f for f in c.figures if f.key == "corridor_map")
+    labels = next(s for s in spec.series if s.show_text)
+    for name, lon, lat in zip(labels.text or [], labels.x, labels.y, strict=True):
+        assert (lon, lat) == pytest.approx((world.cities[name].lon, world.cities[name].lat))
+    assert "Shanghai" in (labels.text or [])
+    links = [s for s in spec.series if s.group == "links"]
+    assert links and all(s.text for s in links)
+    widths = [s.width for s in links]
+    assert widths == sorted(widths, reverse=True), "closer links are drawn thicker"
+
+
+# ---------------------------------------------------------------------------- several runs
+
+
+def test_several_runs_are_drawn_as_bands(stored: Stored, tmp_path: Path) -> None:
+    files = write_report(stored.db, stored.runs, out_dir=tmp_path)
+    header = files.html.read_text(encoding="utf-8").split("</header>")[0]
+    assert "seeds" in header and all(r in header for r in stored.runs)
+    c = _contents(stored.db, stored.runs)
+    spec = next(f for f in c.figures if f.key == "output_per_city")
+    banded = [s for s in spec.series if s.key == "Shanghai"]
+    assert banded and banded[0].low is not None and banded[0].high is not None
+    assert np.all(banded[0].low <= banded[0].high + 1e-9)
+
+
+def test_latest_run_is_the_default(stored: Stored) -> None:
+    with open_store(str(stored.db)) as store:
+        latest = store.latest_run()
+        assert resolve(store).run_ids == [latest]
+
+
+# ---------------------------------------------------------------------- experiment, calibration
+
+
+def test_experiment_report_compares_variants(stored: Stored, tmp_path: Path) -> None:
+    files = write_report(stored.db, experiment=stored.experiment, out_dir=tmp_path)
+    assert files.subject.kind == "experiment"
+    assert list(files.subject.groups) == ["baseline", "slow-vc"]
+    c = _contents(stored.db, experiment=stored.experiment)
+    keys = {f.key for f in c.figures}
+    assert {"variants_output", "experiment_outcome_0", "experiment_difference"} <= keys
+    assert "sensitivity_0" in keys
+    assert not {"firm_sizes", "survival"} & keys, "no microdata was stored for these runs"
+    page = files.html.read_text(encoding="utf-8")
+    assert "vc test" in page and "Variants side by side" in page and "Outcomes by variant" in page
+    for png in files.pngs:
+        assert_png_not_blank(png)
+
+
+def test_latest_experiment(stored: Stored) -> None:
+    c = _contents(stored.db, experiment="latest")
+    assert c.subject.ident == stored.experiment
+
+
+def test_calibration_report_shows_fit_and_identifiability(stored: Stored, tmp_path: Path) -> None:
+    files = write_report(stored.db, calibration=stored.calibration, out_dir=tmp_path)
+    assert files.subject.runs == []
+    keys = {p.stem for p in files.pngs}
+    assert keys == {"calibration_fit", "calibration_parameters", "calibration_profiles"}
+    page = files.html.read_text(encoding="utf-8")
+    header = page.split("</header>")[0]
+    assert "study-test" in header and "calibrated.toml" in header
+    assert "Fit per target" in page and "Free parameters" in page
+    for png in files.pngs:
+        assert_png_not_blank(png)
+
+
+def test_store_without_experiment_tables(tmp_path: Path) -> None:
+    """A store written before experiments and calibrations existed still gives a report."""
+    db = tmp_path / "old.duckdb"
+    with Store(db) as store:
+        run_and_store(load_scenario(until="2021-12", scale=SCALE), store)
+        keep = {"runs", "indicators", "firm_events", "firm_snapshots"}
+        for name, kind in store.con.execute(
+            "SELECT table_name, table_type FROM information_schema.tables"
+        ).fetchall():
+            if name not in keep:
+                store.con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} {name}")
+    files = write_report(db, out_dir=tmp_path / "out")
+    assert files.figures > 10
+    with pytest.raises(StoreError, match="no calibration"):
+        write_report(db, calibration="latest", out_dir=tmp_path / "out")
+
+
+# ------------------------------------------------------------------------------ the CLI
+
+
+def _cli(*args: str | Path) -> Any:
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def assert_one_line_error(result: Any, *parts: str) -> None:
+    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("helix: error: ")
+    for part in parts:
+        assert part in lines[0]
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_cli_report_writes_the_files(stored: Stored, tmp_path: Path) -> None:
+    out = tmp_path / "rep"
+    result = _cli("report", stored.runs[1], "--db", stored.db, "--out", out)
+    assert result.exit_code == 0, result.stderr
+    assert str(out / "report.html") in result.stdout
+    assert (out / "report.html").exists() and list(out.glob("*.png"))
+
+
+def test_cli_missing_run_is_one_line(stored: Stored, tmp_path: Path) -> None:
+    result = _cli("report", "no-such-run", "--db", stored.db, "--out", tmp_path / "r")
+    assert_one_line_error(result, "no-such-run")
+    assert not (tmp_path / "r").exists()
+
+
+def test_cli_empty_store_is_one_line(tmp_path: Path) -> None:
+    assert_one_line_error(_cli("report", "--db", tmp_path / "none.duckdb"), "none.duckdb")
+    bare = tmp_path / "bare.duckdb"
+    duckdb.connect(str(bare)).close()
+    assert_one_line_error(_cli("report", "--db", bare), "no runs")
+    Store(tmp_path / "schema.duckdb").close()
+    assert_one_line_error(_cli("report", "--db", tmp_path / "schema.duckdb"), "no finished run")
+
+
+def test_cli_unknown_experiment_is_one_line(stored: Stored) -> None:
+    assert_one_line_error(_cli("report", "--experiment", "nope", "--db", stored.db), "nope")
+    assert_one_line_error(_cli("report", "--calibration", "nope", "--db", stored.db), "nope")
+
+
+def test_run_points_to_its_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    args = ("run", "--until", "2020-06", "--scale", "0.05", "--db", "runs.duckdb")
+    result = _cli(*args)
+    assert result.exit_code == 0, result.stderr
+    assert "helix-report/report.html" in result.stdout
+    assert (tmp_path / "helix-report" / "report.html").exists()
+
+
+def test_run_no_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    args = ("run", "--until", "2020-06", "--scale", "0.05", "--db", "runs.duckdb", "--no-report")
+    result = _cli(*args)
+    assert result.exit_code == 0, result.stderr
+    assert "helix-report" not in result.stdout
+    assert not (tmp_path / "helix-report").exists()
