@@ -1,0 +1,118 @@
+"""Reading scenarios: overrides, --until, the shipped default and its TOML round trip."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from helix.errors import ScenarioError
+from helix.scenario.load import (
+    apply_overrides,
+    load_scenario,
+    parse_override,
+    scenario_from_json_dict,
+    scenario_to_dict,
+    scenario_to_toml,
+)
+
+key_part = st.from_regex(r"[A-Za-z_][A-Za-z0-9_-]{0,12}", fullmatch=True)
+toml_value = st.one_of(
+    st.integers(-(2**62), 2**62),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.booleans(),
+    st.lists(st.integers(-1000, 1000), max_size=4),
+)
+
+
+def _toml(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(map(str, value)) + "]"
+    return str(value)
+
+
+@settings(max_examples=100, deadline=None)
+@given(path=st.lists(key_part, min_size=1, max_size=4), value=toml_value)
+def test_overrides_parse_back_to_their_path_and_value(path, value):
+    parsed_path, parsed = parse_override(f"{'.'.join(path)}={_toml(value)}")
+    assert parsed_path == path
+    assert parsed == value
+    assert type(parsed) is type(value)
+
+
+@settings(max_examples=50, deadline=None)
+@given(path=st.lists(key_part, min_size=1, max_size=4), value=st.integers())
+def test_overrides_set_nested_keys_without_touching_the_input(path, value):
+    data = {"kept": 1}
+    out = apply_overrides(data, [f"{'.'.join(path)}={value}"], "x.toml")
+    assert data == {"kept": 1}
+    node = out
+    for part in path:
+        node = node[part]
+    assert node == value
+
+
+def test_a_bare_word_is_a_string_and_quotes_are_optional():
+    assert parse_override("name=Shanghai")[1] == "Shanghai"
+    assert parse_override('name="Shanghai"')[1] == "Shanghai"
+    assert parse_override("a.b = 2020-01")[1] == "2020-01"  # not a TOML date: a string
+
+
+@pytest.mark.parametrize("text", ["foo", "=1", "a..b=1", ".a=1", "a.=1", "a=[1", 'a="x'])
+def test_malformed_overrides_name_the_file_and_the_override(text):
+    with pytest.raises(ScenarioError) as info:
+        apply_overrides({}, [text], "world.toml")
+    assert info.value.file == "world.toml"
+    assert text in info.value.key
+
+
+def test_the_shipped_default_loads_and_round_trips_through_toml(tmp_path):
+    world = load_scenario()
+    assert world.name == "shanghai-delta"
+    roles = {c.role for c in world.cities.values()}
+    assert roles == {"core", "corridor", "rival", "global"}
+    assert sum(c.role in ("core", "corridor") for c in world.cities.values()) == 9  # 1 + 8
+    assert set(world.targets) == {f"T{i}" for i in range(1, 8)}
+    path = tmp_path / "world.toml"
+    path.write_text(scenario_to_toml(world), encoding="utf-8")
+    assert load_scenario(path) == world
+    assert scenario_from_json_dict(scenario_to_dict(world)) == world
+
+
+def test_seed_scale_and_until_are_overrides():
+    world = load_scenario(seed=5, scale=0.5, until="2022-06")
+    assert (world.seed, world.scale, world.end) == (5, 0.5, "2022-06")
+    assert world.months == 30
+
+
+def test_until_drops_what_starts_after_the_shortened_run():
+    full = load_scenario()
+    short = load_scenario(until="2020-12")
+    late = [k for k, p in full.policies.items() if p.start > "2020-12"]
+    assert all(k not in short.policies for k in late)
+    assert all(t.end <= "2020-12" for t in short.targets.values())
+    assert all(s.start <= "2020-12" for s in short.shocks.values())
+
+
+def test_until_keeps_a_policy_the_file_dates_outside_its_own_run(tmp_path):
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(
+            overrides=[
+                'policies.late.kind="visa"',
+                'policies.late.cities=["Shanghai"]',
+                'policies.late.start="2040-01"',
+            ],
+            until="2021-12",
+        )
+    assert info.value.key == "policies.late.start"
+
+
+def test_overrides_reach_into_lists():
+    world = load_scenario(
+        overrides=["travel_time.minutes.0.1=46.0", "travel_time.minutes.1.0=46.0"]
+    )
+    assert world.travel_time.minutes[0][1] == world.travel_time.minutes[1][0] == 46.0

@@ -1,0 +1,62 @@
+"""The scenario schema: every parameter documented with unit, bounds and meaning; months."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import BaseModel
+
+from helix.scenario import schema
+from helix.scenario.schema import month_index, month_label
+
+DOCUMENTED = (
+    schema.Parameters,
+    schema.Sector,
+    schema.City,
+    schema.District,
+    schema.Research,
+    schema.Policy,
+    schema.Shock,
+)
+
+
+def _numeric_fields(model: type[BaseModel], path: str):
+    for name, field in model.model_fields.items():
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            yield from _numeric_fields(annotation, f"{path}.{name}")
+        elif annotation in (int, float):
+            yield f"{path}.{name}", field
+
+
+PARAMETERS = [p for model in DOCUMENTED for p in _numeric_fields(model, model.__name__)]
+
+
+@pytest.mark.parametrize(("path", "field"), PARAMETERS, ids=[p for p, _ in PARAMETERS])
+def test_every_numeric_parameter_has_a_unit_bounds_and_a_one_line_meaning(path, field):
+    extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+    assert "unit" in extra, f"{path} has no unit"
+    assert field.description and "\n" not in field.description, f"{path} has no one-line meaning"
+    lower = [m.ge for m in field.metadata if getattr(m, "ge", None) is not None]
+    assert lower, f"{path} has no lower bound"
+
+
+def test_there_are_parameters_to_document():
+    assert len(PARAMETERS) > 50
+
+
+def test_models_forbid_unknown_keys():
+    for model in (*DOCUMENTED, schema.Scenario, schema.TravelTime, schema.Target):
+        assert model.model_config.get("extra") == "forbid", model.__name__
+
+
+@given(st.integers(0, 9999 * 12 + 11))
+def test_month_labels_and_indices_round_trip(index):
+    assert month_index(month_label(index)) == index
+
+
+@pytest.mark.parametrize("text", ["2020-13", "2020-00", "2020-1", "20-01", "2020/01", ""])
+def test_malformed_months_are_rejected(text):
+    with pytest.raises(ValueError):
+        month_index(text)
