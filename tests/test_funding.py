@@ -9,6 +9,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from helix.scenario.load import load_scenario
 from helix.world.mechanisms.funding import invest
 from helix.world.mechanisms.policy import levers
 from helix.world.schedule import Schedule
@@ -88,3 +89,16 @@ def test_a_vc_downturn_means_less_money_invested(scenario, advanced):
             invest(setting, w, lv, np.random.default_rng(k))
             totals[j] += w.flows["vc_invested_cs"].sum()
     assert totals[1] < totals[0]
+
+
+def test_a_faster_rail_link_means_more_cross_city_deals_over_a_run(run, observed, rail):
+    """Through the whole simulation: same seeds, with and without halved corridor times."""
+    roles = {name: c.role for name, c in load_scenario().cities.items()}
+    corridor = [name for name, role in roles.items() if role in ("core", "corridor")]
+    seeds = (1, 2, 3, 4)
+    base = np.array([observed(run(seed=s), "cross_city_deals", corridor).sum() for s in seeds])
+    fast = np.array(
+        [observed(run(rail(0.5), seed=s), "cross_city_deals", corridor).sum() for s in seeds]
+    )
+    assert fast.sum() > base.sum()
+    assert (fast > base).sum() >= 3
