@@ -272,7 +272,7 @@ def fit_targets(targets: dict[str, Target], per_seed: Sequence[dict[str, Any]]) 
         if t.comparison == "within":
             term = MISSING_PENALTY if mean is None else ((mean - obs) / tol) ** 2
             term += MISSING_PENALTY * missing if mean is not None else 0.0
-            within = mean is not None and abs(mean - obs) <= tol
+            within = mean is not None and abs(mean - obs) <= tol * (1 + 1e-9)
         else:
             hinges = []
             for v, f in zip(values, firsts, strict=True):
@@ -1242,6 +1242,8 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 def parameter_rows_markdown(world: Scenario) -> tuple[str, str]:
     """Markdown tables of the free parameters and of the fixed ones (value, unit, source)."""
+    from pydantic import BaseModel
+
     from helix.scenario.schema import Parameters
 
     free = {p.path: p for p in free_parameters(world)} if world.calibration else {}
@@ -1252,7 +1254,7 @@ def parameter_rows_markdown(world: Scenario) -> tuple[str, str]:
         for name, info in cls.model_fields.items():
             value = getattr(model, name)
             path = f"{prefix}.{name}"
-            if hasattr(value, "model_fields"):
+            if isinstance(value, BaseModel):
                 walk(value, type(value), path)
                 continue
             unit = (
