@@ -78,6 +78,7 @@ FIELD_SECTION = {
     "rents.relocation_rate": "relocation",
     "rents.relocation_rent_elasticity": "relocation",
     "rents.relocation_decay_per_minute": "relocation",
+    "rents.relocation_max_minutes": "relocation",
     "labs.slot_cost_yuan": "policy",
 }
 OTHER = "other"
