@@ -554,6 +554,9 @@ class Rents(Strict):
     relocation_rent_elasticity: float = P(
         2.0, 0, 20, "elasticity", "Preference for cheap districts when relocating."
     )
+    relocation_max_minutes: float = P(
+        150, 0, 2000, "minutes", "Farthest a firm moves to escape rent (assumption)."
+    )
     relocation_decay_per_minute: float = P(
         0.02, 0, 1, "1/minute", "Preference for nearby districts when relocating."
     )

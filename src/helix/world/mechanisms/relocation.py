@@ -5,9 +5,9 @@ A firm whose rent exceeds ``burden_threshold`` of its costs moves with a monthly
 firm, with more to move, more slowly (assumption). It picks a district d' ≠ d in China with
 probability
 
-    ∝ (r_d'/r_d)^(-ε) · exp(-δ_r·t[d,d']) · 1[v_d' > 0]
+    ∝ (r_d'/r_d)^(-ε) · exp(-δ_r·t[d,d']) · 1[v_d' > 0] · 1[t[d,d'] ≤ t_max]
 
-(cheaper and nearer is better; only districts with vacant space take it). This is the report's
+(cheaper and nearer is better; only districts with vacant space within reach take it). This is the report's
 "rents tripled, pushing out smaller startups"; the alternative, exit for lack of cash, is in
 ``exits``. Engineers move with their firm.
 """
@@ -30,7 +30,7 @@ def destination_choice(setting: Setting, world: World, levers: Levers) -> np.nda
     open_space = world.offices.vacancy > 0
     weight = (rent[None, :] / rent[:, None]) ** (-p.relocation_rent_elasticity)
     weight *= np.exp(-p.relocation_decay_per_minute * t)
-    weight *= (china[None, :] & open_space[None, :]).astype(float)
+    weight *= (china[None, :] & open_space[None, :] & (t <= p.relocation_max_minutes)).astype(float)
     np.fill_diagonal(weight, 0.0)
     total = weight.sum(axis=1, keepdims=True)
     return np.where(total > 0, weight / np.maximum(total, 1e-300), 0.0)
