@@ -140,10 +140,17 @@ class LocalPool:
         )
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> cf.Future[Any]:
-        with self._lock, _thread_limited_environment():
-            fut = self.executor.submit(fn, *args)
+        try:
+            fut = self._submit(fn, *args)
+        except BrokenProcessPool as exc:  # broken before its futures were collected
+            self.recover(exc, self.generation)
+            fut = self._submit(fn, *args)
         fut.add_done_callback(self._note_success)
         return fut
+
+    def _submit(self, fn: Callable[..., Any], *args: Any) -> cf.Future[Any]:
+        with self._lock, _thread_limited_environment():
+            return self.executor.submit(fn, *args)
 
     def _note_success(self, fut: cf.Future[Any]) -> None:
         if not fut.cancelled() and fut.exception() is None:
