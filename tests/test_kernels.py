@@ -89,6 +89,24 @@ def test_take(table, data):
     assert same(kernels._take(table, index), kernels.take_numpy(table, index))
 
 
+@given(
+    arrays(np.float64, st.tuples(st.integers(1, 5), st.integers(1, 5)), elements=FLOATS),
+    st.data(),
+)
+@settings(max_examples=200, deadline=None)
+def test_take2(table, data):
+    n = data.draw(st.integers(0, 40))
+    row = data.draw(arrays(np.int32, n, elements=st.integers(0, table.shape[0] - 1)))
+    col = data.draw(arrays(np.int64, n, elements=st.integers(0, table.shape[1] - 1)))
+    assert same(kernels._take2(table, row, col), kernels.take2_numpy(table, row, col))
+
+
+def test_take_keeps_integer_tables():
+    table = np.array([-1, 7, 3], np.int64)
+    index = np.array([2, 0, 0, 1], np.int32)
+    assert same(kernels.take(table, index), table[index])
+
+
 @pytest.mark.parametrize("use_numba", [True, False])
 def test_public_functions_follow_the_switch(monkeypatch, use_numba):
     """The dispatching functions agree with the references either way, on the empty input too."""
@@ -119,3 +137,6 @@ def test_public_functions_follow_the_switch(monkeypatch, use_numba):
             assert all(same(g, r) for g, r in zip(got, ref, strict=True))
         table = rng.random(7)
         assert same(kernels.take(table, groups), kernels.take_numpy(table, groups))
+        grid = rng.random((7, 3))
+        col = groups % 3
+        assert same(kernels.take2(grid, groups, col), kernels.take2_numpy(grid, groups, col))
