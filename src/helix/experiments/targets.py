@@ -64,8 +64,14 @@ def recovery_months(series: dict[str, float], start: str, end: str) -> float | N
     return None
 
 
-def measure(con: duckdb.DuckDBPyConnection, run_id: str, t: Target) -> dict[str, Any]:
-    """Simulated value of one target, the report's value and whether they agree."""
+def measure(
+    con: duckdb.DuckDBPyConnection, run_id: str, t: Target, scale: float = 1.0
+) -> dict[str, Any]:
+    """Simulated value of one target, the report's value and whether they agree.
+
+    A level of an extensive indicator (a count, a sum) is divided by the run's ``scale``, so a
+    run at scale 10 is compared with the report at the size of the real world.
+    """
     series = monthly(con, run_id, t.indicator, t.city, t.sector)
     flow = _is_flow(t.indicator)
     y0, y1 = t.start[:4], t.end[:4]
@@ -78,6 +84,8 @@ def measure(con: duckdb.DuckDBPyConnection, run_id: str, t: Target) -> dict[str,
         simulated = value
     elif t.statistic == "level":
         value = series.get(t.start)
+        if value is not None and t.indicator not in INTENSIVE:
+            value /= scale
         simulated = value
     elif t.statistic in ("ratio", "growth"):
         a, b = annual(series, y0, flow), annual(series, y1, flow)
@@ -124,7 +132,7 @@ def _agrees(t: Target, value: float | None, simulated: Any) -> bool:
 def measure_all(
     con: duckdb.DuckDBPyConnection, run_id: str, scenario: Scenario
 ) -> dict[str, dict[str, Any]]:
-    return {name: measure(con, run_id, t) for name, t in scenario.targets.items()}
+    return {name: measure(con, run_id, t, scenario.scale) for name, t in scenario.targets.items()}
 
 
 def in_memory(indicators: dict[str, np.ndarray], run_id: str = "run") -> duckdb.DuckDBPyConnection:

@@ -77,7 +77,11 @@ class Sector(Strict):
         "R&D spending over revenue before tax incentives (assumption, sector norms).",
     )
     entry_capital: float = P(
-        2e6, 0, 1e10, "yuan", "Capital a founding team needs to start a firm (assumption)."
+        2e6,
+        0,
+        1e10,
+        "yuan",
+        "Equipment a founding team needs (assumption); a shared-lab place saves part of it.",
     )
     demand_growth: float = P(
         0.05,
@@ -85,13 +89,6 @@ class Sector(Strict):
         1.0,
         "1/year",
         "Growth of the sector's market, which lifts the price of its output (assumption).",
-    )
-    market_size: float = P(
-        1.0,
-        0.01,
-        100,
-        "relative",
-        "Size of the sector's market relative to AI: more firms crowd a smaller market.",
     )
 
 
@@ -198,7 +195,8 @@ class Policy(Strict):
         0,
         100,
         "depends on kind",
-        "visa: multiplier on foreign inflow; rd_tax_break: extra deduction rate on R&D; "
+        "visa: multiplier on foreign inflow; rd_tax_break: extra deduction rate on R&D (rates of "
+        "several policies in force add up); "
         "rent_cap: max rent growth per year; rail: travel-time multiplier; others unused.",
     )
     budget_yuan: float = P(
@@ -310,13 +308,13 @@ class Knowledge(Strict):
         0.35, 0, 5, "log productivity", "Spread of a radical innovation draw (assumption)."
     )
     imitation_rate: float = P(
-        0.04, 0, 1, "1/month", "Monthly chance of an imitation attempt at reference spillover."
+        0.04, 0, 1, "1/month", "Monthly imitation intensity at the reference reachable density."
     )
     imitation_density_elasticity: float = P(
         0.5, 0, 3, "elasticity", "Imitation response to reachable density (Ciccone & Hall spirit)."
     )
     imitation_speed: float = P(
-        0.3, 0, 1, "share", "Share of the gap to the reachable best practice closed by imitating."
+        0.3, 0, 1, "share", "Share of the gap to the reachable mean practice closed by imitating."
     )
     obsolescence: float = P(
         0.004, 0, 0.1, "1/month", "Fall of productivity without innovation (assumption)."
@@ -403,7 +401,7 @@ class Exits(Strict):
         1,
         240,
         "months",
-        "Consecutive loss months after which an unfunded firm exits (Nelson-Winter).",
+        "Consecutive loss months after which a firm with under 3 months of costs in cash exits (Nelson-Winter).",
     )
     ipo_rate: float = P(
         0.02, 0, 1, "1/month", "Monthly IPO chance of a late-stage firm above the IPO valuation."
@@ -487,13 +485,6 @@ class Funding(Strict):
         0.0, -5, 5, "log", "Least surprise (quality plus due-diligence noise) a fund invests in."
     )
 
-    success_loading: float = P(
-        1.0,
-        0,
-        20,
-        "per log productivity",
-        "Selection of firms for a round by relative productivity.",
-    )
     expiry: float = P(
         0.01,
         0,
@@ -546,10 +537,14 @@ class Rents(Strict):
         "Firms below this headcount move at the full relocation rate, larger ones more slowly.",
     )
     burden_threshold: float = P(
-        0.12, 0, 1, "share of costs", "Rent share of costs above which a small firm looks to move."
+        0.12, 0, 1, "share of costs", "Rent share of costs above which a firm looks to move."
     )
     relocation_rate: float = P(
-        0.05, 0, 1, "1/month", "Monthly chance that a burdened small firm moves."
+        0.05,
+        0,
+        1,
+        "1/month",
+        "Monthly chance that a burdened firm of up to small_firm_employees moves.",
     )
     relocation_rent_elasticity: float = P(
         2.0, 0, 20, "elasticity", "Preference for cheap districts when relocating."

@@ -11,6 +11,9 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
+# A step long before any run: "never" for last_pitch.
+NEVER = -(10**6)
+
 # Funding stages: 0 bootstrapped, 1 seed, 2 A, 3 B, 4 C and later, 5 listed (public).
 STAGE_PUBLIC = 5
 
@@ -68,6 +71,7 @@ class Firms:
             getattr(self, name)[rows] = 0
         self.id[rows] = np.arange(self.next_id, self.next_id + count)
         self.alive[rows] = True
+        self.last_pitch[rows] = NEVER
         for name, value in values.items():
             getattr(self, name)[rows] = value
         self.n = needed

@@ -58,7 +58,7 @@ def invest(setting: Setting, world: World, levers: Levers, rng: np.random.Genera
         f.view("alive")
         & (stage < STAGE_PUBLIC)
         & (since >= p.months_between_rounds)
-        & ((pitched >= p.months_between_pitches) | (f.view("last_pitch") == 0))
+        & (pitched >= p.months_between_pitches)
     )
     rows = np.flatnonzero(candidate)
 
@@ -68,7 +68,8 @@ def invest(setting: Setting, world: World, levers: Levers, rng: np.random.Genera
     per_fund = setting.city_fundraising_usd[home] / np.maximum(
         np.bincount(home[private], minlength=nc)[home], 1
     )
-    appetite = funds.sector_taste @ levers.vc_sentiment  # funds: sector-weighted VC sentiment
+    # A fund's appetite: its sector tastes weighted by the sentiment at home.
+    appetite = (funds.sector_taste * levers.vc_sentiment[home]).sum(axis=1)
     funds.dry_powder_usd += np.where(private, per_fund * appetite, 0.0)
     funds.dry_powder_usd += np.where(funds.opens == world.step, funds.commitment_usd, 0.0)
     funds.dry_powder_usd *= 1.0 - np.where(private, p.expiry, 0.0)
@@ -125,8 +126,9 @@ def invest(setting: Setting, world: World, levers: Levers, rng: np.random.Genera
     )
     # Guidance funds invest only at home, and not at all where support has been withdrawn.
     reach = np.where(funds.state_owned[:, None], at_home, 1.0) * (distance * bias * border)
-    taste = funds.sector_taste * levers.vc_sentiment[None, :]
-    weight = reach[:, :, None] * taste[:, None, :] * pipeline[None]
+    weight = (
+        reach[:, :, None] * funds.sector_taste[:, None, :] * (levers.vc_sentiment * pipeline)[None]
+    )
     total = weight.sum(axis=(1, 2))
     active = ~(funds.state_owned & levers.withdrawn[home])
     deploy = p.deploy_share * funds.dry_powder_usd * appetite * active

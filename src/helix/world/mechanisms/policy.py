@@ -1,14 +1,15 @@
 """Government levers in force in a month, from the scenario's dated policies and shocks.
 
 Each policy is active from its ``start`` to its ``end`` month (inclusive). Levers combine as:
-visa multipliers multiply; the R&D tax break takes the largest extra deduction rate in force;
+visa multipliers multiply; extra R&D deduction rates in force add up (a city's break on top
+of the national one);
 lab budgets and subsidy budgets add up; a rent cap takes the tightest; rail multipliers
 multiply on the linked city pairs; ``support_withdrawal`` switches off tax breaks, labs and
 subsidies in its cities (the "over-reliance on government support" question of the report).
 ``guidance_fund`` policies are state venture funds (built with the funds, see ``funding``); a
 withdrawal also stops them investing. Shocks: ``vc_downturn`` scales VC appetite for its
-sectors (all when none is named) by (1 - severity): funds place less money there and deploy
-less in all.
+cities' firms in its sectors (all when none is named) by (1 - severity): funds place less money
+there, and funds at home in a hit city deploy less in all.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ class Levers:
     subsidy_per_month: np.ndarray  # cities x sectors, yuan
     rent_cap_per_month: np.ndarray  # districts: max log rent rise per month (inf: none)
     city_minutes: np.ndarray  # cities x cities, with rail policies applied
-    vc_sentiment: np.ndarray  # sectors: 1 normally, lower in a VC downturn of the sector
+    vc_sentiment: np.ndarray  # cities x sectors: 1 normally, lower in a VC downturn there
     withdrawn: np.ndarray  # cities where government support has been withdrawn
     budget_yuan: np.ndarray  # cities: programme budgets in force (for the record)
 
@@ -68,8 +69,7 @@ def levers(setting: Setting, step: int) -> Levers:
         if p.kind == "visa":
             foreign[rows] *= p.value
         elif p.kind == "rd_tax_break":
-            block = deduction[np.ix_(rows, cols)]
-            deduction[np.ix_(rows, cols)] = np.maximum(block, p.value)
+            deduction[np.ix_(rows, cols)] += p.value
         elif p.kind == "shared_labs":
             slots[rows] += (
                 p.budget_yuan * setting.scale / setting.params.labs.slot_cost_yuan / len(rows)
@@ -87,11 +87,12 @@ def levers(setting: Setting, step: int) -> Levers:
     deduction[withdrawn] = 0.0
     slots[withdrawn] = 0.0
     subsidy[withdrawn] = 0.0
-    sentiment = np.ones(ns)
+    sentiment = np.ones((nc, ns))
     for shock in s.shocks.values():
         if shock.kind == "vc_downturn" and _active(shock.start, shock.end, month):
-            hit = [si[k] for k in shock.sectors] if shock.sectors else list(range(ns))
-            sentiment[hit] *= 1.0 - shock.severity
+            hit_cities = [ci[c] for c in shock.cities] if shock.cities else list(range(nc))
+            hit_sectors = [si[k] for k in shock.sectors] if shock.sectors else list(range(ns))
+            sentiment[np.ix_(hit_cities, hit_sectors)] *= 1.0 - shock.severity
     return Levers(
         foreign_multiplier=foreign,
         rd_extra_deduction=deduction,

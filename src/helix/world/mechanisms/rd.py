@@ -1,8 +1,10 @@
 """R&D spending and the R&D tax break (Chen, Liu, Suárez Serrato & Xu 2021, the InnoCom study).
 
-A firm's R&D over its wage bill is  ρ_s·u^(-ε),  where the user cost of R&D is
-u = 1 - d·τ: d the extra deduction rate of a tax-break policy in force (the report's "50% tax
-breaks for R&D spending" is d = 0.5) and τ the corporate tax rate. Real R&D responds with
+A firm's R&D over its wage bill is  ρ_s·u^(-ε),  where u is the after-tax price of R&D relative
+to other spending: with an extra deduction d on top of the ordinary one, a yuan of R&D costs
+1 - τ(1 + d) after tax against 1 - τ for other spending, so u = 1 - d·τ/(1 - τ) (τ the corporate
+tax rate; the report's "50% tax breaks for R&D spending" are d = 0.5 in Shanghai, on top of the
+national super-deduction in every Chinese city). Real R&D responds with
 ε_real ≈ 1.1; reported R&D with ε_rep ≈ 2, the gap being relabelling of other spending as R&D
 (Chen et al. 2021). The tax expenditure is d·τ·(reported R&D); the relabelled part buys no
 knowledge but is government support all the same, which feeds the dependence indicator.
@@ -34,7 +36,7 @@ def rd_spending(setting: Setting, levers: Levers, world: World) -> RdSpending:
     f = world.firms
     c, s = f.view("city"), f.view("sector")
     deduction = levers.rd_extra_deduction[c, s]
-    user_cost = 1.0 - deduction * p.corporate_tax_rate
+    user_cost = 1.0 - deduction * p.corporate_tax_rate / (1.0 - p.corporate_tax_rate)
     base = setting.sector_rd_intensity[s]
     real_intensity = base * user_cost ** (-p.real_elasticity)
     reported_intensity = base * user_cost ** (-p.reported_elasticity)
