@@ -149,12 +149,17 @@ def rail() -> Callable[..., list[str]]:
 
 
 @pytest.fixture
-def cli() -> Callable[..., Any]:
-    """Invoke ``helix`` in-process: ``cli("run", "--json", ...)`` gives a Click result."""
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
+    """Invoke ``helix`` in-process, in a fresh working directory (files a command writes by
+    default, such as a report, land there): ``cli("run", "--json", ...)`` gives a Click result.
+    """
     from typer.testing import CliRunner
 
     from helix.cli import app
 
+    work = tmp_path / "cwd"
+    work.mkdir()
+    monkeypatch.chdir(work)
     runner = CliRunner()
 
     def invoke(*args: str | Path) -> Any:

@@ -23,7 +23,7 @@ from helix.scenario.load import default_path_label, load_scenario
 
 HELIX = Path(sys.executable).parent / "helix"
 DEFAULT = default_path_label()
-FAST = ("--until", "2021-12", "--scale", "0.05")
+FAST = ("--until", "2021-12", "--scale", "0.05", "--no-report")
 
 
 def assert_one_line_error(result: Any, *parts: str) -> str:
@@ -333,7 +333,7 @@ def test_an_unwritable_database_is_one_line_and_exit_2(case, cli, tmp_path):
 
 def test_bad_input_adds_nothing_to_an_existing_store(cli, default_toml, tmp_path):
     db = tmp_path / "runs.duckdb"
-    good = cli("run", "--until", "2020-03", "--scale", "0.05", "--db", db, "--json")
+    good = cli("run", "--until", "2020-03", "--scale", "0.05", "--no-report", "--db", db, "--json")
     assert good.exit_code == 0, good.stderr
 
     def counts() -> tuple[int, ...]:
@@ -371,7 +371,18 @@ def helix(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 def test_run_json_prints_one_object_and_stores_the_run(tmp_path):
     db = tmp_path / "runs.duckdb"
-    done = helix("run", "--until", "2025-12", "--scale", "0.05", "--db", db, "--json", cwd=tmp_path)
+    done = helix(
+        "run",
+        "--until",
+        "2025-12",
+        "--scale",
+        "0.05",
+        "--no-report",
+        "--db",
+        db,
+        "--json",
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""  # no progress bar when stderr is not a terminal
     lines = done.stdout.splitlines()
@@ -418,7 +429,9 @@ def test_run_prints_a_summary(tmp_path):
 
 
 def test_run_summary_shows_the_report_figures(cli, tmp_path):
-    result = cli("run", "--until", "2025-12", "--scale", "0.05", "--db", tmp_path / "r.duckdb")
+    result = cli(
+        "run", "--until", "2025-12", "--scale", "0.05", "--no-report", "--db", tmp_path / "r.duckdb"
+    )
     assert result.exit_code == 0, result.stderr
     assert "The report's figures" in result.stdout
     for name in ("T1", "T4", "T7"):
