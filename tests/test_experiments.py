@@ -501,3 +501,12 @@ def test_a_morris_sweep_over_a_lever_gives_elementary_effects(
     stats = {(r.statistic, r.parameter) for r in report.summary.rows if r.parameter}
     assert stats == {(s, p) for s in ("mu_star", "mu", "sigma") for p in ("tax_break", "entrants")}
     assert {v[0] for v in view} == {"mu_star", "mu", "sigma"}
+
+
+def test_the_readme_example_is_a_valid_experiment(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Experiments", 1)[1]
+    block = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    exp = load_experiment(write(tmp_path, block), replicates=1)
+    assert list(exp.variants) == ["baseline", "no-tax-break", "fast-rail"]
+    assert exp.experiment_id == load_experiment(write(tmp_path, block), replicates=1).experiment_id
