@@ -155,6 +155,7 @@ def check_world(s: Scenario) -> None:
             _fail(f"policies.{name}.cities", "name at least one city")
         if p.kind == "rail" and len(p.cities) < 2:
             _fail(f"policies.{name}.cities", "a rail link joins at least two cities")
+    _check_rd_deductions(s)
 
     for name, t in s.targets.items():
         if t.indicator not in INDICATOR_NAMES:
@@ -172,6 +173,47 @@ def check_world(s: Scenario) -> None:
             if not first <= m <= last:
                 _fail(f"targets.{name}.{field}", f"{getattr(t, field)} is outside the run")
     check_targets_and_calibration(s)
+
+
+def _check_rd_deductions(s: Scenario) -> None:
+    """R&D deductions in force together must leave R&D a positive after-tax price.
+
+    Extra deductions of the tax breaks in force add up (see ``world.mechanisms.policy``) and the
+    after-tax price of R&D is 1 - d·τ/(1 - τ) (``world.mechanisms.rd``): it must stay above 0,
+    so the sum d of the breaks in force for a city and sector must stay below (1 - τ)/τ. The
+    sum only rises when a break starts; the first break to push it over is named (the largest
+    of those starting that month).
+    """
+    from helix.scenario.schema import Policy, month_index
+
+    tau = s.parameters.rd.corporate_tax_rate
+    if tau >= 1:
+        _fail("parameters.rd.corporate_tax_rate", "must be below 1 (R&D is priced by 1 - rate)")
+    breaks = [(k, p) for k, p in s.policies.items() if p.kind == "rd_tax_break"]
+    if tau <= 0 or not breaks:
+        return
+    limit = (1 - tau) / tau
+
+    def active(p: Policy, month: int) -> bool:
+        return month_index(p.start) <= month and (p.end is None or month <= month_index(p.end))
+
+    for name, p in sorted(breaks, key=lambda b: (month_index(b[1].start), -b[1].value)):
+        month = month_index(p.start)
+        for city in p.cities:
+            for sector in p.sectors or list(s.sectors):
+                total = sum(
+                    q.value
+                    for _, q in breaks
+                    if active(q, month)
+                    and city in q.cities
+                    and (not q.sectors or sector in q.sectors)
+                )
+                if total >= limit:
+                    _fail(
+                        f"policies.{name}.value",
+                        f"R&D deductions in force in {city} ({sector}) from {p.start} add up to "
+                        f"{total:g}; with a tax rate of {tau:g} they must stay below {limit:g}",
+                    )
 
 
 # --------------------------------------------------------- targets and calibration (issue 3)

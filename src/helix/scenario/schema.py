@@ -492,6 +492,14 @@ class Funding(Strict):
         "1/month",
         "Share of uninvested capital returned to investors each month as funds age (assumption).",
     )
+    performance_elasticity: float = P(
+        0.5,
+        0,
+        3,
+        "elasticity",
+        "Response of a city's fundraising to its funds' value created over the past year against "
+        "the first year (Gompers & Lerner 1998; Kaplan & Schoar 2005: flows follow performance).",
+    )
     fundraise_return_share: float = P(
         0.5, 0, 5, "share", "Share of exit proceeds recycled into new funds of the same city."
     )

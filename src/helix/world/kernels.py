@@ -242,17 +242,18 @@ def group_sums_numpy(
 
 @njit(cache=True)
 def _group_sums(groups, n_groups, weights, mask, masked):  # pragma: no cover - compiled
-    out = np.zeros((len(weights), n_groups))
-    for j in range(len(weights)):
-        w = weights[j]
-        o = out[j]
-        for i in range(len(groups)):
-            # A masked row would add +0.0; skipping it gives the same bits, since a sum that
-            # starts at +0.0 is never -0.0.
-            if masked and not mask[i]:
-                continue
-            o[groups[i]] += w[i]
-    return out
+    # One pass over the rows for all the weights. A masked row goes to a spare bin that is
+    # dropped: where NumPy would add +0.0, the sum is left as it is, which is the same bits
+    # (a sum that starts at +0.0 is never -0.0, and x + 0.0 == x for every other x).
+    k = len(weights)
+    out = np.zeros((n_groups + 1, k))
+    for i in range(len(groups)):
+        g = groups[i]
+        if masked:
+            g = g if mask[i] else n_groups
+        for j in range(k):
+            out[g, j] += weights[j][i]
+    return out[:n_groups].T.copy()
 
 
 def group_sums(
@@ -265,7 +266,7 @@ def group_sums(
         return []
     masked = where is not None
     mask = np.ascontiguousarray(where, dtype=np.bool_) if masked else np.ones(1, np.bool_)
-    out = _group_sums(_i(groups), int(n_groups), tuple(_f(w) for w in weights), mask, masked)
+    out = _group_sums(_index(groups), int(n_groups), tuple(_f(w) for w in weights), mask, masked)
     return list(out)
 
 

@@ -65,4 +65,4 @@ class Schedule:
 
 
 # Last month's values some mechanisms read before this month's are computed.
-CARRIED_OVER = frozenset({"real_output_cs", "margin_cs", "hiring_demand"})
+CARRIED_OVER = frozenset({"real_output_cs", "margin_cs", "hiring_demand", "value_created_c"})

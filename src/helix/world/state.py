@@ -156,6 +156,10 @@ class World:
     flows: dict[str, np.ndarray] = field(default_factory=dict)  # this month's per-city flows
     record_events: bool = True
     dispute_queue: np.ndarray | None = None  # disputes waiting to be filed, by months to go
+    # VC value created per city (markups and exit proceeds, USD) over the last 12 months, and
+    # its level in the first year: the track record investors look at when they commit.
+    track_record: np.ndarray | None = None  # 12 x cities
+    track_record_first_year: np.ndarray | None = None  # cities
 
     def record(self, event: str, rows: np.ndarray, amount: np.ndarray | float = 0.0) -> None:
         """Log an event for the firms at ``rows`` (before any compaction)."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from helix.world import kernels
+from helix.world.mechanisms.funding import add_value_created
 from helix.world.setting import Setting
 from helix.world.state import STAGE_PUBLIC, World
 
@@ -37,6 +38,7 @@ def _leaders(setting: Setting, world: World) -> np.ndarray:
 def _return_proceeds(setting: Setting, world: World, city: np.ndarray, usd: np.ndarray) -> None:
     funds = world.funds
     proceeds = np.bincount(city, weights=usd, minlength=setting.n_cities)
+    add_value_created(setting, world, city, usd)
     stake = funds.invested_in_city_usd
     share = stake / np.maximum(stake.sum(axis=0), 1e-300)[None, :]
     funds.dry_powder_usd += setting.params.funding.fundraise_return_share * (share @ proceeds)

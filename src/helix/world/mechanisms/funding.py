@@ -24,7 +24,10 @@ deals are ranked by their valuation step (funds back the most promising firms: t
 why observed round-to-round returns are higher than the drift) and funded while the cell's
 money lasts (Bergemann, Hege & Peng 2009: staged financing), so more money reaches deeper into
 the ranking (money chasing deals, Gompers & Lerner 2000). Firms passing $1B become unicorns.
-Funds' money comes from yearly fundraising per city and recycled exit proceeds (see ``exits``);
+Funds' money comes from yearly fundraising per city, which follows the value its VC-backed firms
+created over the past year (markups and exit proceeds) against the first year,
+F_c(t) = F_c,0·(V_c,12m(t)/V_c,first year)^φ (Gompers & Lerner 1998; Kaplan & Schoar 2005), and
+from recycled exit proceeds (see ``exits``);
 capital a private fund has not invested goes back to its investors at ``expiry`` a month.
 Government guidance funds (policy kind ``guidance_fund``, e.g. Shanghai's 2021 industrial funds
 for chips, biomedicine and AI) are funds that receive their committed capital when the policy
@@ -43,6 +46,35 @@ from helix.world.setting import Setting
 from helix.world.state import STAGE_PUBLIC, World
 
 UNICORN_USD = 1e9
+
+
+def add_value_created(setting: Setting, world: World, city: np.ndarray, usd: np.ndarray) -> None:
+    """Book VC value created this month (markups, exit proceeds) for the firms' cities."""
+    key = "value_created_c"
+    created = world.flows.get(key, np.zeros(setting.n_cities))
+    world.flows[key] = created + np.bincount(city, weights=usd, minlength=setting.n_cities)
+
+
+def track_record_factor(setting: Setting, world: World) -> np.ndarray:
+    """Multiplier on each city's fundraising: value created in the past year over the first.
+
+    Updated from last month's value created; 1 during the first year.
+    """
+    nc = setting.n_cities
+    if world.track_record is None:
+        world.track_record = np.zeros((12, nc))
+    last = world.flows.get("value_created_c", np.zeros(nc))
+    world.flows["value_created_c"] = np.zeros(nc)  # this month's starts here
+    if world.step > 0:
+        world.track_record = np.concatenate([world.track_record[1:], last[None]])
+    if world.step == 12:
+        world.track_record_first_year = world.track_record.sum(axis=0)
+    first = world.track_record_first_year
+    if first is None:
+        return np.ones(nc)
+    ratio = world.track_record.sum(axis=0) / np.maximum(first, 1.0)
+    elasticity = setting.params.funding.performance_elasticity
+    return np.where(first > 0, np.clip(ratio, 0.1, 10.0) ** elasticity, 1.0)
 
 
 def invest(setting: Setting, world: World, levers: Levers, rng: np.random.Generator) -> None:
@@ -70,7 +102,9 @@ def invest(setting: Setting, world: World, levers: Levers, rng: np.random.Genera
     )
     # A fund's appetite: its sector tastes weighted by the sentiment at home.
     appetite = (funds.sector_taste * levers.vc_sentiment[home]).sum(axis=1)
-    funds.dry_powder_usd += np.where(private, per_fund * appetite, 0.0)
+    funds.dry_powder_usd += np.where(
+        private, per_fund * appetite * track_record_factor(setting, world)[home], 0.0
+    )
     funds.dry_powder_usd += np.where(funds.opens == world.step, funds.commitment_usd, 0.0)
     funds.dry_powder_usd *= 1.0 - np.where(private, p.expiry, 0.0)
 
@@ -161,6 +195,8 @@ def invest(setting: Setting, world: World, levers: Levers, rng: np.random.Genera
 
     idx = rows[funded]
     post = pre_money[funded] + raise_usd[funded]
+    markup = np.where(stage[idx] > 0, (pre_money[funded] - previous[funded]) * f.vc_share[idx], 0.0)
+    add_value_created(setting, world, f.city[idx], markup)
     f.cash[idx] += raise_usd[funded] * p.usd_yuan
     f.vc_raised[idx] += raise_usd[funded] * p.usd_yuan
     f.stage[idx] = np.minimum(f.stage[idx] + 1, STAGE_PUBLIC - 1)
