@@ -170,6 +170,16 @@ BAD_FILES = {
         "unknown city 'Atlantis'",
     ),
     "shock after the run": (_shock(start="2036-01"), "shocks.test-shock.start", "outside the run"),
+    "tax breaks adding up to free R&D": (
+        _policy(kind="rd_tax_break", value=5.0),
+        "policies.test-policy.value",
+        "must stay below",
+    ),
+    "a corporate tax rate of 1": (
+        _set("parameters.rd.corporate_tax_rate", 1.0),
+        "parameters.rd.corporate_tax_rate",
+        "must be below 1",
+    ),
 }
 
 
