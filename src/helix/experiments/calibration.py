@@ -200,7 +200,9 @@ def simulate_targets(task: tuple[dict[str, Any], dict[str, float], int]) -> dict
         data = with_values(base, values)
         data["seed"] = int(seed)
         s = Scenario.model_validate(data)
-        result = simulate(s, keep_firms=False)
+        with warnings.catch_warnings():  # extreme candidates overflow; the loss judges them
+            warnings.simplefilter("ignore", RuntimeWarning)
+            result = simulate(s, keep_firms=False)
         con = in_memory(result.observations.long_form())
         try:
             measured = measure_all(con, "run", s)
@@ -515,8 +517,11 @@ THREAD_LIMITS = {
 
 
 def _worker_init() -> None:
-    """One compute thread per worker process, so processes x threads stays within the cores."""
+    """One compute thread per worker, and Ctrl-C left to the coordinating process."""
+    import signal
+
     os.environ.update(THREAD_LIMITS)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 @contextmanager
