@@ -229,6 +229,11 @@ def one(stored: Stored, tmp_path_factory: pytest.TempPathFactory):
     return write_report(stored.db, [stored.runs[0]], out_dir=out)
 
 
+@pytest.fixture(scope="module")
+def contents_one(stored: Stored) -> Contents:
+    return _contents(stored.db, [stored.runs[0]])
+
+
 def test_one_html_file_and_a_png_per_figure(one: Any) -> None:
     folder = one.html.parent
     assert one.html.name == "report.html"
@@ -269,14 +274,14 @@ def test_header_says_what_was_run(stored: Stored, one: Any) -> None:
         assert f"<dt>{label}</dt>" in header
 
 
-def test_every_figure_the_issue_asks_for(stored: Stored) -> None:
-    keys = {f.key for f in _contents(stored.db, [stored.runs[0]]).figures}
+def test_every_figure_the_issue_asks_for(contents_one: Contents) -> None:
+    keys = {f.key for f in contents_one.figures}
     assert keys >= TIME_SERIES | OTHERS
     assert any(k.startswith("recovery_") for k in keys)
 
 
-def test_figures_have_title_units_legend_and_caption(stored: Stored) -> None:
-    for f in _contents(stored.db, [stored.runs[0]]).figures:
+def test_figures_have_title_units_legend_and_caption(contents_one: Contents) -> None:
+    for f in contents_one.figures:
         assert f.title and f.x_label and f.y_label, f.key
         assert f.caption.endswith(".") and len(f.caption) > 30, f.key
         assert any(s.show_legend for s in f.series), f.key
@@ -285,8 +290,8 @@ def test_figures_have_title_units_legend_and_caption(stored: Stored) -> None:
             assert f.x_label in ("year", "month")
 
 
-def test_every_target_is_tabled_and_marked(stored: Stored) -> None:
-    c = _contents(stored.db, [stored.runs[0]])
+def test_every_target_is_tabled_and_marked(contents_one: Contents) -> None:
+    c = contents_one
     targets = load_scenario(until=UNTIL, scale=SCALE).targets
     table = next(t for t in c.tables if t.header[0] == "target")
     assert [r[0] for r in table.rows] == list(targets)
@@ -300,8 +305,8 @@ def test_every_target_is_tabled_and_marked(stored: Stored) -> None:
     assert marked == set(targets)
 
 
-def test_corridor_map_places_cities_by_coordinates(stored: Stored) -> None:
-    c = _contents(stored.db, [stored.runs[0]])
+def test_corridor_map_places_cities_by_coordinates(contents_one: Contents) -> None:
+    c = contents_one
     world = load_scenario(until=UNTIL, scale=SCALE)
     spec = next(f for f in c.figures if f.key == "corridor_map")
     labels = next(s for s in spec.series if s.show_text)
@@ -318,7 +323,7 @@ def test_corridor_map_places_cities_by_coordinates(stored: Stored) -> None:
 
 
 def test_several_runs_are_drawn_as_bands(stored: Stored, tmp_path: Path) -> None:
-    files = write_report(stored.db, stored.runs, out_dir=tmp_path)
+    files = write_report(stored.db, stored.runs, out_dir=tmp_path, pngs=False)
     header = files.html.read_text(encoding="utf-8").split("</header>")[0]
     assert "seeds" in header and all(r in header for r in stored.runs)
     c = _contents(stored.db, stored.runs)

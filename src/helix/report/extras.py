@@ -422,7 +422,6 @@ def calibration_subject(store: Store, ident: str) -> Subject:
 
 FIT_COLUMNS = (
     "target",
-    "indicator",
     "statistic",
     "comparison",
     "simulated_mean",
@@ -431,7 +430,6 @@ FIT_COLUMNS = (
     "tolerance",
     "within",
     "seeds_within",
-    "seeds",
     "source",
 )
 PARAMETER_COLUMNS = (

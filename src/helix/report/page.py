@@ -35,6 +35,7 @@ figure.helix-figure { background: #fff; border: 1px solid var(--rule); border-ra
 figure.helix-figure .plot { min-height: 420px; }
 figcaption { color: var(--muted); font-size: 14px; padding: 4px 4px 0; }
 figcaption a { color: var(--muted); }
+div.table { overflow-x: auto; }
 table { border-collapse: collapse; background: #fff; font-size: 14px; margin: 10px 0;
         width: 100%; }
 th, td { border-bottom: 1px solid var(--rule); padding: 6px 10px; text-align: left;
@@ -119,9 +120,8 @@ def table_html(t: TableBlock) -> str:
         rows.append("<tr>" + "".join(cells) + "</tr>")
     note = f'<p class="note">{html.escape(t.note)}</p>' if t.note else ""
     title = f"<h3>{html.escape(t.title)}</h3>" if t.title else ""
-    return (
-        f"{title}<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{note}"
-    )
+    table = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    return f'{title}<div class="table">{table}</div>{note}'
 
 
 def figure_html(spec: FigureSpec, div: str, number: int) -> str:
