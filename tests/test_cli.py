@@ -175,6 +175,17 @@ BAD_FILES = {
         "policies.test-policy.value",
         "must stay below",
     ),
+    "a zero wage": (_set("cities.Shanghai.wage", 0.0), "cities.Shanghai.wage", "above 0"),
+    "a zero rent": (
+        _set("districts.Xuhui.rent_per_m2", 0.0),
+        "districts.Xuhui.rent_per_m2",
+        "above 0",
+    ),
+    "a city whose districts take no firms": (
+        _set("districts.Binjiang.firm_share", 0.0),
+        "cities.Hangzhou",
+        "firm_share",
+    ),
     "a corporate tax rate of 1": (
         _set("parameters.rd.corporate_tax_rate", 1.0),
         "parameters.rd.corporate_tax_rate",

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
+from helix.errors import ScenarioError
 from helix.scenario import schema
+from helix.scenario.load import load_scenario
 from helix.scenario.schema import month_index, month_label
+from helix.world.simulation import simulate
 
 DOCUMENTED = (
     schema.Parameters,
@@ -60,3 +64,30 @@ def test_month_labels_and_indices_round_trip(index):
 def test_malformed_months_are_rejected(text):
     with pytest.raises(ValueError):
         month_index(text)
+
+
+def _bound_values():
+    for path, field in _numeric_fields(schema.Parameters, "parameters"):
+        for bound in ("ge", "le"):
+            value = next((getattr(m, bound) for m in field.metadata if hasattr(m, bound)), None)
+            if value is not None:
+                yield path, int(value) if field.annotation is int else float(value)
+
+
+BOUND_VALUES = sorted(set(_bound_values()))
+
+
+@settings(max_examples=30, deadline=None)
+@given(case=st.sampled_from(BOUND_VALUES))
+def test_a_parameter_at_either_bound_is_refused_or_runs_cleanly(case):
+    """A value the schema accepts either fails the world's checks with a ScenarioError or
+    gives a run without an exception and with finite indicators."""
+    path, value = case
+    try:
+        s = load_scenario(overrides=[f"{path}={value!r}"], until="2020-04", scale=0.01)
+    except ScenarioError:
+        return
+    result = simulate(s, keep_firms=False)
+    o = result.observations
+    for name, series in {**o.city_sector, **o.city, **o.district}.items():
+        assert np.isfinite(series).all(), f"{path}={value}: {name} not finite"

@@ -97,9 +97,17 @@ def check_world(s: Scenario) -> None:
                 _fail(f"cities.{name}.sector_mix.{sector}", "share must be >= 0")
         if city.firms > 0 and sum(city.sector_mix.values()) <= 0:
             _fail(f"cities.{name}.sector_mix", "must give some firms a sector")
+        if city.wage <= 0:
+            _fail(f"cities.{name}.wage", "must be above 0 (appeal and hiring use its log)")
     for name, d in s.districts.items():
         if d.city not in s.cities:
             _fail(f"districts.{name}.city", f"unknown city {d.city!r}")
+        if d.rent_per_m2 <= 0:
+            _fail(f"districts.{name}.rent_per_m2", "must be above 0 (rents change by ratios)")
+    for name, city in s.cities.items():
+        own = [d.firm_share for d in s.districts.values() if d.city == name]
+        if city.firms > 0 and own and sum(own) <= 0:
+            _fail(f"cities.{name}", "its districts' firm_share must give its firms somewhere")
     for name in s.cities:
         if not any(d.city == name for d in s.districts.values()):
             _fail(f"cities.{name}", "city has no district")
