@@ -175,10 +175,10 @@ class ExperimentFile(_Strict):
     replicates: int = Field(10, ge=1, le=100_000, description="Seeds per variant and point.")
     until: str | None = Field(None, description="Last simulated month, YYYY-MM (a short run).")
     scale: float | None = Field(None, ge=1e-4, le=1e4, description="Agent-count multiplier.")
-    microdata: bool | list[str] | None = Field(
-        None,
-        description="Keep firm events and snapshots: true, false or a list of variants "
-        "(default: true without a sweep, false with one).",
+    microdata: bool | list[str] = Field(
+        False,
+        description="Keep firm events and snapshots: true, false, or a list of variants "
+        "(off by default: at scale 1 they are ~30 MB a run, ten times the indicators).",
     )
     common_random_numbers: bool = Field(
         True, description="Variants share seeds, so differences from the baseline are paired."
@@ -288,8 +288,6 @@ class Experiment:
 
     def keeps_microdata(self, variant: str) -> bool:
         m = self.spec.microdata
-        if m is None:
-            return not self.parameters
         if isinstance(m, bool):
             return m
         return variant in m
