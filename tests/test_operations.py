@@ -1,0 +1,35 @@
+"""Operations: prices clear sector markets; output ramps with age and follows inputs."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+
+from helix.world.mechanisms.knowledge import density_multiplier
+from helix.world.mechanisms.operations import real_output, sector_price
+
+
+def test_prices_fall_when_output_outgrows_the_market_and_rise_when_it_lags(scenario, advanced):
+    setting, world, _, _ = advanced(scenario(seed=1), 3)
+    market = setting.market0 * np.exp(setting.sector_demand_growth * world.step)
+    world.price = np.ones(setting.n_sectors)
+    glut, scarce = copy.deepcopy(world), copy.deepcopy(world)
+    glut.output_last = 2.0 * market
+    scarce.output_last = 0.5 * market
+    assert (sector_price(setting, glut) < 1).all()
+    assert (sector_price(setting, scarce) > 1).all()
+
+
+def test_output_follows_input_availability_and_ramps_up_with_age(scenario, advanced):
+    setting, world, _, _ = advanced(scenario(seed=2), 3)
+    density = density_multiplier(setting, world)
+    full = real_output(setting, world, density)
+    cut = copy.deepcopy(world)
+    cut.chips.availability = 0.5 * cut.chips.availability
+    assert np.allclose(real_output(setting, cut, density), 0.5 * full)
+    young = copy.deepcopy(world)
+    young.firms.born[: young.firms.n] = world.step  # everyone founded this month
+    alive = world.firms.view("alive")
+    assert (real_output(setting, young, density)[alive] < full[alive]).all()
+    assert (full >= 0).all() and (full[~alive] == 0).all()
