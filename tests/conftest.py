@@ -24,16 +24,9 @@ from helix.world.state import World
 
 SMALL_SCALE = 0.05
 SHORT_UNTIL = "2021-12"
-CORRIDOR = (
-    "Shanghai",
-    "Hangzhou",
-    "Suzhou",
-    "Hefei",
-    "Nanjing",
-    "Wuxi",
-    "Ningbo",
-    "Changzhou",
-    "Jiaxing",
+# Shanghai and the corridor cities of the shipped world (the "1+8").
+CORRIDOR = tuple(
+    name for name, city in load_scenario().cities.items() if city.role in ("core", "corridor")
 )
 
 
