@@ -131,6 +131,12 @@ def move_talent(setting: Setting, world: World, levers: Levers) -> None:
     flows["abroad"] = abroad
     flows["returnees"] = returnees
     flows["foreign_inflow"] = foreign
-    flows["talent_inflow"] = migrants_in + returnees + foreign
-    flows["talent_outflow"] = migrants_out + abroad
+    # The global hub takes in the graduates who go abroad and gives back the returnees, so
+    # across all cities inflows minus outflows are the foreign arrivals.
+    hub_in, hub_out = np.zeros(setting.n_cities), np.zeros(setting.n_cities)
+    if len(hub):
+        hub_in[hub] = abroad.sum() / len(hub)
+        hub_out[hub] = returnees.sum() / len(hub)
+    flows["talent_inflow"] = migrants_in + returnees + foreign + hub_in
+    flows["talent_outflow"] = migrants_out + abroad + hub_out
     flows["top_graduate_abroad_share"] = abroad_share
