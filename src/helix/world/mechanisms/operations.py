@@ -10,9 +10,10 @@ Costs     wages w_c·E + rent r_d·m²·E + other (share of wages) + real R&D (`
 Support   R&D tax expenditure + subsidies (split equally among the young, i.e. under 36 months
   old and private, firms of the targeted city and sector).
 Cash      cash ← cash + Y - costs + support.
-Headcount Δln E = h·clip(margin) + r·clip(ln(cash/(costs·T))) + σ·(E/10)^(-β)·z, z ~ N(0,1):
-  profits and unspent runway are turned into hires; the idiosyncratic shock's spread falls with
-  size as in Stanley et al. (1996). Hires come out of the job seekers of the city and of the
+Headcount Δln E = (E/10)^(-β/2)·[h·clip(margin) + r·clip(ln(cash/(costs·T)))] + σ·(E/10)^(-β)·z,
+  z ~ N(0,1): profits and unspent runway are turned into hires; both parts shrink with size,
+  the idiosyncratic shock as in Stanley et al. (1996) (a large firm is a portfolio of units whose
+  fortunes partly cancel), the systematic part more gently (small firms grow faster, Evans 1987). Hires come out of the job seekers of the city and of the
   cities within commuting reach by high-speed rail (``talent.match_hires``), at most a share of
   each pool a month (all firms of a city are rationed by the same fill rate); layoffs go back to
   the firm's city, so engineers are conserved.
@@ -100,12 +101,12 @@ def operate(
 
     margin = np.clip(profit / np.maximum(np.maximum(revenue, costs), 1.0), -1.0, 1.0)
     runway = np.log(np.maximum(f.view("cash"), 1.0) / np.maximum(costs * g.runway_months, 1.0))
-    sigma = g.shock_sd * (np.maximum(emp, 1.0) / 10.0) ** (-g.size_exponent)
-    growth = (
-        g.hiring_response * margin
-        + g.runway_response * np.clip(runway, -1.0, 1.0)
-        + sigma * rng.standard_normal(n)
-    )
+    # Larger firms are portfolios of units whose fortunes partly cancel: both the systematic and
+    # the idiosyncratic part of growth shrink with size (Stanley et al. 1996).
+    size_factor = (np.maximum(emp, 1.0) / 10.0) ** (-g.size_exponent)
+    growth = np.sqrt(size_factor) * (
+        g.hiring_response * margin + g.runway_response * np.clip(runway, -1.0, 1.0)
+    ) + size_factor * g.shock_sd * rng.standard_normal(n)
     change = np.where(alive, emp * np.expm1(growth), 0.0)
     wanted = np.maximum(change, 0.0)
     demand = np.bincount(c, weights=wanted, minlength=nc)
