@@ -13,9 +13,9 @@ Cash      cash ← cash + Y - costs + support.
 Headcount Δln E = (E/10)^(-β/2)·[h·clip(margin) + r·clip(ln(cash/(costs·T)))] + σ·(E/10)^(-β)·z,
   z ~ N(0,1): profits and unspent runway are turned into hires; both parts shrink with size,
   the idiosyncratic shock as in Stanley et al. (1996) (a large firm is a portfolio of units whose
-  fortunes partly cancel), the systematic part more gently (small firms grow faster, Evans 1987). Hires come out of the job seekers of the city and of the
-  cities within commuting reach by high-speed rail (``talent.match_hires``), at most a share of
-  each pool a month (all firms of a city are rationed by the same fill rate); layoffs go back to
+  fortunes partly cancel), the systematic part more gently (small firms grow faster, Evans 1987).
+  Hires come out of the job seekers of the city and of the cities within commuting reach by
+  high-speed rail (``talent.match_hires``), at most a share of each pool a month (all firms of a city are rationed by the same fill rate); layoffs go back to
   the firm's city, so engineers are conserved.
 """
 
