@@ -46,12 +46,15 @@ def test_top_k_sums(case, k):
     assert same(total, ref_total)
 
 
-@given(grouped())
+@given(grouped(), st.data(), st.booleans())
 @settings(max_examples=300, deadline=None)
-def test_group_argmax(case):
+def test_group_argmax(case, data, masked):
     groups, values, n_groups = case
-    got = kernels._group_argmax(groups.astype(np.int64), values, n_groups)
-    assert same(got, kernels.group_argmax_numpy(groups, values, n_groups))
+    where = data.draw(arrays(np.bool_, len(groups))) if masked else None
+    mask = where if masked else np.ones(1, np.bool_)
+    for labels in (groups, groups.astype(np.int64)):
+        got = kernels._group_argmax(labels, values, n_groups, mask, masked)
+        assert same(got, kernels.group_argmax_numpy(groups, values, n_groups, where))
 
 
 @given(grouped(elements=FINITE), st.data())
@@ -123,9 +126,11 @@ def test_public_functions_follow_the_switch(monkeypatch, use_numba):
             strict=True,
         ):
             assert same(got, ref)
-        assert same(
-            kernels.group_argmax(groups, values, 7), kernels.group_argmax_numpy(groups, values, 7)
-        )
+        for where in (None, values > 1.0):
+            assert same(
+                kernels.group_argmax(groups, values, 7, where),
+                kernels.group_argmax_numpy(groups, values, 7, where),
+            )
         assert same(
             kernels.ranked_allocation(groups, values, cost, budget),
             kernels.ranked_allocation_numpy(groups, values, cost, budget),

@@ -72,11 +72,6 @@ if os.environ.get("HELIX_MALLOC", "1").strip().lower() not in _OFF:
     keep_freed_memory()
 
 
-def _i(a: np.ndarray) -> np.ndarray:
-    """Labels or indices as a contiguous int64 array (one compiled signature per kernel)."""
-    return np.ascontiguousarray(a, dtype=np.int64)
-
-
 def _index(a: np.ndarray) -> np.ndarray:
     """Indices as they come if int32 or int64 (casting costs as much as the gather), else int64."""
     a = np.ascontiguousarray(a)
@@ -86,6 +81,13 @@ def _index(a: np.ndarray) -> np.ndarray:
 def _f(a: np.ndarray) -> np.ndarray:
     """Values as a contiguous float64 array (``bincount`` casts its weights the same way)."""
     return np.ascontiguousarray(a, dtype=np.float64)
+
+
+def _mask(where: np.ndarray | None) -> tuple[np.ndarray, bool]:
+    """A row mask for a kernel, and whether there is one."""
+    if where is None:
+        return np.ones(1, np.bool_), False
+    return np.ascontiguousarray(where, dtype=np.bool_), True
 
 
 def _bincount(groups: np.ndarray, weights: np.ndarray, n_groups: int) -> np.ndarray:
@@ -169,27 +171,38 @@ def top_k_sums(
     if not USE_NUMBA:
         return top_k_sums_numpy(groups, values, n_groups, k)
     values = _f(values)
-    return _top_k_sums(np.argsort(values), _i(groups), values, int(n_groups), int(k))
+    return _top_k_sums(np.argsort(values), _index(groups), values, int(n_groups), int(k))
 
 
 # --- argmax per group ------------------------------------------------------------------------
 
 
-def group_argmax_numpy(groups: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
-    """Position of each group's largest value (the first on ties), -1 for an empty group."""
+def group_argmax_numpy(
+    groups: np.ndarray, values: np.ndarray, n_groups: int, where: np.ndarray | None = None
+) -> np.ndarray:
+    """Position of each group's largest value (the first on ties), -1 for an empty group.
+
+    With ``where``, only the rows where it is True take part (positions are still rows of the
+    full arrays).
+    """
+    rows = None if where is None else np.flatnonzero(where)
+    if rows is not None:
+        groups, values = groups[rows], values[rows]
     order = np.lexsort((-_f(values), groups))
     cells = groups[order]
     first = np.ones(len(cells), bool)
     first[1:] = cells[1:] != cells[:-1]
     best = np.full(n_groups, -1, np.int64)
-    best[cells[first]] = order[first]
+    best[cells[first]] = order[first] if rows is None else rows[order[first]]
     return best
 
 
 @njit(cache=True)
-def _group_argmax(groups, values, n_groups):  # pragma: no cover - compiled
+def _group_argmax(groups, values, n_groups, mask, masked):  # pragma: no cover - compiled
     best = np.full(n_groups, -1, np.int64)
     for i in range(len(groups)):
+        if masked and not mask[i]:
+            continue
         g = groups[i]
         b = best[g]
         if b < 0:
@@ -202,11 +215,13 @@ def _group_argmax(groups, values, n_groups):  # pragma: no cover - compiled
     return best
 
 
-def group_argmax(groups: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
+def group_argmax(
+    groups: np.ndarray, values: np.ndarray, n_groups: int, where: np.ndarray | None = None
+) -> np.ndarray:
     """Position of each group's largest value (the first on ties), -1 for an empty group."""
     if not USE_NUMBA:
-        return group_argmax_numpy(groups, values, n_groups)
-    return _group_argmax(_i(groups), _f(values), int(n_groups))
+        return group_argmax_numpy(groups, values, n_groups, where)
+    return _group_argmax(_index(groups), _f(values), int(n_groups), *_mask(where))
 
 
 # --- budget allocation in ranked order -------------------------------------------------------
@@ -263,7 +278,7 @@ def ranked_allocation(
     """Rows funded within each group's budget, best score first (see the NumPy reference)."""
     if not USE_NUMBA:
         return ranked_allocation_numpy(groups, score, cost, budget)
-    return _ranked_allocation(_i(groups), _f(score), _f(cost), _f(budget))
+    return _ranked_allocation(_index(groups), _f(score), _f(cost), _f(budget))
 
 
 # --- sums per group (several bincounts in one pass) ------------------------------------------
@@ -306,9 +321,7 @@ def group_sums(
         return group_sums_numpy(groups, n_groups, *weights, where=where)
     if not weights:
         return []
-    masked = where is not None
-    mask = np.ascontiguousarray(where, dtype=np.bool_) if masked else np.ones(1, np.bool_)
-    out = _group_sums(_index(groups), int(n_groups), tuple(_f(w) for w in weights), mask, masked)
+    out = _group_sums(_index(groups), int(n_groups), tuple(_f(w) for w in weights), *_mask(where))
     return list(out)
 
 

@@ -27,12 +27,9 @@ def _leaders(setting: Setting, world: World) -> np.ndarray:
     """Row of the largest living firm per (city, sector) cell, -1 where the cell is empty."""
     f = world.firms
     ns = setting.n_sectors
-    alive = np.flatnonzero(f.view("alive"))
-    cell = f.city[alive] * ns + f.sector[alive]
-    best = kernels.group_argmax(cell, f.employees[alive], setting.n_cities * ns)
-    leaders = np.full(setting.n_cities * ns, -1, np.int64)
-    leaders[best >= 0] = alive[best[best >= 0]]  # the first such row on ties
-    return leaders
+    cell = f.view("city") * ns + f.view("sector")
+    # The first such row on ties.
+    return kernels.group_argmax(cell, f.view("employees"), setting.n_cities * ns, f.view("alive"))
 
 
 def _return_proceeds(setting: Setting, world: World, city: np.ndarray, usd: np.ndarray) -> None:

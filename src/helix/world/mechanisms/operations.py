@@ -109,17 +109,17 @@ def operate(
     ) + size_factor * g.shock_sd * rng.standard_normal(n)
     change = np.where(alive, emp * np.expm1(growth), 0.0)
     wanted = np.maximum(change, 0.0)
-    demand = np.bincount(c, weights=wanted, minlength=nc)
+    (demand,) = kernels.group_sums(c, nc, wanted)
     hired, taken = match_hires(setting, world, levers, demand)
     fill = np.where(demand > 0, hired / np.maximum(demand, 1e-12), 0.0)
     hires = wanted * kernels.take(fill, c)
     layoffs = np.minimum(np.maximum(-change, 0.0), np.maximum(emp - 1.0, 0.0))
     f.employees[:n] = emp + hires - layoffs
 
-    fired = np.bincount(c, weights=layoffs, minlength=nc)
+    (fired,) = kernels.group_sums(c, nc, layoffs)
     world.talent.pool += fired - taken
     world.talent.openings = demand - hired
-    world.output_last = np.bincount(s, weights=output, minlength=ns)
+    world.output_last = kernels.group_sums(s, ns, output)[0]
 
     flows = world.flows
     flows["hiring_demand"] = demand
