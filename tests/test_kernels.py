@@ -34,14 +34,17 @@ def same(a: np.ndarray, b: np.ndarray) -> bool:
     return a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b, equal_nan=True)
 
 
-@given(grouped(), st.integers(1, 5))
+@given(grouped(), st.integers(1, 5), st.data(), st.booleans())
 @settings(max_examples=300, deadline=None)
-def test_top_k_sums(case, k):
+def test_top_k_sums(case, k, data, masked):
     groups, values, n_groups = case
-    top, total = kernels._top_k_sums(
-        np.argsort(values), groups.astype(np.int64), values, n_groups, k
-    )
-    ref_top, ref_total = kernels.top_k_sums_numpy(groups, values, n_groups, k)
+    where = data.draw(arrays(np.bool_, len(groups))) if masked else None
+    mask = where if masked else np.ones(1, np.bool_)
+    starts, grouped = kernels._group_values(groups, values, n_groups, mask, masked)
+    for g in range(n_groups):
+        grouped[starts[g] : starts[g + 1]].sort()
+    top, total = kernels._top_k_sorted(grouped, starts, k)
+    ref_top, ref_total = kernels.top_k_sums_numpy(groups, values, n_groups, k, where)
     assert same(top, ref_top)
     assert same(total, ref_total)
 
@@ -120,12 +123,13 @@ def test_public_functions_follow_the_switch(monkeypatch, use_numba):
         values = rng.lognormal(0, 2, n)
         cost = rng.random(n)
         budget = rng.random(7) * 20
-        for got, ref in zip(
-            kernels.top_k_sums(groups, values, 7, 4),
-            kernels.top_k_sums_numpy(groups, values, 7, 4),
-            strict=True,
-        ):
-            assert same(got, ref)
+        for where in (None, values > 1.0):
+            for got, ref in zip(
+                kernels.top_k_sums(groups, values, 7, 4, where),
+                kernels.top_k_sums_numpy(groups, values, 7, 4, where),
+                strict=True,
+            ):
+                assert same(got, ref)
         for where in (None, values > 1.0):
             assert same(
                 kernels.group_argmax(groups, values, 7, where),

@@ -64,10 +64,10 @@ def top4_share(setting: Setting, world: World) -> np.ndarray:
     """Revenue share of each (city, sector)'s four largest firms (sums largest first)."""
     f = world.firms
     ns = setting.n_sectors
-    alive = np.flatnonzero(f.view("alive"))
-    cell = f.city[alive] * ns + f.sector[alive]
-    revenue = f.revenue[alive]
-    top, total = kernels.top_k_sums(cell, revenue, setting.n_cities * ns, 4)
+    cell = f.view("city") * ns + f.view("sector")
+    top, total = kernels.top_k_sums(
+        cell, f.view("revenue"), setting.n_cities * ns, 4, where=f.view("alive")
+    )
     return (top / np.maximum(total, 1e-300)).reshape(setting.n_cities, ns) * (total > 0).reshape(
         setting.n_cities, ns
     )

@@ -119,12 +119,20 @@ def _group_starts(groups, n_groups):  # pragma: no cover - compiled
 
 
 def top_k_sums_numpy(
-    groups: np.ndarray, values: np.ndarray, n_groups: int, k: int
+    groups: np.ndarray,
+    values: np.ndarray,
+    n_groups: int,
+    k: int,
+    where: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Sum of each group's ``k`` largest values, and of all its values, by sorting.
 
-    Both sums add the group's values from the largest down (the order of the sort).
+    Both sums add the group's values from the largest down (the order of the sort). With
+    ``where``, only the rows where it is True take part.
     """
+    if where is not None:
+        rows = np.flatnonzero(where)
+        groups, values = groups[rows], values[rows]
     values = _f(values)
     order = np.lexsort((-values, groups))
     cells = groups[order]
@@ -135,43 +143,74 @@ def top_k_sums_numpy(
 
 
 @njit(cache=True)
-def _top_k_sums(order, groups, values, n_groups, k):  # pragma: no cover - compiled
+def _group_values(groups, values, n_groups, mask, masked):  # pragma: no cover - compiled
+    """Counting sort: the values grouped (row order within a group), and each group's start."""
+    starts = np.zeros(n_groups + 1, np.int64)
+    for i in range(len(groups)):
+        if not masked or mask[i]:
+            starts[groups[i] + 1] += 1
+    for g in range(n_groups):
+        starts[g + 1] += starts[g]
+    fill = starts[:-1].copy()
+    out = np.empty(starts[n_groups])
+    for i in range(len(groups)):
+        if not masked or mask[i]:
+            g = groups[i]
+            out[fill[g]] = values[i]
+            fill[g] += 1
+    return starts, out
+
+
+@njit(cache=True)
+def _top_k_sorted(grouped, starts, k):  # pragma: no cover - compiled
+    """Top-k and total sums of groups whose values are each sorted ascending (NaN last)."""
+    n_groups = len(starts) - 1
     top = np.zeros(n_groups)
     total = np.zeros(n_groups)
-    rank = np.zeros(n_groups, np.int64)
-    last = len(order) - 1
-    while last >= 0 and np.isnan(values[order[last]]):
-        last -= 1
-    # Numbers from the largest down, then the NaNs (a descending sort puts them last).
-    for j in range(last, -1, -1):
-        i = order[j]
-        g = groups[i]
-        total[g] += values[i]
-        if rank[g] < k:
-            top[g] += values[i]
-        rank[g] += 1
-    for j in range(last + 1, len(order)):
-        i = order[j]
-        g = groups[i]
-        total[g] += values[i]
-        if rank[g] < k:
-            top[g] += values[i]
-        rank[g] += 1
+    for g in range(n_groups):
+        lo, hi = starts[g], starts[g + 1]
+        last = hi - 1
+        while last >= lo and np.isnan(grouped[last]):
+            last -= 1
+        t = 0.0
+        s = 0.0
+        r = 0
+        # Numbers from the largest down, then the NaNs (a descending sort puts them last).
+        for j in range(last, lo - 1, -1):
+            s += grouped[j]
+            if r < k:
+                t += grouped[j]
+            r += 1
+        for j in range(last + 1, hi):
+            s += grouped[j]
+            if r < k:
+                t += grouped[j]
+            r += 1
+        top[g] = t
+        total[g] = s
     return top, total
 
 
 def top_k_sums(
-    groups: np.ndarray, values: np.ndarray, n_groups: int, k: int
+    groups: np.ndarray,
+    values: np.ndarray,
+    n_groups: int,
+    k: int,
+    where: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Sum of each group's ``k`` largest values and of all its values (largest first).
 
-    One NumPy sort of the values (NumPy's is far faster than numba's), then one pass in numba
-    that walks them from the largest down; the order of equal values does not change a sum.
+    The values are grouped in numba (a counting sort), each group is sorted by NumPy (whose
+    vectorised sort is far faster than numba's), and one numba pass adds each group's values
+    from the largest down; the order of equal values does not change a sum.
     """
     if not USE_NUMBA:
-        return top_k_sums_numpy(groups, values, n_groups, k)
-    values = _f(values)
-    return _top_k_sums(np.argsort(values), _index(groups), values, int(n_groups), int(k))
+        return top_k_sums_numpy(groups, values, n_groups, k, where)
+    starts, grouped = _group_values(_index(groups), _f(values), int(n_groups), *_mask(where))
+    for g in range(int(n_groups)):
+        if starts[g + 1] - starts[g] > 1:
+            grouped[starts[g] : starts[g + 1]].sort()
+    return _top_k_sorted(grouped, starts, int(k))
 
 
 # --- argmax per group ------------------------------------------------------------------------
