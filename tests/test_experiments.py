@@ -52,6 +52,12 @@ def pool() -> Iterator[LocalPool]:
         yield p
 
 
+def files_in(folder: Path, *inputs: Path) -> list[Path]:
+    """Every file under ``folder`` but the test's own inputs (the CLI fixture works in a
+    ``cwd`` folder beside them)."""
+    return [p for p in folder.rglob("*") if p.is_file() and p not in inputs]
+
+
 def write(tmp_path: Path, text: str, name: str = "exp.toml") -> Path:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
@@ -217,13 +223,13 @@ def test_bad_input_is_one_line_exit_2_and_nothing_written(
     db = tmp_path / "out.duckdb"
     result = cli("experiment", path, "--db", db, "--workers", "1", *TINY_FLAGS)
     assert_one_line_error(result, str(path), *parts)
-    assert list(tmp_path.iterdir()) == [path]
+    assert files_in(tmp_path, path) == []
 
 
 def test_missing_file_is_one_line(tmp_path: Path, cli: Callable[..., Any]) -> None:
     result = cli("experiment", tmp_path / "nope.toml", "--db", tmp_path / "x.duckdb")
     assert_one_line_error(result, "nope.toml", "file not found")
-    assert list(tmp_path.iterdir()) == []
+    assert files_in(tmp_path) == []
 
 
 def test_a_cluster_that_does_not_answer_is_named_within_seconds(
@@ -237,7 +243,7 @@ def test_a_cluster_that_does_not_answer_is_named_within_seconds(
     result = cli("experiment", NO_TAX, "--cluster", address, "--db", tmp_path / "x.duckdb")
     assert time.monotonic() - clock < 20
     assert_one_line_error(result, "--cluster", address)
-    assert list(tmp_path.iterdir()) == []
+    assert files_in(tmp_path) == []
 
 
 def test_status_of_a_fresh_experiment_is_all_pending(
@@ -360,64 +366,85 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def test_coordinator_killed_mid_experiment_resumes_without_loss_or_repeats(
-    tmp_path: Path, cli: Callable[..., Any]
-) -> None:
-    replicates = ("--replicates", "12")
-    exp = load_experiment(NO_TAX, replicates=12, **TINY)
-    db = tmp_path / "kill.duckdb"
-    live = status_file(db, exp.experiment_id)
+def _start_coordinator(db: Path, extra: tuple[str, ...]) -> subprocess.Popen[bytes]:
+    """``helix experiment`` in its own process group, with Ctrl-C handled as in a terminal."""
     cmd = [str(HELIX), "experiment", str(NO_TAX), "--db", str(db), "--workers", "2", "--json"]
-    proc = subprocess.Popen(
-        [*cmd, *TINY_FLAGS, *replicates],
+    return subprocess.Popen(
+        [*cmd, *extra],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
+
+
+def _wait_for_done(proc: subprocess.Popen[bytes], live: Path, at_least: int) -> None:
+    """Wait until the coordinator's live status file reports ``at_least`` runs done."""
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            if json.loads(live.read_text())["done"] >= at_least:
+                return
+        except (OSError, ValueError, KeyError):
+            pass
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        time.sleep(0.05)
+    pytest.fail("the experiment did not get going")
+
+
+def test_ctrl_c_then_kill_9_then_resume_loses_nothing_and_repeats_nothing(
+    tmp_path: Path, cli: Callable[..., Any]
+) -> None:
+    flags = (*TINY_FLAGS, "--replicates", "12")
+    exp = load_experiment(NO_TAX, replicates=12, **TINY)
+    db = tmp_path / "kill.duckdb"
+    live = status_file(db, exp.experiment_id)
+
+    def status() -> dict[str, int]:
+        result = cli("experiment", "status", NO_TAX, "--db", db, "--json", *flags)
+        assert result.exit_code == 0, result.stderr
+        return json.loads(result.stdout)
+
+    # Ctrl-C: the runs written so far stay; one line, exit 130.
+    proc = _start_coordinator(db, flags)
+    try:
+        _wait_for_done(proc, live, 2)
+        os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 130, err.decode()
+    assert err.decode().strip().startswith("helix: interrupted:") and b"Traceback" not in err
+    first = status()
+    assert first["done"] >= 2 and first["failed"] == 0 and not live.exists()
+
+    # kill -9 of the coordinator: its workers exit too; the finished runs stay.
+    proc = _start_coordinator(db, flags)
     workers: list[int] = []
     try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if live.exists():
-                try:
-                    if json.loads(live.read_text())["done"] >= 4:
-                        break
-                except (ValueError, KeyError):
-                    pass
-            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-            time.sleep(0.05)
-        else:
-            pytest.fail("the experiment did not get going")
-        # While it runs, status reads the live file (DuckDB keeps the database locked).
-        during = cli("experiment", "status", NO_TAX, "--db", db, "--json", *TINY_FLAGS, *replicates)
-        assert during.exit_code == 0, during.stderr
-        assert json.loads(during.stdout)["total"] == exp.total
+        _wait_for_done(proc, live, first["done"] + 2)
+        during = status()  # DuckDB keeps the database locked: status reads the live file
+        assert during["total"] == exp.total and during["done"] >= first["done"] + 2
         workers = _children(proc.pid)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
-        # The workers notice their coordinator is gone and exit.
         deadline = time.monotonic() + 15
         while any(_alive(w) for w in workers) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert not any(_alive(w) for w in workers)
+        assert workers and not any(_alive(w) for w in workers)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
         if proc.stderr:
             proc.stderr.close()
+    before = status()
+    assert first["done"] + 2 <= before["done"] < exp.total == before["total"] == 24
+    assert before["failed"] == 0 and before["pending"] == exp.total - before["done"]
 
-    status = cli("experiment", "status", NO_TAX, "--db", db, "--json", *TINY_FLAGS, *replicates)
-    assert status.exit_code == 0, status.stderr
-    before = json.loads(status.stdout)
-    assert before["total"] == exp.total == 24
-    assert 4 <= before["done"] < exp.total
-    assert before["failed"] == 0
-    assert before["pending"] == exp.total - before["done"]
-
-    resumed = cli(
-        "experiment", NO_TAX, "--db", db, "--json", "--workers", "2", *TINY_FLAGS, *replicates
-    )
+    resumed = cli("experiment", NO_TAX, "--db", db, "--json", "--workers", "2", *flags)
     assert resumed.exit_code == 0, resumed.stderr
     report = json.loads(resumed.stdout)
     assert report["skipped"] == before["done"]
@@ -432,6 +459,7 @@ def test_coordinator_killed_mid_experiment_resumes_without_loss_or_repeats(
     assert runs == (exp.total, exp.total)
     assert len(per_run) == 1  # every run complete, none half-written
     assert not live.exists()
+    assert status() == {"total": exp.total, "done": exp.total, "failed": 0, "pending": 0}
 
 
 # ---------------------------------------------------------------------------- the examples

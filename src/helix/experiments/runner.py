@@ -18,12 +18,17 @@ from __future__ import annotations
 import concurrent.futures as cf
 import json
 import os
+import signal
+import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+
+import duckdb
 
 from helix.errors import ExperimentError, StoreError
 from helix.experiments.design import Experiment, RunSpec
@@ -177,6 +182,42 @@ def _write_status(path: Path, progress: ExperimentProgress) -> None:
 # ----------------------------------------------------------------------------- coordinating
 
 
+@contextmanager
+def ctrl_c_in_queries() -> Iterator[None]:
+    """DuckDB turns Ctrl-C during a query into its own error: make it a KeyboardInterrupt.
+
+    The query's transaction is rolled back, so the run being written is simply not there.
+    """
+    try:
+        yield
+    except (duckdb.Error, RuntimeError) as exc:
+        if isinstance(exc, duckdb.InterruptException) or "interrupt" in str(exc).lower():
+            raise KeyboardInterrupt from None
+        raise
+
+
+@contextmanager
+def deferred_ctrl_c() -> Iterator[list[int]]:
+    """Hold Ctrl-C while a run is being written; the coordinator stops at the next safe point.
+
+    Yields a list that receives the signal when Ctrl-C is pressed (only in the main thread, and
+    only where Ctrl-C is not ignored).
+    """
+    pressed: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield pressed
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is signal.SIG_IGN:
+        yield pressed
+        return
+    signal.signal(signal.SIGINT, lambda signum, frame: pressed.append(signum))
+    try:
+        yield pressed
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 class Coordinator:
     """Runs an experiment's pending runs on a backend and writes each to the store."""
 
@@ -211,15 +252,17 @@ class Coordinator:
         p = self.progress
         p.done = p.skipped = sum(1 for spec in self.exp.runs() if spec.run_id in done)
         try:
-            self._notify(force=True)
-            self._loop()
+            with deferred_ctrl_c() as pressed, ctrl_c_in_queries():
+                self._notify(force=True)
+                self._loop(pressed)
         finally:
             for fut in self.in_flight:
                 fut.cancel()
             self.status_path.unlink(missing_ok=True)
         seconds = time.perf_counter() - self.clock
-        summary, values = summarise(self.store.con, self.exp)
-        store_summary(self.store.con, self.exp, summary, values)
+        with ctrl_c_in_queries():
+            summary, values = summarise(self.store.con, self.exp)
+            store_summary(self.store.con, self.exp, summary, values)
         return ExperimentReport(
             experiment_id=self.exp.experiment_id,
             name=self.exp.name,
@@ -234,8 +277,10 @@ class Coordinator:
             summary=summary,
         )
 
-    def _loop(self) -> None:
+    def _loop(self, stop: list[int]) -> None:
         while self.queue or self.in_flight:
+            if stop:
+                raise KeyboardInterrupt
             self._fill()
             finished, _ = cf.wait(
                 list(self.in_flight), timeout=STATUS_INTERVAL_S, return_when=cf.FIRST_COMPLETED
