@@ -80,7 +80,7 @@ def operate(
     output = real_output(setting, world, density)
     revenue = output * kernels.take(world.price, s)
     wages = emp * kernels.take(world.talent.wage, c)
-    rent = emp * (space_per_employee(setting, world) * world.offices.rent_per_m2)[d]
+    rent = emp * kernels.take(space_per_employee(setting, world) * world.offices.rent_per_m2, d)
     costs = np.where(alive, wages * (1.0 + g.other_costs) + rent + rd.real, 0.0)
 
     nc, ns = setting.n_cities, setting.n_sectors
