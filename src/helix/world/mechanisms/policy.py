@@ -8,7 +8,8 @@ multiply on the linked city pairs; ``support_withdrawal`` switches off tax break
 subsidies in its cities (the "over-reliance on government support" question of the report).
 ``guidance_fund`` policies are state venture funds (built with the funds, see ``funding``); a
 withdrawal also stops them investing. Shocks: ``vc_downturn`` scales VC appetite for its
-cities' firms in its sectors (all when none is named) by (1 - severity): funds place less money
+cities' firms (every Chinese city when none is named) in its sectors (all when none is named)
+by (1 - severity): funds place less money
 there, and funds at home in a hit city deploy less in all.
 """
 
@@ -90,7 +91,11 @@ def levers(setting: Setting, step: int) -> Levers:
     sentiment = np.ones((nc, ns))
     for shock in s.shocks.values():
         if shock.kind == "vc_downturn" and _active(shock.start, shock.end, month):
-            hit_cities = [ci[c] for c in shock.cities] if shock.cities else list(range(nc))
+            hit_cities = (
+                [ci[c] for c in shock.cities]
+                if shock.cities
+                else list(np.flatnonzero(setting.city_china))
+            )
             hit_sectors = [si[k] for k in shock.sectors] if shock.sectors else list(range(ns))
             sentiment[np.ix_(hit_cities, hit_sectors)] *= 1.0 - shock.severity
     return Levers(
