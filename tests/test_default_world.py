@@ -1,0 +1,73 @@
+"""The shipped world against the report's figures, over eight seeds (issue 3, item 3).
+
+Each seed runs the default world at scale 1 from 2020 to the end of 2025, the span of T1-T7, and
+the targets are measured from its indicators with the same SQL as ``helix run``. A target of
+comparison ``within`` must hold for the mean over the seeds; directions (``falls``, ``at_most``)
+must hold on every seed; ``crosses`` must hold for the mean ratios.
+
+T3 (Shanghai overtakes Beijing in VC by 2025) is not reproduced by the current world: it is an
+expected failure with the reason, strict, so the day the world meets it this test says so.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ProcessPoolExecutor
+from functools import cache
+from typing import Any
+
+import numpy as np
+import pytest
+
+from helix.experiments.targets import in_memory, measure_all
+from helix.scenario.load import load_scenario
+from helix.world.simulation import simulate
+
+SEEDS = tuple(range(1, 9))
+UNTIL = "2025-12"
+
+
+def _targets_for_seed(seed: int) -> dict[str, dict[str, Any]]:
+    scenario = load_scenario(seed=seed, until=UNTIL)
+    result = simulate(scenario, keep_firms=False)
+    return measure_all(in_memory(result.observations.long_form()), "run", scenario)
+
+
+@cache
+def _all_seeds() -> list[dict[str, dict[str, Any]]]:
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        return list(pool.map(_targets_for_seed, SEEDS))
+
+
+def _check(name: str) -> None:
+    target = load_scenario().targets[name]
+    runs = [r[name] for r in _all_seeds()]
+    if target.comparison == "within":
+        values = np.array([r["simulated"] for r in runs], dtype=float)
+        mean = float(values.mean())
+        assert abs(mean - target.observed) <= target.tolerance, (
+            f"{name}: mean {mean:.3g} over {len(values)} seeds (sd {values.std():.3g}) is not "
+            f"within {target.tolerance} of {target.observed}"
+        )
+    elif target.comparison == "crosses":
+        first = np.mean([next(iter(r["simulated"].values())) for r in runs])
+        last = np.mean([list(r["simulated"].values())[1] for r in runs])
+        assert first < target.observed < last, (
+            f"{name}: mean ratio {first:.3g} then {last:.3g} does not cross {target.observed}"
+        )
+    else:
+        failing = [seed for seed, r in zip(SEEDS, runs, strict=True) if not r["pass"]]
+        assert not failing, f"{name}: fails on seeds {failing}: {[r['simulated'] for r in runs]}"
+
+
+@pytest.mark.parametrize("name", ["T1", "T2", "T4", "T5", "T6", "T7"])
+def test_default_world_meets_the_report(name: str) -> None:
+    _check(name)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="T3 not reproduced yet: Shanghai's VC stays at ~0.8 of Beijing's through 2025 "
+    "(docs/model.md §1.4)",
+)
+def test_default_world_shanghai_overtakes_beijing_in_vc() -> None:
+    _check("T3")
