@@ -429,6 +429,13 @@ class OptunaCalibrator:
             if not self.study.user_attrs:
                 for k, v in attrs.items():
                     self.study.set_user_attr(k, v)
+                # The scenario's own values are the first candidate, so the search starts from
+                # the hand-tuned world and never ends worse than it.
+                start = {p.path: min(max(p.start, p.low), p.high) for p in self.free}
+                start = {
+                    p.path: round(start[p.path]) if p.integer else start[p.path] for p in self.free
+                }
+                self.study.enqueue_trial(start, skip_if_exists=True)
             self.study.get_trials(deepcopy=False)
         except HelixError:
             raise
