@@ -315,7 +315,8 @@ class _ExperimentGroup(TyperGroup):
 
 experiment_app = typer.Typer(
     cls=_ExperimentGroup,
-    help="Run an experiment file (variants x sweep points x replicates), or ask how far it got.",
+    help="Run an experiment file (variants x sweep points x replicates), or ask how far it got."
+    " `helix experiment FILE` is `helix experiment run FILE`.",
     no_args_is_help=True,
 )
 app.add_typer(experiment_app, name="experiment")
