@@ -7,13 +7,13 @@ Expected entrants per month in district d, sector s of city c:
 L_c the city's engineers (job seekers plus employed: founders come from both, as spin-offs in
 SKIN), w_d the district's share of its city, S the reachable knowledge (``knowledge``) against a
 reference fixed at the start, m the sector's current margin in the city (entry rises with
-profits, Nelson & Winter 1982), and k the entry capital left to the founders: shared labs cover
-a share of it for hardware-heavy sectors (quantum, chips, biotech) while places are free
+profits, Nelson & Winter 1982), and k/k_s the share of the sector's entry capital k_s left to the
+founders: shared labs cover a share of it for hardware-heavy sectors (quantum, chips, biotech) while places are free
 (assumption: the report's ¥100M equipment budgets, one place per ``slot_cost_yuan``); founders
 also shun districts whose rent has risen (r_d/r_d,0, elasticity ρ an assumption).
 Entrants ~ Poisson(λ), scaled down where the founding teams would take more than a tenth of
-the city's pool in the month; each takes a founding team out of the pool, starts at the local best
-practice plus noise, with founders' own money and stage 0 (bootstrapped).
+the city's pool in the month; each takes a founding team out of the pool, starts at the
+reachable mean practice q[d,s] plus noise, with founders' own money and stage 0 (bootstrapped).
 """
 
 from __future__ import annotations

@@ -1,21 +1,24 @@
 """Venture capital: funds place money by city and sector, firms raise staged rounds.
 
-Candidates: living private firms whose last round (or founding) is at least ``months_between_rounds``
-old. A candidate's pre-money valuation moves log-normally between rounds (Cochrane 2005):
+Candidates: living private firms whose last round (or founding) is at least
+``months_between_rounds`` old. A candidate's pre-money valuation moves log-normally between
+rounds (Cochrane 2005):
 
-    ln V_pre = ln V_prev + μ·Δt + ℓ·(a - a_prev) + τ·ln(Y/Y_prev) + σ·√Δt·z   (Δt in years)
+    ln V_pre = ln V_prev + μ·Δt + ℓ·(a - a_prev) + τ·clip(ln(1+Y) - ln(1+Y_prev), ±3) + σ·√Δt·z
 
-with a seed valuation for a first round, ℓ loading the productivity gained and τ the revenue
-growth (traction) since the last round, z ~ N(0,1).
+(Δt in years; a first round starts from the seed valuation and uses the gap to local practice
+for a - a_prev), ℓ loading the productivity gained and τ the revenue growth (traction) since
+the last round, z ~ N(0,1).
 A round sells a share δ of the firm, falling from ~22% at seed to ~10% in late rounds (Kaplan &
 Strömberg 2003; Carta): raise = δ·V_pre/(1-δ).
 
 Each fund f deploys a share of its dry powder each month (scaled by VC sentiment) over cells
 (city c, sector s) in proportion to
 
-    taste[f,s] · h^[c = home f] · b^[border crossed] · (t[home f, c] + t₀)^(-ε) · D[c,s]·Q[c,s]^q
+    taste[f,s] · h^[c = home f] · b^[border crossed] · (t[home f, c] + t₀)^(-ε) · v[c,s] · D[c,s]·Q[c,s]^q
 
-t the travel time (Sorenson & Stuart 2001: deal probability ~ distance^-0.3), D the deal flow
+t the travel time (Sorenson & Stuart 2001: deal probability ~ distance^-0.3), v the VC
+sentiment of the cell (1 but in a downturn), D the deal flow
 (candidates above the hurdle: partners' attention goes where the deals are) and Q the mean
 quality of the cell's candidates (funds follow good pipelines). A deal needs a
 surprise (quality plus due-diligence noise) of at least the hurdle; a turned-down firm pitches

@@ -39,7 +39,7 @@ def destination_choice(setting: Setting, world: World, levers: Levers) -> np.nda
 def relocate_firms(
     setting: Setting, world: World, levers: Levers, rng: np.random.Generator
 ) -> None:
-    """Move this month's rent-burdened small firms."""
+    """Move this month's rent-burdened firms (small ones at the full rate)."""
     p = setting.params.rents
     f = world.firms
     n = f.n
