@@ -273,9 +273,10 @@ def ranked_allocation_numpy(
 
     Rows are ranked by group, then by score (highest first, earlier row on ties). Running
     totals are one ``cumsum`` over the ranked rows minus its value where the group starts; a row
-    is funded when its group's running total up to and including it is within the budget (so a
-    row too dear for what is left does not stop a cheaper one after it). Returns the funded
-    rows' positions in ranked order.
+    is funded when its group's running total up to and including it is within the budget. The
+    totals include rows left unfunded, so the first row too dear for what is left ends its
+    group's funding (deals too large for the whole cell are filtered out before). Returns the
+    funded rows' positions in ranked order.
     """
     order = np.lexsort((-_f(score), groups))
     ordered = groups[order]
