@@ -176,3 +176,32 @@ def test_reading_a_missing_database_raises_a_store_error(tmp_path):
     with pytest.raises(StoreError, match="no such database"):
         Store(tmp_path / "absent.duckdb", read_only=True)
     assert not (tmp_path / "absent.duckdb").exists()
+
+
+def test_coded_columns_store_the_same_rows_as_strings(scenario, tmp_path):
+    result = simulate(scenario(seed=14))
+    with Store(tmp_path / "runs.duckdb") as store:
+        for run_id, coded in (("strings", False), ("codes", True)):
+            store.write_run(
+                run_id,
+                scenario_name="x",
+                scenario_json={},
+                seed=14,
+                started=now(),
+                indicators=result.observations.long_form(coded=coded),
+                events=result.event_table(coded=coded),
+                snapshots=result.snapshot_table(coded=coded),
+            )
+        for table in ("indicators", "firm_events", "firm_snapshots"):
+            rows = "SELECT * EXCLUDE (run_id) FROM {t} WHERE run_id = '{r}'"
+            a = rows.format(t=table, r="strings")
+            b = rows.format(t=table, r="codes")
+            n = store.con.execute(f"SELECT count(*) FROM ({a})").fetchone()[0]
+            assert n > 0
+            for x, y in ((a, b), (b, a)):
+                diff = store.con.execute(f"SELECT count(*) FROM ({x} EXCEPT ALL {y})").fetchone()[0]
+                assert diff == 0, table
+            nulls = store.con.execute(
+                f"SELECT count(*) FROM ({b}) WHERE city IS NULL OR sector = 'None'"
+            ).fetchone()[0]
+            assert nulls == 0, table

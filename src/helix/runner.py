@@ -46,9 +46,9 @@ def run_and_store(scenario: Scenario, store: Store, progress: Progress | None = 
         scenario_json=scenario_to_dict(scenario),
         seed=scenario.seed,
         started=started,
-        indicators=result.observations.long_form(),
-        events=result.event_table(),
-        snapshots=result.snapshot_table(),
+        indicators=result.observations.long_form(coded=True),
+        events=result.event_table(coded=True),
+        snapshots=result.snapshot_table(coded=True),
     )
     targets = measure_all(store.con, run_id, scenario)
     return StoredRun(run_id, seconds, store.path, result, targets)

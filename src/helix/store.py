@@ -18,6 +18,7 @@ from typing import Any
 import duckdb
 import numpy as np
 
+from helix.coded import Coded, column_length
 from helix.errors import StoreError
 
 SCHEMA = """
@@ -246,16 +247,34 @@ class Store:
             raise
         self.con.execute("COMMIT")
 
-    def _insert(self, table: str, run_id: str, columns: dict[str, np.ndarray]) -> None:
-        n = len(next(iter(columns.values()))) if columns else 0
-        if n == 0:
+    def _insert(self, table: str, run_id: str, columns: dict[str, np.ndarray | Coded]) -> None:
+        """Append rows; a :class:`~helix.coded.Coded` column is looked up in its labels by DuckDB."""
+        lengths = {column_length(v) for v in columns.values()}
+        if len(lengths) > 1:
+            raise ValueError(f"columns of {table} differ in length: {sorted(lengths)}")
+        if not columns or lengths == {0}:
             return
-        frame = {"run_id": np.full(n, run_id), **columns}
-        names = ", ".join(frame)
-        casts = ", ".join(
-            f"CAST({k} AS VARCHAR) AS {k}" if frame[k].dtype.kind in "OUS" else k for k in frame
+        frame: dict[str, np.ndarray] = {}
+        names = ["run_id"]
+        exprs = ["CAST($1 AS VARCHAR) AS run_id"]
+        params: list[Any] = [run_id]
+        for k, v in columns.items():
+            names.append(k)
+            if isinstance(v, Coded):
+                # 1-based list index; codes as int64 so that code + 1 cannot overflow.
+                frame[k] = np.asarray(v.codes, dtype=np.int64)
+                params.append(list(v.labels))
+                exprs.append(f"CAST(${len(params)} AS VARCHAR[])[{k} + 1] AS {k}")
+            elif v.dtype.kind in "OUS":
+                frame[k] = v
+                exprs.append(f"CAST({k} AS VARCHAR) AS {k}")
+            else:
+                frame[k] = v
+                exprs.append(k)
+        self.con.execute(
+            f"INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join(exprs)} FROM frame",
+            params,
         )
-        self.con.execute(f"INSERT INTO {table} ({names}) SELECT {casts} FROM frame")
 
     def write_run(
         self,
@@ -265,9 +284,9 @@ class Store:
         scenario_json: dict[str, Any],
         seed: int,
         started: datetime,
-        indicators: dict[str, np.ndarray],
-        events: dict[str, np.ndarray] | None = None,
-        snapshots: dict[str, np.ndarray] | None = None,
+        indicators: dict[str, np.ndarray | Coded],
+        events: dict[str, np.ndarray | Coded] | None = None,
+        snapshots: dict[str, np.ndarray | Coded] | None = None,
         experiment: dict[str, Any] | None = None,
     ) -> None:
         """Write a finished run and all its tables in one transaction."""

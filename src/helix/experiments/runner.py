@@ -332,9 +332,9 @@ class Coordinator:
             scenario_json=scenario_to_dict(result.scenario),
             seed=spec.seed,
             started=ret.started,
-            indicators=result.observations.long_form(),
-            events=result.event_table() if keep else None,
-            snapshots=result.snapshot_table() if keep else None,
+            indicators=result.observations.long_form(coded=True),
+            events=result.event_table(coded=True) if keep else None,
+            snapshots=result.snapshot_table(coded=True) if keep else None,
             experiment=self._position(spec),
         )
         self.progress.done += 1

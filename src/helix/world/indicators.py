@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from helix.coded import Coded
 from helix.world import kernels
 from helix.world.setting import Setting
 from helix.world.state import STAGE_PUBLIC, World
@@ -170,8 +171,14 @@ class Observations:
         d["vacancy"][t] = world.offices.vacancy
         d["office_stock"][t] = world.offices.stock_m2
 
-    def long_form(self) -> dict[str, np.ndarray]:
-        """Columns month, city, district, sector, indicator, value (one row per series point)."""
+    def long_form(self, *, coded: bool = False) -> dict[str, np.ndarray | Coded]:
+        """Columns month, city, district, sector, indicator, value (one row per series point).
+
+        With ``coded``, the string columns come as :class:`~helix.coded.Coded` (codes into the
+        label lists, ``None`` for a missing district or sector): the same rows, cheaper to store.
+        """
+        if coded:
+            return self._long_form_coded()
         months = np.asarray(self.months)
         cities = np.asarray(self.cities)
         sectors = np.asarray(self.sectors)
@@ -216,3 +223,62 @@ class Observations:
                 }
             )
         return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+    def _long_form_coded(self) -> dict[str, np.ndarray | Coded]:
+        t = len(self.months)
+        nc, ns, nd = len(self.cities), len(self.sectors), len(self.districts)
+        steps = np.arange(t, dtype=np.int32)
+        city_codes = np.arange(nc, dtype=np.int32)
+        sector_codes = np.arange(ns, dtype=np.int32)
+        district_codes = np.arange(nd, dtype=np.int32)
+        district_city = np.asarray(self.district_city, dtype=np.int32)
+        names: list[str] = []
+        parts: list[dict[str, np.ndarray]] = []
+        for name, arr in self.city_sector.items():
+            m = t * nc * ns
+            parts.append(
+                {
+                    "month": np.repeat(steps, nc * ns),
+                    "city": np.tile(np.repeat(city_codes, ns), t),
+                    "district": np.full(m, nd, np.int32),
+                    "sector": np.tile(sector_codes, t * nc),
+                    "indicator": np.full(m, len(names), np.int32),
+                    "value": arr.reshape(-1),
+                }
+            )
+            names.append(name)
+        for name, arr in self.city.items():
+            m = t * nc
+            parts.append(
+                {
+                    "month": np.repeat(steps, nc),
+                    "city": np.tile(city_codes, t),
+                    "district": np.full(m, nd, np.int32),
+                    "sector": np.full(m, ns, np.int32),
+                    "indicator": np.full(m, len(names), np.int32),
+                    "value": arr.reshape(-1),
+                }
+            )
+            names.append(name)
+        for name, arr in self.district.items():
+            m = t * nd
+            parts.append(
+                {
+                    "month": np.repeat(steps, nd),
+                    "city": np.tile(district_city, t),
+                    "district": np.tile(district_codes, t),
+                    "sector": np.full(m, ns, np.int32),
+                    "indicator": np.full(m, len(names), np.int32),
+                    "value": arr.reshape(-1),
+                }
+            )
+            names.append(name)
+        cols = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+        labels: dict[str, list[str | None]] = {
+            "month": list(self.months),
+            "city": list(self.cities),
+            "district": [*self.districts, None],
+            "sector": [*self.sectors, None],
+            "indicator": names,
+        }
+        return {k: Coded(v, labels[k]) if k in labels else v for k, v in cols.items()}

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from helix.coded import Coded
 from helix.scenario.schema import Scenario
 from helix.world.build import initial_world
 from helix.world.indicators import Observations
@@ -32,8 +33,21 @@ class RunResult:
     def months(self) -> list[str]:
         return self.observations.months
 
-    def event_table(self) -> dict[str, np.ndarray]:
+    def event_table(self, *, coded: bool = False) -> dict[str, np.ndarray | Coded]:
+        """Columns month, firm_id, city, sector, event, amount (one row per firm event).
+
+        With ``coded``, month, city, sector and event come as :class:`~helix.coded.Coded`.
+        """
         e = self.events
+        if coded:
+            return {
+                "month": Coded(e["step"], self.months),
+                "firm_id": e["firm_id"],
+                "city": Coded(e["city"], self.observations.cities),
+                "sector": Coded(e["sector"], self.observations.sectors),
+                "event": Coded(e["event"], EVENT_NAMES),
+                "amount": e["amount"],
+            }
         months = np.asarray(self.months)
         return {
             "month": months[e["step"]],
@@ -44,8 +58,20 @@ class RunResult:
             "amount": e["amount"],
         }
 
-    def snapshot_table(self) -> dict[str, np.ndarray]:
+    def snapshot_table(self, *, coded: bool = False) -> dict[str, np.ndarray | Coded]:
+        """One row per living firm per snapshot; month, city and sector as codes with ``coded``."""
         s = self.snapshots
+        if coded:
+            return {
+                "month": Coded(s["step"], self.months),
+                "firm_id": s["firm_id"],
+                "city": Coded(s["city"], self.observations.cities),
+                "sector": Coded(s["sector"], self.observations.sectors),
+                "age_months": s["age_months"],
+                "employees": s["employees"],
+                "revenue": s["revenue"],
+                "valuation": s["valuation"],
+            }
         months = np.asarray(self.months)
         return {
             "month": months[s["step"]],
