@@ -75,7 +75,8 @@ def growth_rates(w: World) -> FigureSpec | None:
         "SELECT ln(b.employees / a.employees) AS g FROM firm_snapshots a JOIN firm_snapshots b"
         " ON a.run_id = b.run_id AND a.firm_id = b.firm_id"
         " AND CAST(substr(a.date, 1, 4) AS INTEGER) + 1 = CAST(substr(b.date, 1, 4) AS INTEGER)"
-        " WHERE a.run_id IN (SELECT unnest(?)) AND a.employees > 0 AND b.employees > 0",
+        " WHERE a.run_id IN (SELECT unnest(?)) AND a.employees > 0 AND b.employees > 0"
+        " ORDER BY a.run_id, a.firm_id, a.date",  # a join's order varies; the fit must not
         [_ids(w)],
     ).fetchnumpy()
     g = np.asarray(rows["g"], dtype=float)
