@@ -26,6 +26,7 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from helix.errors import HelixError
+from helix.jsonsafe import json_safe
 from helix.scenario.load import load_scenario, scenario_to_toml
 
 app = typer.Typer(
@@ -101,14 +102,6 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    return value
-
-
 @app.command()
 def run(
     scenario: ScenarioArg = None,
@@ -144,7 +137,7 @@ def run(
             "db": str(db),
             "targets": {
                 k: {
-                    "simulated": _json_safe(v["simulated"]),
+                    "simulated": json_safe(v["simulated"]),
                     "report": v["report"],
                     "pass": v["pass"],
                 }
@@ -425,7 +418,7 @@ def experiment_run(
         backend.close(cancel=report is None)
         store.close()
     if as_json:
-        sys.stdout.write(json.dumps(_json_safe({**report.to_json(), "db": str(db)})) + "\n")
+        sys.stdout.write(json.dumps(json_safe({**report.to_json(), "db": str(db)})) + "\n")
         return
     _print_experiment(report, exp, db)
 

@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from helix.errors import ExperimentError, HelixError
+from helix.jsonsafe import json_safe
 from helix.scenario.consistency import parameter_field
 from helix.scenario.load import load_scenario, scenario_to_dict, scenario_to_toml
 from helix.scenario.schema import Scenario, Target, month_index
@@ -822,7 +823,7 @@ class CalibrationResult:
 
     def to_json(self) -> dict[str, Any]:
         """The fit table (and where the calibration went) as JSON-ready data."""
-        return _json_safe(
+        return json_safe(
             {
                 "calibration_id": self.calibration_id,
                 "study": self.study_name,
@@ -839,16 +840,6 @@ class CalibrationResult:
                 "identifiability": [asdict(p) for p in self.parameters],
             }
         )
-
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    return value
 
 
 def calibrate(

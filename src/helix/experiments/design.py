@@ -53,7 +53,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,7 +62,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from helix.errors import ExperimentError, ScenarioError
-from helix.scenario.load import read_toml, validate
+from helix.scenario.load import read_toml, read_toml_file, validate
 from helix.scenario.schema import Scenario, month_index
 
 BASELINE = "baseline"
@@ -645,19 +644,7 @@ def outcome_window(o: Outcome, run_start: str, run_end: str) -> tuple[str, str]:
 
 
 def _read(path: str | Path) -> tuple[dict[str, Any], str, str]:
-    label = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ExperimentError("file not found", file=label) from None
-    except IsADirectoryError:
-        raise ExperimentError("is a directory, not a TOML file", file=label) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ExperimentError(f"cannot be read ({exc.__class__.__name__})", file=label) from None
-    try:
-        return tomllib.loads(text), text, label
-    except tomllib.TOMLDecodeError as exc:
-        raise ExperimentError(f"not valid TOML ({exc})", file=label) from None
+    return read_toml_file(path, ExperimentError)
 
 
 def _parse(data: dict[str, Any], label: str) -> ExperimentFile:

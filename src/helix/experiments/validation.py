@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from helix.errors import ExperimentError
+from helix.jsonsafe import json_safe
 from helix.scenario.load import load_scenario, scenario_to_dict
 from helix.scenario.schema import Scenario, month_index
 
@@ -452,7 +453,7 @@ class FactResult:
 
     def to_json(self) -> dict[str, Any]:
         lo, hi = self.fact.band()
-        return _json_safe(
+        return json_safe(
             {
                 **asdict(self.fact),
                 "band": [lo, hi],
@@ -486,16 +487,6 @@ class ValidationResult:
             "passed": sum(f.passed for f in self.facts),
             "facts": [f.to_json() for f in self.facts],
         }
-
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    return value
 
 
 def summarise(per_seed: Sequence[dict[str, float]]) -> list[FactResult]:

@@ -11,7 +11,7 @@ from typing import Any
 import tomli_w
 from pydantic import ValidationError
 
-from helix.errors import ScenarioError
+from helix.errors import HelixError, ScenarioError
 from helix.scenario.schema import Scenario, month_index
 
 DEFAULT_NAME = "shanghai-delta"
@@ -27,24 +27,31 @@ def read_default_text() -> str:
     )
 
 
+def read_toml_file(
+    path: str | Path, error: type[HelixError] = ScenarioError
+) -> tuple[dict[str, Any], str, str]:
+    """Parse a TOML file into (data, text, label); a problem is one ``error`` naming the file."""
+    label = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise error("file not found", file=label) from None
+    except IsADirectoryError:
+        raise error("is a directory, not a TOML file", file=label) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(f"cannot be read ({exc.__class__.__name__})", file=label) from None
+    try:
+        return tomllib.loads(text), text, label
+    except tomllib.TOMLDecodeError as exc:
+        raise error(f"not valid TOML ({exc})", file=label) from None
+
+
 def read_toml(path: str | Path | None) -> tuple[dict[str, Any], str]:
     """Parse a scenario file (or the shipped default when ``path`` is None) into a dict."""
     if path is None:
         return tomllib.loads(read_default_text()), default_path_label()
-    label = str(path)
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError("file not found", file=label) from None
-    except IsADirectoryError:
-        raise ScenarioError("is a directory, not a TOML file", file=label) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"cannot be read ({exc.__class__.__name__})", file=label) from None
-    try:
-        return tomllib.loads(text), label
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"not valid TOML ({exc})", file=label) from None
+    data, _, label = read_toml_file(path)
+    return data, label
 
 
 def parse_override(text: str) -> tuple[list[str], Any]:
