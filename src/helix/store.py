@@ -276,6 +276,42 @@ class Store:
             params,
         )
 
+    def _replace_run_row(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        run_id: str,
+        *,
+        status: str,
+        error: str | None,
+        scenario_name: str,
+        scenario_json: dict[str, Any],
+        seed: int,
+        started: datetime,
+        experiment: dict[str, Any] | None,
+    ) -> None:
+        """Drop whatever a run id held before and write its ``runs`` row."""
+        for table in ("runs", "indicators", "firm_events", "firm_snapshots"):
+            con.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])
+        exp = experiment or {}
+        con.execute(
+            "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                run_id,
+                scenario_name,
+                json.dumps(scenario_json),
+                seed,
+                helix_version(),
+                started,
+                now(),
+                status,
+                error,
+                exp.get("experiment_id"),
+                exp.get("variant"),
+                exp.get("replicate"),
+                exp.get("sweep_point"),
+            ],
+        )
+
     def write_run(
         self,
         run_id: str,
@@ -290,35 +326,27 @@ class Store:
         experiment: dict[str, Any] | None = None,
     ) -> None:
         """Write a finished run and all its tables in one transaction."""
-        exp = experiment or {}
         rename = {"month": "date"}
         with self.transaction() as con:
-            con.execute("DELETE FROM runs WHERE run_id = ?", [run_id])
-            con.execute(
-                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, 'done', NULL, ?, ?, ?, ?)",
-                [
-                    run_id,
-                    scenario_name,
-                    json.dumps(scenario_json),
-                    seed,
-                    helix_version(),
-                    started,
-                    now(),
-                    exp.get("experiment_id"),
-                    exp.get("variant"),
-                    exp.get("replicate"),
-                    exp.get("sweep_point"),
-                ],
+            self._replace_run_row(
+                con,
+                run_id,
+                status="done",
+                error=None,
+                scenario_name=scenario_name,
+                scenario_json=scenario_json,
+                seed=seed,
+                started=started,
+                experiment=experiment,
             )
-            self._insert("indicators", run_id, {rename.get(k, k): v for k, v in indicators.items()})
-            if events is not None:
-                self._insert(
-                    "firm_events", run_id, {rename.get(k, k): v for k, v in events.items()}
-                )
-            if snapshots is not None:
-                self._insert(
-                    "firm_snapshots", run_id, {rename.get(k, k): v for k, v in snapshots.items()}
-                )
+            tables = (
+                ("indicators", indicators),
+                ("firm_events", events),
+                ("firm_snapshots", snapshots),
+            )
+            for table, columns in tables:
+                if columns is not None:
+                    self._insert(table, run_id, {rename.get(k, k): v for k, v in columns.items()})
 
     def write_failed_run(
         self,
@@ -331,25 +359,18 @@ class Store:
         error: str,
         experiment: dict[str, Any] | None = None,
     ) -> None:
-        exp = experiment or {}
+        """Record a run that raised, with its error, and nothing else of it."""
         with self.transaction() as con:
-            con.execute("DELETE FROM runs WHERE run_id = ?", [run_id])
-            con.execute(
-                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, 'failed', ?, ?, ?, ?, ?)",
-                [
-                    run_id,
-                    scenario_name,
-                    json.dumps(scenario_json),
-                    seed,
-                    helix_version(),
-                    started,
-                    now(),
-                    error,
-                    exp.get("experiment_id"),
-                    exp.get("variant"),
-                    exp.get("replicate"),
-                    exp.get("sweep_point"),
-                ],
+            self._replace_run_row(
+                con,
+                run_id,
+                status="failed",
+                error=error,
+                scenario_name=scenario_name,
+                scenario_json=scenario_json,
+                seed=seed,
+                started=started,
+                experiment=experiment,
             )
 
     def run_ids(self, status: str = "done") -> list[str]:
