@@ -516,8 +516,7 @@ class OptunaCalibrator:
 # ---------------------------------------------------------------------- evaluation
 
 
-THREAD_LIMITS = {
-    "NUMBA_NUM_THREADS": "1",
+THREAD_LIMITS = {  # numba needs none: helix's kernels are not parallel
     "OMP_NUM_THREADS": "1",
     "OPENBLAS_NUM_THREADS": "1",
     "MKL_NUM_THREADS": "1",

@@ -106,11 +106,8 @@ def init_local_worker(parent_pid: int) -> None:
 @contextmanager
 def _thread_limited_environment() -> Iterator[None]:
     """Spawned children inherit the environment at start: limit their threads from birth."""
-    # numba's own limit is left to the workers' initializer: changing NUMBA_NUM_THREADS in a
-    # process whose numba threads have started makes numba's next compilation fail.
-    limits = {k: v for k, v in THREAD_LIMITS.items() if k != "NUMBA_NUM_THREADS"}
-    saved = {k: os.environ.get(k) for k in limits}
-    os.environ.update(limits)
+    saved = {k: os.environ.get(k) for k in THREAD_LIMITS}
+    os.environ.update(THREAD_LIMITS)
     try:
         yield
     finally:

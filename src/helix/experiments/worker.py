@@ -7,9 +7,7 @@ or cluster (an exception of the executor's future).
 
 from __future__ import annotations
 
-import contextlib
 import os
-import sys
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,9 +17,11 @@ if TYPE_CHECKING:
     from helix.scenario.schema import Scenario
     from helix.world.simulation import RunResult
 
-# One thread per process: processes x threads stays within the cores.
+# One thread per process: processes x threads stays within the cores. numba needs no limit:
+# helix's kernels are not parallel, so numba never starts its thread pool (and setting
+# NUMBA_NUM_THREADS or calling numba.set_num_threads in a process would start it, or break the
+# next compilation once it has started).
 THREAD_LIMITS = {
-    "NUMBA_NUM_THREADS": "1",
     "OMP_NUM_THREADS": "1",
     "OPENBLAS_NUM_THREADS": "1",
     "MKL_NUM_THREADS": "1",
@@ -30,15 +30,11 @@ _limited = False
 
 
 def limit_threads() -> None:
-    """Keep this process to one compute thread (numba, OpenMP, BLAS); idempotent."""
+    """Keep this process to one compute thread (OpenMP, BLAS); idempotent."""
     global _limited
     if _limited:
         return
     os.environ.update(THREAD_LIMITS)
-    numba = sys.modules.get("numba")
-    if numba is not None:
-        with contextlib.suppress(ValueError, RuntimeError):
-            numba.set_num_threads(1)
     _limited = True
 
 
