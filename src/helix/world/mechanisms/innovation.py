@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from helix.world import kernels
 from helix.world.setting import Setting
 from helix.world.state import World
 
@@ -38,11 +39,14 @@ def innovate_and_imitate(
     draw = rng.standard_normal(n) * np.where(radical, k.radical_sd, k.innovation_sd)
     a += np.where(tries & alive, np.maximum(draw, 0.0), 0.0)
 
-    density = world.reach_mass[d, s] / np.maximum(setting.ref_mass[s], 1e-12)
-    cut_off = 1.0 - world.chips.availability[f.view("city"), s]
+    # The chance to imitate is one value per (district, sector): computed per cell, then handed
+    # to the firms.
+    density = world.reach_mass / np.maximum(setting.ref_mass, 1e-12)[None, :]
+    cut_off = 1.0 - world.chips.availability[setting.district_city]
     intensity = k.imitation_rate * (1.0 + k.shock_imitation * cut_off)
-    p_imitate = -np.expm1(-intensity * density**k.imitation_density_elasticity)
-    gap = np.maximum(world.practice[d, s] - a, 0.0)
+    p_imitate_ds = -np.expm1(-intensity * density**k.imitation_density_elasticity)
+    p_imitate = kernels.take2(p_imitate_ds, d, s)
+    gap = np.maximum(kernels.take2(world.practice, d, s) - a, 0.0)
     imitates = (rng.random(n) < p_imitate) & alive & (gap > 0)
     rows = np.flatnonzero(imitates)
     gain = k.imitation_speed * gap[rows]

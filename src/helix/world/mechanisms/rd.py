@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from helix.world import kernels
 from helix.world.mechanisms.policy import Levers
 from helix.world.setting import Setting
 from helix.world.state import World
@@ -35,12 +36,17 @@ def rd_spending(setting: Setting, levers: Levers, world: World) -> RdSpending:
     p = setting.params.rd
     f = world.firms
     c, s = f.view("city"), f.view("sector")
-    deduction = levers.rd_extra_deduction[c, s]
-    user_cost = 1.0 - deduction * p.corporate_tax_rate / (1.0 - p.corporate_tax_rate)
-    base = setting.sector_rd_intensity[s]
-    real_intensity = base * user_cost ** (-p.real_elasticity)
-    reported_intensity = base * user_cost ** (-p.reported_elasticity)
-    wage_bill = np.where(f.view("alive"), f.view("employees") * world.talent.wage[c], 0.0)
+    # Every quantity but the wage bill is one value per (city, sector): computed per cell, then
+    # handed to the firms.
+    deduction_cs = levers.rd_extra_deduction
+    user_cost = 1.0 - deduction_cs * p.corporate_tax_rate / (1.0 - p.corporate_tax_rate)
+    base = setting.sector_rd_intensity[None, :]
+    real_intensity = kernels.take2(base * user_cost ** (-p.real_elasticity), c, s)
+    reported_intensity = kernels.take2(base * user_cost ** (-p.reported_elasticity), c, s)
+    deduction = kernels.take2(deduction_cs, c, s)
+    wage_bill = np.where(
+        f.view("alive"), f.view("employees") * kernels.take(world.talent.wage, c), 0.0
+    )
     reported = reported_intensity * wage_bill
     return RdSpending(
         real=real_intensity * wage_bill,
