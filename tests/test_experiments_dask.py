@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
 
 pytest.importorskip("distributed")
+
+from experiment_results import fingerprints, summary_rows
 
 from helix.errors import ExperimentError
 from helix.experiments.design import load_experiment
@@ -134,29 +135,6 @@ def local_reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Path
     return exp, db
 
 
-def fingerprints(db: Path, experiment_id: str) -> dict[tuple[str, int, int], tuple[int, int]]:
-    """(variant, replicate, sweep point) -> (indicator rows, an exact hash of them) per run."""
-    with duckdb.connect(str(db), read_only=True) as con:
-        rows = con.execute(
-            "SELECT r.variant, r.replicate, r.sweep_point, count(*),"
-            " sum(hash(i.date, i.city, i.district, i.sector, i.indicator, i.value))"
-            " FROM runs r JOIN indicators i ON i.run_id = r.run_id"
-            " WHERE r.experiment_id = ? AND r.status = 'done' GROUP BY ALL",
-            [experiment_id],
-        ).fetchall()
-    return {(v, int(rep), int(p)): (int(n), int(h)) for v, rep, p, n, h in rows}
-
-
-def summaries(db: Path, experiment_id: str) -> list[tuple[Any, ...]]:
-    with duckdb.connect(str(db), read_only=True) as con:
-        return con.execute(
-            "SELECT variant, outcome, statistic, parameter, value, low, high, n, failed"
-            " FROM experiment_summaries WHERE experiment_id = ?"
-            " ORDER BY variant, outcome, statistic, parameter",
-            [experiment_id],
-        ).fetchall()
-
-
 def test_the_cluster_gives_the_local_results_bit_for_bit(
     cluster: Cluster, local_reference: tuple[Any, Path], tmp_path: Path, cli: Callable[..., Any]
 ) -> None:
@@ -172,7 +150,7 @@ def test_the_cluster_gives_the_local_results_bit_for_bit(
     assert (report["done"], report["failed"], report["pending"]) == (exp.total, 0, 0)
     assert report["backend"] == f"Dask cluster {cluster.address}"
     assert fingerprints(db, exp.experiment_id) == fingerprints(local_db, exp.experiment_id)
-    assert summaries(db, exp.experiment_id) == summaries(local_db, exp.experiment_id)
+    assert summary_rows(db, exp.experiment_id) == summary_rows(local_db, exp.experiment_id)
 
 
 def test_a_worker_killed_mid_experiment_loses_nothing(
