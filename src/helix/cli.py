@@ -50,6 +50,7 @@ SetOpt = Annotated[
     typer.Option("--set", help="Override a parameter, KEY.PATH=VALUE (repeatable)."),
 ]
 DbOpt = Annotated[Path, typer.Option("--db", help="DuckDB file to write results to.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object only.")]
 
 
 def fail(exc: HelixError) -> None:
@@ -110,7 +111,7 @@ def run(
     until: Annotated[str | None, typer.Option(help="Last month to simulate, YYYY-MM.")] = None,
     scale: Annotated[float | None, typer.Option(help="Multiply agent counts by this.")] = None,
     db: DbOpt = Path("helix-runs.duckdb"),
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object only.")] = False,
+    as_json: JsonOpt = False,
     no_report: Annotated[
         bool, typer.Option("--no-report", help="Do not write the HTML report of the run.")
     ] = False,
@@ -190,7 +191,7 @@ def report(
     out_dir: Annotated[
         Path, typer.Option("--out", help="Folder for report.html and one PNG per figure.")
     ] = REPORT_DIR,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object only.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Write an HTML report (offline, interactive) and PNG figures of runs from the store."""
     from helix.report import write_report
@@ -379,7 +380,7 @@ def experiment_run(
         int | None, typer.Option("--workers", help="Local processes (default: all cores).")
     ] = None,
     db: DbOpt = Path("helix-runs.duckdb"),
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object only.")] = False,
+    as_json: JsonOpt = False,
     until: ExpUntilOpt = None,
     scale: ExpScaleOpt = None,
     replicates: ReplicatesOpt = None,
@@ -515,7 +516,7 @@ def experiment_status(
     db: Annotated[Path, typer.Option("--db", help="DuckDB file the results are in.")] = Path(
         "helix-runs.duckdb"
     ),
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object only.")] = False,
+    as_json: JsonOpt = False,
     until: ExpUntilOpt = None,
     scale: ExpScaleOpt = None,
     replicates: ReplicatesOpt = None,
@@ -646,7 +647,7 @@ def validate_command(
     workers: Annotated[
         int | None, typer.Option(help="Worker processes. (default: all cores)")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object only.")] = False,
+    as_json: JsonOpt = False,
     strict: Annotated[
         bool, typer.Option("--strict", help="Exit with code 1 if any fact fails.")
     ] = False,
