@@ -33,7 +33,6 @@ class Levers:
     city_minutes: np.ndarray  # cities x cities, with rail policies applied
     vc_sentiment: np.ndarray  # cities x sectors: 1 normally, lower in a VC downturn there
     withdrawn: np.ndarray  # cities where government support has been withdrawn
-    budget_yuan: np.ndarray  # cities: programme budgets in force (for the record)
 
     def key(self) -> bytes:
         """Identity of the travel times, to reuse spillover kernels while they do not change."""
@@ -57,7 +56,6 @@ def levers(setting: Setting, step: int) -> Levers:
     subsidy = np.zeros((nc, ns))
     cap = np.full(nc, np.inf)
     minutes = setting.city_minutes.copy()
-    budget = np.zeros(nc)
     withdrawn = np.zeros(nc, bool)
     active = [p for p in s.policies.values() if _active(p.start, p.end, month)]
     for p in active:
@@ -66,7 +64,6 @@ def levers(setting: Setting, step: int) -> Levers:
     for p in active:
         rows = np.array([ci[c] for c in p.cities], dtype=int)
         cols = np.array([si[k] for k in p.sectors], dtype=int) if p.sectors else np.arange(ns)
-        budget[rows] += p.budget_yuan * setting.scale / max(len(rows), 1)
         if p.kind == "visa":
             foreign[rows] *= p.value
         elif p.kind == "rd_tax_break":
@@ -107,5 +104,4 @@ def levers(setting: Setting, step: int) -> Levers:
         city_minutes=minutes,
         vc_sentiment=sentiment,
         withdrawn=withdrawn,
-        budget_yuan=budget,
     )
