@@ -3,10 +3,7 @@
 Each seed runs the default world at scale 1 from 2020 to the end of 2025, the span of T1-T7, and
 the targets are measured from its indicators with the same SQL as ``helix run``. A target of
 comparison ``within`` must hold for the mean over the seeds; directions (``falls``, ``at_most``)
-must hold on every seed; ``crosses`` must hold for the mean ratios.
-
-T3 (Shanghai overtakes Beijing in VC by 2025) is not reproduced by the current world: it is an
-expected failure with the reason, strict, so the day the world meets it this test says so.
+must hold on every seed; ``crosses`` must hold for the mean ratios and on most seeds.
 """
 
 from __future__ import annotations
@@ -54,20 +51,13 @@ def _check(name: str) -> None:
         assert first < target.observed < last, (
             f"{name}: mean ratio {first:.3g} then {last:.3g} does not cross {target.observed}"
         )
+        crossing = sum(r["pass"] for r in runs)
+        assert crossing >= 6, f"{name}: crosses on only {crossing} of {len(runs)} seeds"
     else:
         failing = [seed for seed, r in zip(SEEDS, runs, strict=True) if not r["pass"]]
         assert not failing, f"{name}: fails on seeds {failing}: {[r['simulated'] for r in runs]}"
 
 
-@pytest.mark.parametrize("name", ["T1", "T2", "T4", "T5", "T6", "T7"])
+@pytest.mark.parametrize("name", ["T1", "T2", "T3", "T4", "T5", "T6", "T7"])
 def test_default_world_meets_the_report(name: str) -> None:
     _check(name)
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="T3 not reproduced yet: Shanghai's VC stays at ~0.8 of Beijing's through 2025 "
-    "(docs/model.md §1.4)",
-)
-def test_default_world_shanghai_overtakes_beijing_in_vc() -> None:
-    _check("T3")

@@ -110,3 +110,28 @@ def test_a_faster_rail_link_means_more_cross_city_deals_over_a_run(run, observed
     )
     assert fast.sum() > base.sum()
     assert (fast > base).sum() >= 3
+
+
+def test_a_home_guidance_fund_stays_home_and_a_national_one_invests_across_china(
+    scenario, advanced
+):
+    """Shanghai's guidance funds invest only in Shanghai; the national chip fund (Beijing) places
+    money in other Chinese cities too, and never abroad."""
+    setting, world, _, _ = advanced(scenario(seed=2, scale=0.2), 14)
+    funds = world.funds
+    state = np.flatnonzero(funds.state_owned)
+    assert funds.national[state].any() and not funds.national[state].all()
+    before = funds.invested_in_city_usd.copy()
+    for month in range(14, 20):
+        world.step = month
+        invest(setting, world, levers(setting, month), np.random.default_rng(month))
+    placed = funds.invested_in_city_usd - before
+    china = setting.city_china
+    for k in state:
+        away = np.arange(setting.n_cities) != funds.home[k]
+        assert placed[k].sum() > 0
+        assert placed[k, ~china].sum() == 0
+        if funds.national[k]:
+            assert placed[k, away].sum() > 0
+        else:
+            assert placed[k, away].sum() == 0

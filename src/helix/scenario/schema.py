@@ -208,6 +208,12 @@ class Policy(Strict):
         "committed to the state fund at start; others: programme budget.",
     )
 
+    reach: Literal["home", "national"] = Field(
+        "home",
+        description="guidance_fund: invest only in its own city (home) or in every Chinese city "
+        "by deal flow and quality (national, e.g. the National IC Industry Investment Fund).",
+    )
+
     _check_start = field_validator("start", "end")(_check_month)
 
 

@@ -78,7 +78,7 @@ def _firms(setting: Setting, rng: np.random.Generator) -> Firms:
 def _funds(setting: Setting, rng: np.random.Generator) -> Funds:
     """Private VC funds per city, then one state guidance fund per guidance policy and city."""
     s = setting.scenario
-    homes, powder, tastes, opens, commitments = [], [], [], [], []
+    homes, powder, tastes, opens, commitments, national = [], [], [], [], [], []
     for ci, name in enumerate(setting.cities):
         city = s.cities[name]
         if city.funds == 0:
@@ -91,6 +91,7 @@ def _funds(setting: Setting, rng: np.random.Generator) -> Funds:
         tastes.append(taste)
         opens.append(np.full(city.funds, -1))
         commitments.append(np.zeros(city.funds))
+        national.append(np.zeros(city.funds, bool))
     usd_yuan = setting.params.funding.usd_yuan
     for policy in s.policies.values():
         if policy.kind != "guidance_fund":
@@ -108,6 +109,7 @@ def _funds(setting: Setting, rng: np.random.Generator) -> Funds:
             commitments.append(
                 np.array([policy.budget_yuan * setting.scale / usd_yuan / len(policy.cities)])
             )
+            national.append(np.array([policy.reach == "national"]))
     home = np.concatenate(homes).astype(np.int64) if homes else np.zeros(0, np.int64)
     dry = np.concatenate(powder) if powder else np.zeros(0)
     invested = np.zeros((len(home), setting.n_cities))
@@ -121,6 +123,7 @@ def _funds(setting: Setting, rng: np.random.Generator) -> Funds:
         state_owned=open_step >= 0,
         opens=open_step,
         commitment_usd=np.concatenate(commitments) if commitments else np.zeros(0),
+        national=np.concatenate(national) if national else np.zeros(0, bool),
     )
 
 

@@ -101,6 +101,7 @@ class Funds:
     state_owned: np.ndarray  # bool: a government guidance fund (invests only at home)
     opens: np.ndarray  # step at which a guidance fund receives its capital (-1: private)
     commitment_usd: np.ndarray  # capital a guidance fund receives when it opens
+    national: np.ndarray  # bool: a guidance fund that invests in every Chinese city
 
 
 @dataclass

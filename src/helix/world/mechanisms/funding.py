@@ -34,7 +34,9 @@ from recycled exit proceeds (see ``exits``);
 capital a private fund has not invested goes back to its investors at ``expiry`` a month.
 Government guidance funds (policy kind ``guidance_fund``, e.g. Shanghai's 2021 industrial funds
 for chips, biomedicine and AI) are funds that receive their committed capital when the policy
-starts, invest only in their city and sectors, and count as government support as well as VC.
+starts, invest only in their city and sectors (a national fund, e.g. the national chip fund, in
+every Chinese city by deal flow and quality: state money goes where the industry is), and count
+as government support as well as VC.
 A VC downturn lowers funds' appetite for the sectors it hits (sentiment), so money moves to
 other sectors and less is deployed.
 """
@@ -161,8 +163,11 @@ def invest(setting: Setting, world: World, levers: Levers, rng: np.random.Genera
     border = np.where(
         setting.city_china[home][:, None] != setting.city_china[None, :], p.cross_border_factor, 1.0
     )
-    # Guidance funds invest only at home, and not at all where support has been withdrawn.
-    reach = np.where(funds.state_owned[:, None], at_home, 1.0) * (distance * bias * border)
+    # Guidance funds invest only at home (national ones anywhere in China, with no home bias or
+    # distance), and not at all where support has been withdrawn.
+    private_reach = distance * bias * border
+    state_reach = np.where(funds.national[:, None], setting.city_china[None, :], at_home)
+    reach = np.where(funds.state_owned[:, None], state_reach, private_reach)
     weight = (
         reach[:, :, None] * funds.sector_taste[:, None, :] * (levers.vc_sentiment * pipeline)[None]
     )
