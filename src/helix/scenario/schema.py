@@ -487,6 +487,15 @@ class Funding(Strict):
     months_between_pitches: int = P(
         6, 1, 120, "months", "Months a turned-down firm waits before pitching again (assumption)."
     )
+    stale_months: int = P(
+        36,
+        1,
+        600,
+        "months",
+        "Months without a new round after which investors write a VC-backed firm off: it runs on "
+        "its own revenue and pitches no more (the living dead, Ruhnka, Feldman & Dean 1992; two "
+        "18-month runways).",
+    )
     hurdle: float = P(
         0.0, -5, 5, "log", "Least surprise (quality plus due-diligence noise) a fund invests in."
     )

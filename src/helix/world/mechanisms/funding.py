@@ -1,7 +1,9 @@
 """Venture capital: funds place money by city and sector, firms raise staged rounds.
 
 Candidates: living private firms whose last round (or founding) is at least
-``months_between_rounds`` old. A candidate's pre-money valuation moves log-normally between
+``months_between_rounds`` old. A VC-backed firm that has gone ``stale_months`` without a new
+round is written off by investors (the "living dead" of Ruhnka, Feldman & Dean 1992): it goes on
+running on its own revenue, may still be acquired or list, but raises no more. A candidate's pre-money valuation moves log-normally between
 rounds (Cochrane 2005):
 
     ln V_pre = ln V_prev + μ·Δt + ℓ·(a - a_prev) + τ·clip(ln(1+Y) - ln(1+Y_prev), ±3) + σ·√Δt·z
@@ -96,6 +98,7 @@ def invest(setting: Setting, world: World, levers: Levers, rng: np.random.Genera
         & (stage < STAGE_PUBLIC)
         & (since >= p.months_between_rounds)
         & (pitched >= p.months_between_pitches)
+        & ((stage == 0) | (since < p.stale_months))
     )
     rows = np.flatnonzero(candidate)
 
@@ -174,7 +177,9 @@ def invest(setting: Setting, world: World, levers: Levers, rng: np.random.Genera
     total = weight.sum(axis=(1, 2))
     active = ~(funds.state_owned & levers.withdrawn[home])
     deploy = p.deploy_share * funds.dry_powder_usd * appetite * active
-    offer = weight * (deploy / np.maximum(total, 1e-300))[:, None, None]  # funds x cities x sectors
+    # A fund with no deal in reach offers nothing (0/0, and a large fund's deploy/1e-300 is inf).
+    per_weight = np.divide(deploy, total, out=np.zeros_like(deploy), where=total > 0)
+    offer = weight * per_weight[:, None, None]  # funds x cities x sectors
     budget = offer.sum(axis=0)
 
     # Deals above the bar that the cell's money could pay for, best first, while it lasts.
