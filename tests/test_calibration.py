@@ -155,13 +155,16 @@ def test_calibrating_a_table_of_named_items_is_allowed(tmp_path: Path, default_t
         1.0,
         False,
     )
+    free_md, _ = cal.parameter_rows_markdown(load_scenario(path))
+    [row] = [r for r in free_md.splitlines() if "sectors.ai.demand_growth" in r]
+    assert "1/year" in row and "demand" in row.lower()
 
 
 def test_shipped_world_marks_free_parameters_inside_the_schema_bounds() -> None:
     free = cal.free_parameters(load_scenario())
-    assert 6 <= len(free) <= 10
+    assert 6 <= len(free) <= 12
     for p in free:
-        assert p.path.startswith("parameters.")
+        assert p.path.startswith(("parameters.", "shocks."))
         assert p.schema_low is None or p.low >= p.schema_low
         assert p.schema_high is None or p.high <= p.schema_high
 

@@ -135,3 +135,25 @@ def test_a_home_guidance_fund_stays_home_and_a_national_one_invests_across_china
             assert placed[k, away].sum() > 0
         else:
             assert placed[k, away].sum() == 0
+
+
+def test_investors_write_off_a_firm_that_went_stale(scenario, advanced):
+    """A VC-backed firm past ``stale_months`` without a round raises no more; one just inside
+    the window still can, and a never-funded firm of any age can raise a first round."""
+    setting, world, _, _ = advanced(scenario(seed=5, scale=0.2), 12)
+    stale_months = setting.params.funding.stale_months
+    f = world.firms
+    backed = np.flatnonzero(f.view("alive") & (f.view("stage") >= 1) & (f.view("stage") < 5))
+    assert len(backed) > 20
+    old, fresh = backed[::2], backed[1::2]
+    f.last_round[old] = world.step - stale_months
+    f.last_round[fresh] = world.step - stale_months + 1
+    f.last_pitch[backed] = -1000
+    funded = np.zeros(f.n, bool)
+    for k in range(6):
+        w = copy.deepcopy(world)
+        invest(setting, w, levers(setting, w.step), np.random.default_rng(k))
+        funded |= w.firms.view("last_round") == w.step
+    assert not funded[old].any()
+    assert funded[fresh].any()
+    assert funded[f.view("stage") == 0].any()

@@ -1242,6 +1242,27 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
+def _unit_and_meaning(world: Scenario, path: str) -> tuple[str, str]:
+    """Unit and meaning of the schema field at a dotted path through named tables
+    (``shocks.platform-rectification.severity``), or empty strings if there is none."""
+    from pydantic import BaseModel
+
+    node: Any = world
+    info = None
+    for part in path.split("."):
+        if isinstance(node, BaseModel):
+            info = type(node).model_fields.get(part)
+            node = getattr(node, part, None)
+        elif isinstance(node, dict):
+            info, node = None, node.get(part)
+        else:
+            return "", ""
+    if info is None:
+        return "", ""
+    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+    return str(extra.get("unit", "")), info.description or ""
+
+
 def parameter_rows_markdown(world: Scenario) -> tuple[str, str]:
     """Markdown tables of the free parameters and of the fixed ones (value, unit, source)."""
     from pydantic import BaseModel
@@ -1284,14 +1305,15 @@ def parameter_rows_markdown(world: Scenario) -> tuple[str, str]:
     walk(world.parameters, Parameters, "parameters")
     for path, p in free.items():
         if not path.startswith("parameters."):
+            unit, meaning = _unit_and_meaning(world, path)
             free_rows.append(
                 [
                     f"`{path}`",
-                    f"[{_fmt(p.low)}, {_fmt(p.high)}]",
+                    f"[{_fmt(p.low)}, {_fmt(p.high)}]" + (" (log)" if p.log else ""),
                     f"[{_fmt(p.schema_low)}, {_fmt(p.schema_high)}]",
                     _fmt(p.start),
-                    "",
-                    "",
+                    unit,
+                    meaning,
                 ]
             )
     free_md = (
