@@ -96,6 +96,10 @@ def test_until_drops_what_starts_after_the_shortened_run():
     assert all(k not in short.policies for k in late)
     assert all(t.end <= "2020-12" for t in short.targets.values())
     assert all(s.start <= "2020-12" for s in short.shocks.values())
+    # A free parameter of a dropped shock is dropped with it; the others stay.
+    dropped = [p for p in full.calibration if p.startswith("shocks.")]
+    assert dropped and not any(p in short.calibration for p in dropped)
+    assert set(short.calibration) == set(full.calibration) - set(dropped)
 
 
 def test_until_keeps_a_policy_the_file_dates_outside_its_own_run(tmp_path):

@@ -170,7 +170,22 @@ def load_scenario(
                         and not _after(v.get(field), own_last)
                     )
                 }
+        # A free parameter of a dropped policy or shock goes with it.
+        free = data.get("calibration")
+        if isinstance(free, dict):
+            data["calibration"] = {
+                path: bounds for path, bounds in free.items() if _still_there(data, path)
+            }
     return validate(data, label)
+
+
+def _still_there(data: dict[str, Any], path: Any) -> bool:
+    """False for a ``policies.NAME...`` or ``shocks.NAME...`` path whose item is gone."""
+    parts = str(path).split(".")
+    if len(parts) < 2 or parts[0] not in ("policies", "shocks"):
+        return True
+    items = data.get(parts[0])
+    return isinstance(items, dict) and parts[1] in items
 
 
 def _after(month: Any, last: int) -> bool:
