@@ -269,7 +269,11 @@ def _print_summary(stored: Any, world: Any) -> None:
         table.add_row(city, *cells)
     out.print(table)
     if stored.targets:
-        t = Table(title="The report's figures: simulated against reported")
+        t = Table(
+            title="The report's figures: simulated against reported",
+            caption="One run, one seed: the calibration matches the mean over seeds, so a single "
+            "run may miss a tolerance (docs/calibration.md).",
+        )
         for col in ("target", "indicator", "simulated", "report", "agrees", "source"):
             t.add_column(col)
         for name, v in stored.targets.items():
