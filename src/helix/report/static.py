@@ -91,8 +91,9 @@ def render(spec: FigureSpec, path: Path) -> Path:
     """Draw ``spec`` into the PNG file ``path``."""
     height = 6.0 if spec.equal_aspect else 5.2
     fig = plt.figure(figsize=(13, height), dpi=DPI)
-    # A fixed layout (plot left, legend right, caption below) draws once, unlike "tight".
-    ax = fig.add_axes((0.065, 0.17, 0.6, 0.75))
+    # A fixed layout (plot left, legend right, caption at the foot) draws once; saving with
+    # bbox_inches="tight" would draw every figure twice.
+    ax = fig.add_axes((0.065, 0.25, 0.6, 0.67))
     try:
         categories = {c: float(i) for i, c in enumerate(spec.categories or [])}
         bars = [s for s in spec.series if s.mode == "bar"]
@@ -119,15 +120,16 @@ def render(spec: FigureSpec, path: Path) -> Path:
         ax.grid(True, alpha=0.3)
         handles, labels = ax.get_legend_handles_labels()
         if handles:
-            labels = [textwrap.shorten(lb, 70) for lb in labels]
+            # The legend has the right third of a fixed-size figure: long labels wrap.
+            labels = [textwrap.fill(textwrap.shorten(lb, 110), 48) for lb in labels]
             legend = ax.legend(
                 handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8
             )
             for handle in legend.legend_handles:
                 if hasattr(handle, "set_sizes"):
                     handle.set_sizes([60.0])
-        fig.text(0.01, -0.02, textwrap.fill(spec.caption, 130), fontsize=8, va="top", ha="left")
-        fig.savefig(path, bbox_inches="tight", dpi=DPI)
+        fig.text(0.01, 0.105, textwrap.fill(spec.caption, 150), fontsize=8, va="top", ha="left")
+        fig.savefig(path, dpi=DPI)
     finally:
         plt.close(fig)
     return path
