@@ -154,6 +154,16 @@ BAD_FILES = {
         "policies.test-policy.sectors",
         "unknown sector 'teleportation'",
     ),
+    "reach on a policy that is not a fund": (
+        _policy(kind="visa", value=2.0, reach="national"),
+        "policies.test-policy.reach",
+        "only a guidance_fund has a reach",
+    ),
+    "guidance fund with no home city": (
+        _policy(kind="guidance_fund", budget_yuan=1e9, cities=[]),
+        "policies.test-policy.cities",
+        "name the city",
+    ),
     "policy naming an unknown city": (
         _policy(cities=["Atlantis"]),
         "policies.test-policy.cities",

@@ -163,6 +163,10 @@ def check_world(s: Scenario) -> None:
             _fail(f"policies.{name}.cities", "name at least one city")
         if p.kind == "rail" and len(p.cities) < 2:
             _fail(f"policies.{name}.cities", "a rail link joins at least two cities")
+        if p.reach != "home" and p.kind != "guidance_fund":
+            _fail(f"policies.{name}.reach", f"only a guidance_fund has a reach, not a {p.kind}")
+        if p.kind == "guidance_fund" and not p.cities:
+            _fail(f"policies.{name}.cities", "name the city (or cities) the fund is homed in")
     _check_rd_deductions(s)
 
     for name, t in s.targets.items():
