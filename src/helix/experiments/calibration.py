@@ -1257,8 +1257,11 @@ def _unit_and_meaning(world: Scenario, path: str) -> tuple[str, str]:
             info, node = None, node.get(part)
         else:
             return "", ""
-    if info is None:
-        return "", ""
+    return _field_unit_and_meaning(info) if info is not None else ("", "")
+
+
+def _field_unit_and_meaning(info: Any) -> tuple[str, str]:
+    """The unit (kept by ``schema.P`` in ``json_schema_extra``) and meaning of a schema field."""
     extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
     return str(extra.get("unit", "")), info.description or ""
 
@@ -1280,12 +1283,7 @@ def parameter_rows_markdown(world: Scenario) -> tuple[str, str]:
             if isinstance(value, BaseModel):
                 walk(value, type(value), path)
                 continue
-            unit = (
-                (info.json_schema_extra or {}).get("unit", "")
-                if isinstance(info.json_schema_extra, dict)
-                else ""
-            )
-            meaning = info.description or ""
+            unit, meaning = _field_unit_and_meaning(info)
             if path in free:
                 p = free[path]
                 free_rows.append(
