@@ -453,3 +453,39 @@ def test_run_no_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert result.exit_code == 0, result.stderr
     assert "helix-report" not in result.stdout
     assert not (tmp_path / "helix-report").exists()
+
+
+def test_a_point_outside_its_band_and_crowded_categories_still_draw(tmp_path: Path) -> None:
+    """A calibration's best value can lie outside the 10-90% range of its top trials: both the
+    PNG and the interactive figure draw it (no negative error bar), and eleven long category
+    names are drawn without failing."""
+    from helix.report import interactive, static
+    from helix.report.spec import FigureSpec, Series
+
+    names = [f"parameters.section.a_rather_long_parameter_name_{i}" for i in range(11)]
+    spec = FigureSpec(
+        key="outside",
+        section="Calibration",
+        title="A point above its band",
+        x_label="parameter",
+        y_label="position",
+        caption="The first point lies above its band.",
+        x_kind="category",
+        categories=names,
+        series=[
+            Series(
+                name="best",
+                x=names,
+                y=np.full(11, 0.9),
+                low=np.full(11, 0.2),
+                high=np.r_[0.8, np.full(10, 0.95)],
+                mode="markers",
+            )
+        ],
+    )
+    png = static.render(spec, tmp_path / "outside.png")
+    assert matplotlib.image.imread(png).shape[:2] == (520, 1300)
+    bars = interactive._error(spec.series[0])
+    assert bars is not None
+    assert bars["array"][0] == 0.0 and min(bars["array"]) >= 0 and min(bars["arrayminus"]) > 0
+    assert "plot-outside" in interactive.html_div(spec, "plot-outside")

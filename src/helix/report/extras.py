@@ -531,7 +531,7 @@ def identifiability_figure(params: list[dict[str, Any]]) -> FigureSpec | None:
             continue
         log = bool(p.get("log_scale"))
         best = _num(p.get("best"))
-        xs.append(str(p.get("parameter")))
+        xs.append(str(p.get("parameter")).removeprefix("parameters."))
         ys.append(_position(best, low, high, log))
         lows.append(_position(_num(p.get("top_q10"), best), low, high, log))
         highs.append(_position(_num(p.get("top_q90"), best), low, high, log))

@@ -53,11 +53,12 @@ def _error(s: Series) -> dict[str, Any] | None:
         return {"type": "data", "array": _values(s.error), "color": s.color}
     if s.low is not None and s.high is not None:
         y = np.asarray(s.y, dtype=float)
+        # As in the PNGs: a point outside its band gets a bar to the band's far end only.
         return {
             "type": "data",
             "symmetric": False,
-            "array": _values(np.asarray(s.high, dtype=float) - y),
-            "arrayminus": _values(y - np.asarray(s.low, dtype=float)),
+            "array": _values(np.maximum(np.asarray(s.high, dtype=float) - y, 0.0)),
+            "arrayminus": _values(np.maximum(y - np.asarray(s.low, dtype=float), 0.0)),
             "color": s.color,
         }
     return None

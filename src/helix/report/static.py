@@ -53,7 +53,9 @@ def _draw(
     label = s.name if s.show_legend else None
     yerr = _y(s.error) if s.error is not None else None
     if s.mode in ("markers", "bar") and s.low is not None and s.high is not None:
-        yerr = np.vstack([y - _y(s.low), _y(s.high) - y])
+        # A point may lie outside its band (a calibration's best value outside the 10-90% range
+        # of the top trials): the bar then reaches from the point to the band's far end.
+        yerr = np.clip(np.vstack([y - _y(s.low), _y(s.high) - y]), 0.0, None)
     elif s.low is not None and s.high is not None:
         step = "post" if s.mode == "step" else None
         ax.fill_between(x, _y(s.low), _y(s.high), color=s.color, alpha=0.18, lw=0, step=step)
@@ -106,8 +108,21 @@ def render(spec: FigureSpec, path: Path) -> Path:
             ax.axvspan(x0, x1, color=sh.color, alpha=0.2, lw=0, label=sh.label)
         for lv in spec.levels:
             ax.axhline(lv.y, color=lv.color, ls=":", lw=1.2, label=lv.label)
+        crowded = False
         if categories:
-            ax.set_xticks(list(categories.values()), list(categories))
+            names = list(categories)
+            # Many long category names would overprint: slant them down to the right, where the
+            # legend's column leaves room, and let them stand for the axis title.
+            crowded = sum(len(n) for n in names) > 90
+            ax.set_xticks(
+                list(categories.values()),
+                names,
+                rotation=-12 if crowded else 0,
+                ha="left" if crowded else "center",
+                rotation_mode="anchor",
+                fontsize=8 if crowded else None,
+            )
+
         if spec.log_x:
             ax.set_xscale("log")
         if spec.log_y:
@@ -115,7 +130,7 @@ def render(spec: FigureSpec, path: Path) -> Path:
         if spec.equal_aspect:
             ax.set_aspect(spec.equal_aspect, adjustable="datalim")
         ax.set_title(spec.title, loc="left", fontsize=12)
-        ax.set_xlabel(spec.x_label)
+        ax.set_xlabel("" if crowded else spec.x_label)
         ax.set_ylabel(spec.y_label)
         ax.grid(True, alpha=0.3)
         handles, labels = ax.get_legend_handles_labels()
