@@ -36,6 +36,7 @@ from helix.experiments.design import (
 from helix.experiments.executors import ExecutorBackend, LocalPool
 from helix.experiments.runner import run_experiment, status_file
 from helix.experiments.worker import RunReturn, RunTask, run_task
+from helix.scenario.load import load_scenario
 from helix.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -515,3 +516,11 @@ def test_the_readme_example_is_a_valid_experiment(tmp_path: Path) -> None:
     exp = load_experiment(write(tmp_path, block), replicates=1)
     assert list(exp.variants) == ["baseline", "no-tax-break", "fast-rail"]
     assert exp.experiment_id == load_experiment(write(tmp_path, block), replicates=1).experiment_id
+
+
+def test_the_sobol_example_varies_the_calibrated_parameters_over_their_bounds() -> None:
+    """examples/sobol-main-parameters.toml says it uses the [calibration] table's own bounds."""
+    free = load_scenario().calibration
+    exp = load_experiment(ROOT / "examples" / "sobol-main-parameters.toml")
+    swept = {u.key: (u.low, u.high) for u in exp.spec.uncertainties.values()}
+    assert swept == {path: (b.low, b.high) for path, b in free.items()}
