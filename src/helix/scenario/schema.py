@@ -736,6 +736,11 @@ class Scenario(Strict):
     description: str = Field("", description="What this world is.")
     start: Month = Field("2020-01", description="First simulated month.")
     end: Month = Field("2035-12", description="Last simulated month.")
+    present: Month | None = Field(
+        None,
+        description="The present of the world's source (the month its figures describe), shown "
+        "beside the first and last years in summaries; none if the world has no such month.",
+    )
     seed: int = P(0, 0, 2**63 - 1, "", "Seed of the run's random stream.")
     scale: float = P(1.0, 1e-4, 1e4, "ratio", "Multiplies agent counts and extensive quantities.")
     sectors: dict[str, Sector]
@@ -753,7 +758,13 @@ class Scenario(Strict):
         description="Parameters (dotted paths) left free for calibration, with search bounds.",
     )
 
-    _check_months = field_validator("start", "end")(_check_month)
+    _check_months = field_validator("start", "end", "present")(_check_month)
+
+    @property
+    def focus_city(self) -> str:
+        """The city the world is about (role "core"), else its first city."""
+        roles = {name: city.role for name, city in self.cities.items()}
+        return next((c for c, role in roles.items() if role == "core"), next(iter(roles)))
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
