@@ -5,49 +5,15 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from pydantic import BaseModel
+
 from helix.errors import ScenarioError
+from helix.scenario.measures import Policy
+from helix.world.calendar import month_index
+from helix.world.catalogue import INDICATORS, names
 
 if TYPE_CHECKING:
     from helix.scenario.schema import Scenario
-
-INDICATOR_NAMES = frozenset(
-    {
-        "output",
-        "employment",
-        "firms",
-        "births",
-        "deaths",
-        "vc_invested",
-        "deals",
-        "cross_city_deals",
-        "unicorns",
-        "rent",
-        "vacancy",
-        "office_stock",
-        "ip_disputes",
-        "rd_reported",
-        "rd_real",
-        "tax_expenditure",
-        "subsidies",
-        "government_support_share",
-        "state_vc",
-        "talent_inflow",
-        "talent_outflow",
-        "foreign_inflow",
-        "talent_pool",
-        "wage",
-        "top_graduate_abroad_share",
-        "top4_share",
-        "ipos",
-        "acquisitions",
-        "relocations_in",
-        "relocations_out",
-        "input_availability",
-        "graduates",
-        "abroad",
-        "returnees",
-    }
-)
 
 
 def _fail(key: str, reason: str) -> None:
@@ -81,7 +47,6 @@ def _check_matrix(
 
 def check_world(s: Scenario) -> None:
     """Raise :class:`ScenarioError` naming the key of the first inconsistency found."""
-    from helix.scenario.schema import month_index
 
     if month_index(s.end) < month_index(s.start):
         _fail("end", f"{s.end} is before start {s.start}")
@@ -135,6 +100,12 @@ def check_world(s: Scenario) -> None:
             _fail(f"research.{name}.district", f"unknown district {r.district!r}")
         if r.sector not in s.sectors:
             _fail(f"research.{name}.sector", f"unknown sector {r.sector!r}")
+    for name, n in s.networks.items():
+        if n.sector not in s.sectors:
+            _fail(f"networks.{name}.sector", f"unknown sector {n.sector!r}")
+        for member in n.members:
+            if member not in s.research:
+                _fail(f"networks.{name}.members", f"unknown research institution {member!r}")
 
     dilution = s.parameters.funding.dilution_by_stage
     if len(dilution) != 5 or not all(0.0 < d < 1.0 for d in dilution):
@@ -170,7 +141,7 @@ def check_world(s: Scenario) -> None:
     _check_rd_deductions(s)
 
     for name, t in s.targets.items():
-        if t.indicator not in INDICATOR_NAMES:
+        if t.indicator not in INDICATORS:
             _fail(f"targets.{name}.indicator", f"unknown indicator {t.indicator!r}")
         for field in ("city", "other_city"):
             city = getattr(t, field)
@@ -196,8 +167,6 @@ def _check_rd_deductions(s: Scenario) -> None:
     sum only rises when a break starts; the first break to push it over is named (the largest
     of those starting that month).
     """
-    from helix.scenario.schema import Policy, month_index
-
     tau = s.parameters.rd.corporate_tax_rate
     if tau >= 1:
         _fail("parameters.rd.corporate_tax_rate", "must be below 1 (R&D is priced by 1 - rate)")
@@ -250,8 +219,6 @@ def parameter_field(s: Scenario, path: str) -> tuple[float | None, float | None,
     Raises:
         ScenarioError: naming ``calibration.<path>`` if the path is not a numeric parameter.
     """
-    from pydantic import BaseModel
-
     key = f"calibration.{path}"
     parts = path.split(".")
     if path in NOT_CALIBRATABLE or any(not p for p in parts):
@@ -283,8 +250,6 @@ def parameter_field(s: Scenario, path: str) -> tuple[float | None, float | None,
 
 def check_targets_and_calibration(s: Scenario) -> None:
     """Checks of ``[targets]`` and ``[calibration]`` beyond the schema's field types."""
-    from helix.scenario.schema import month_index
-    from helix.world.indicators import CITY_SECTOR
 
     first = month_index(s.start)
     for name, t in s.targets.items():
@@ -295,7 +260,7 @@ def check_targets_and_calibration(s: Scenario) -> None:
             _fail(f"{key}.tolerance", "must be a finite number above 0")
         if month_index(t.end) < month_index(t.start):
             _fail(f"{key}.end", f"{t.end} is before start {t.start}")
-        if t.sector is not None and t.indicator not in CITY_SECTOR:
+        if t.sector is not None and t.indicator not in names("city_sector"):
             _fail(f"{key}.sector", f"indicator {t.indicator!r} has no breakdown by sector")
         if t.statistic == "recovery_months" and month_index(t.start) <= first:
             _fail(f"{key}.start", "recovery is measured against the month before start")

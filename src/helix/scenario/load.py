@@ -15,14 +15,24 @@ from helix.errors import HelixError, ScenarioError
 from helix.scenario.schema import Scenario, month_index
 
 DEFAULT_NAME = "shanghai-delta"
+"""The world loaded when none is named."""
 
 
-def default_path_label() -> str:
-    return f"<default:{DEFAULT_NAME}>"
+def shipped_worlds() -> list[str]:
+    """Names of the worlds shipped in ``helix/scenario/defaults`` (loadable by name)."""
+    folder = resources.files("helix.scenario") / "defaults"
+    return sorted(
+        p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml")
+    )
 
 
-def read_default_text() -> str:
-    return (resources.files("helix.scenario") / "defaults" / f"{DEFAULT_NAME}.toml").read_text(
+def default_path_label(name: str = DEFAULT_NAME) -> str:
+    return f"<default:{name}>"
+
+
+def read_default_text(name: str = DEFAULT_NAME) -> str:
+    """The TOML text of the shipped world ``name``."""
+    return (resources.files("helix.scenario") / "defaults" / f"{name}.toml").read_text(
         encoding="utf-8"
     )
 
@@ -47,9 +57,12 @@ def read_toml_file(
 
 
 def read_toml(path: str | Path | None) -> tuple[dict[str, Any], str]:
-    """Parse a scenario file (or the shipped default when ``path`` is None) into a dict."""
+    """Parse a scenario file into a dict: ``path`` is a file, or the name of a shipped world
+    (when no such file exists), or None for the shipped default."""
     if path is None:
-        return tomllib.loads(read_default_text()), default_path_label()
+        path = DEFAULT_NAME
+    if not Path(path).exists() and str(path) in shipped_worlds():
+        return tomllib.loads(read_default_text(str(path))), default_path_label(str(path))
     data, _, label = read_toml_file(path)
     return data, label
 
@@ -134,7 +147,8 @@ def load_scenario(
     until: str | None = None,
     scale: float | None = None,
 ) -> Scenario:
-    """Read, override and validate a scenario (the shipped Shanghai-Delta world by default)."""
+    """Read, override and validate a scenario: a TOML file or a shipped world's name
+    (:func:`shipped_worlds`; the default world when ``path`` is None)."""
     data, label = read_toml(path)
     extra = list(overrides or [])
     if seed is not None:

@@ -9,32 +9,32 @@ stage's median.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields
 
 import numpy as np
 
-from helix.scenario.schema import month_index
-from helix.world.mechanisms.knowledge import density_multiplier, pools, reach, spillover_kernels
+from helix.world.catalogue import UNICORN_USD
+from helix.world.flows import Flows
+from helix.world.mechanisms.knowledge import density_against, pools, reach, spillover_kernels
 from helix.world.mechanisms.operations import real_output
-from helix.world.mechanisms.shocks import export_shocks
-from helix.world.setting import Setting
+from helix.world.mechanisms.policy import lever_schedule
+from helix.world.mechanisms.shocks import export_controls
+from helix.world.setting import Inputs, Setting
 from helix.world.state import STAGE_PUBLIC, Chips, Firms, Funds, Offices, Talent, World
 
 
-def _firms(setting: Setting, rng: np.random.Generator) -> Firms:
-    s = setting.scenario
+def _firms(setting: Inputs, rng: np.random.Generator) -> Firms:
     init = setting.params.initial
     firms = Firms()
     districts = np.arange(setting.n_districts)
-    for ci, name in enumerate(setting.cities):
-        city = s.cities[name]
-        count = round(city.firms * setting.scale)
+    for ci in range(setting.n_cities):
+        count = setting.city_firms[ci]
         if count == 0:
             continue
-        mix = np.array([city.sector_mix.get(k, 0.0) for k in setting.sectors])
+        mix = setting.city_sector_mix[ci]
         sector = rng.choice(setting.n_sectors, size=count, p=mix / mix.sum())
         own = districts[setting.district_city == ci]
-        weight = np.array([s.districts[setting.districts[d]].firm_share for d in own])
+        weight = setting.district_firm_share[own]
         district = rng.choice(own, size=count, p=weight / weight.sum())
         employees = np.maximum(
             1.0,
@@ -51,7 +51,7 @@ def _firms(setting: Setting, rng: np.random.Generator) -> Firms:
         valuation = np.where(
             stage > 0, median * np.exp(init.valuation_sd * rng.standard_normal(count)), 0.0
         )
-        wage = city.wage
+        wage = setting.city_wage0[ci]
         cash = init.cash_months * employees * wage * 1.4 * rng.uniform(0.5, 1.5, size=count)
         last_round = -rng.integers(0, setting.params.funding.months_between_rounds, size=count)
         kept = np.cumprod(1.0 - np.asarray(setting.params.funding.dilution_by_stage))
@@ -70,46 +70,44 @@ def _firms(setting: Setting, rng: np.random.Generator) -> Firms:
             last_round=np.maximum(last_round, born),
             productivity_at_round=productivity,
             vc_share=vc_share,
-            unicorn=(valuation >= 1e9) & (stage < STAGE_PUBLIC),
+            unicorn=(valuation >= UNICORN_USD) & (stage < STAGE_PUBLIC),
         )
     return firms
 
 
-def _funds(setting: Setting, rng: np.random.Generator) -> Funds:
+def _funds(setting: Inputs, rng: np.random.Generator) -> Funds:
     """Private VC funds per city, then one state guidance fund per guidance policy and city."""
-    s = setting.scenario
     homes, powder, tastes, opens, commitments, national = [], [], [], [], [], []
-    for ci, name in enumerate(setting.cities):
-        city = s.cities[name]
-        if city.funds == 0:
+    for ci in range(setting.n_cities):
+        n = setting.city_funds[ci]
+        if n == 0:
             continue
-        mix = np.array([city.sector_mix.get(k, 0.0) for k in setting.sectors]) + 1e-3
+        mix = setting.city_sector_mix[ci] + 1e-3
         mix /= mix.sum()
-        taste = 0.5 * mix + 0.5 * rng.dirichlet(np.full(setting.n_sectors, 2.0), size=city.funds)
-        homes.append(np.full(city.funds, ci))
-        powder.append(np.full(city.funds, city.fund_capital_usd * setting.scale / city.funds))
+        taste = 0.5 * mix + 0.5 * rng.dirichlet(np.full(setting.n_sectors, 2.0), size=n)
+        homes.append(np.full(n, ci))
+        powder.append(np.full(n, setting.city_fund_capital_usd[ci] * setting.scale / n))
         tastes.append(taste)
-        opens.append(np.full(city.funds, -1))
-        commitments.append(np.zeros(city.funds))
-        national.append(np.zeros(city.funds, bool))
+        opens.append(np.full(n, -1))
+        commitments.append(np.zeros(n))
+        national.append(np.zeros(n, bool))
     usd_yuan = setting.params.funding.usd_yuan
-    for policy in s.policies.values():
+    for policy in setting.policies:
         if policy.kind != "guidance_fund":
             continue
-        taste = (
-            np.isin(setting.sectors, policy.sectors)
-            if policy.sectors
-            else np.ones(setting.n_sectors, bool)
-        )
+        taste = np.ones(setting.n_sectors, bool)
+        if policy.sectors:
+            taste = np.zeros(setting.n_sectors, bool)
+            taste[list(policy.sectors)] = True
         for city in policy.cities:
-            homes.append(np.array([setting.cities.index(city)]))
+            homes.append(np.array([city]))
             powder.append(np.zeros(1))
             tastes.append((taste / taste.sum())[None, :])
-            opens.append(np.array([month_index(policy.start) - setting.start_month]))
+            opens.append(np.array([policy.first_step]))
             commitments.append(
                 np.array([policy.budget_yuan * setting.scale / usd_yuan / len(policy.cities)])
             )
-            national.append(np.array([policy.reach == "national"]))
+            national.append(np.array([policy.national]))
     home = np.concatenate(homes).astype(np.int64) if homes else np.zeros(0, np.int64)
     dry = np.concatenate(powder) if powder else np.zeros(0)
     invested = np.zeros((len(home), setting.n_cities))
@@ -127,25 +125,23 @@ def _funds(setting: Setting, rng: np.random.Generator) -> Funds:
     )
 
 
-def _offices(setting: Setting) -> Offices:
-    s = setting.scenario
-    ds = [s.districts[d] for d in setting.districts]
+def _offices(setting: Inputs) -> Offices:
+    nd = setting.n_districts
     lag = setting.params.rents.construction_lag_months
     return Offices(
-        stock_m2=np.array([d.office_stock_m2 for d in ds]) * setting.scale,
-        rent_per_m2=np.array([d.rent_per_m2 for d in ds], dtype=float),
-        rent_start=np.array([d.rent_per_m2 for d in ds], dtype=float),
-        other_demand_m2=np.array([d.other_demand_m2 for d in ds]) * setting.scale,
-        buildable_m2=np.array([d.buildable_m2 for d in ds]) * setting.scale,
-        pipeline_m2=np.zeros((len(ds), lag)),
-        vacancy=np.zeros(len(ds)),
+        stock_m2=setting.district_office_stock_m2 * setting.scale,
+        rent_per_m2=setting.district_rent_per_m2.copy(),
+        rent_start=setting.district_rent_per_m2.copy(),
+        other_demand_m2=setting.district_other_demand_m2 * setting.scale,
+        buildable_m2=setting.district_buildable_m2 * setting.scale,
+        pipeline_m2=np.zeros((nd, lag)),
+        vacancy=np.zeros(nd),
     )
 
 
-def _talent(setting: Setting, firms: Firms) -> Talent:
-    s = setting.scenario
+def _talent(setting: Inputs, firms: Firms) -> Talent:
     p = setting.params
-    engineers = np.array([s.cities[c].engineers for c in setting.cities]) * setting.scale
+    engineers = setting.city_engineers * setting.scale
     employed = np.bincount(
         firms.view("city"), weights=firms.view("employees"), minlength=setting.n_cities
     )
@@ -167,29 +163,30 @@ def _talent(setting: Setting, firms: Firms) -> Talent:
     )
 
 
-def initial_world(setting: Setting, rng: np.random.Generator) -> tuple[Setting, World]:
-    """Draw the starting agents, then fix the reference levels measured on them."""
-    firms = _firms(setting, rng)
-    n_shocks = len(export_shocks(setting))
-    nd, ns = setting.n_districts, setting.n_sectors
+def initial_world(inputs: Inputs, rng: np.random.Generator) -> tuple[Setting, World]:
+    """Draw the starting agents, measure the reference levels on them, then fix the setting."""
+    firms = _firms(inputs, rng)
+    controls = export_controls(inputs)
+    nd, ns = inputs.n_districts, inputs.n_sectors
     world = World(
         step=0,
         firms=firms,
-        funds=_funds(setting, rng),
-        offices=_offices(setting),
-        talent=_talent(setting, firms),
+        funds=_funds(inputs, rng),
+        offices=_offices(inputs),
+        talent=_talent(inputs, firms),
         chips=Chips(
-            cumulative_output=np.zeros(n_shocks),
-            availability=np.ones((setting.n_cities, ns)),
-            baseline_output=np.zeros(n_shocks),
+            cumulative_output=np.zeros(len(controls)),
+            availability=np.ones((inputs.n_cities, ns)),
+            baseline_output=np.zeros(len(controls)),
         ),
         price=np.ones(ns),
         output_last=np.zeros(ns),
         spillover=np.zeros((nd, ns)),
         reach_mass=np.zeros((nd, ns)),
         practice=np.zeros((nd, ns)),
+        flows=Flows.zeros(inputs.n_cities, ns, nd),
     )
-    know, mass, count = pools(setting, world)
+    know, mass, count = pools(inputs, world)
 
     def mean_where_present(values: np.ndarray) -> np.ndarray:
         present = values > 0
@@ -197,28 +194,28 @@ def initial_world(setting: Setting, rng: np.random.Generator) -> tuple[Setting, 
 
     # References in the units of reach (a district's own mass times the local premiums), but
     # not through the decay, so that a longer reach raises spillovers above the reference.
-    k = setting.params.knowledge
+    k = inputs.params.knowledge
     own = k.same_city_premium * k.same_district_premium
-    ref = {
-        "knowledge": own * mean_where_present(know),
-        "mass": own * mean_where_present(mass),
-        "firms_per_cell": np.array([count[count > 0].mean() if (count > 0).any() else 1.0]),
-    }
-    setting = replace(
-        setting,
-        ref_knowledge=ref["knowledge"],
-        ref_mass=ref["mass"],
-        ref_firms_per_cell=float(ref["firms_per_cell"][0]),
-    )
-    kernels = spillover_kernels(setting, setting.city_minutes)
-    world.spillover = reach(setting, kernels, know)
-    world.reach_mass = reach(setting, kernels, mass)
-    density = density_multiplier(setting, world)
-    output = real_output(setting, world, density)
+    ref_knowledge = own * mean_where_present(know)
+    ref_mass = own * mean_where_present(mass)
+    ref_firms_per_cell = float(count[count > 0].mean()) if (count > 0).any() else 1.0
+    kernels = spillover_kernels(inputs, inputs.city_minutes)
+    world.spillover = reach(inputs, kernels, know)
+    world.reach_mass = reach(inputs, kernels, mass)
+    density = density_against(inputs, world.reach_mass, ref_mass)
+    output = real_output(inputs, world, density)
     firms.revenue[: firms.n] = output
     firms.revenue_at_round[: firms.n] = output
     market = np.bincount(firms.view("sector"), weights=output, minlength=ns)
-    setting = replace(setting, market0=market)
+    setting = Setting(
+        **{f.name: getattr(inputs, f.name) for f in fields(Inputs)},
+        ref_knowledge=ref_knowledge,
+        ref_mass=ref_mass,
+        ref_firms_per_cell=ref_firms_per_cell,
+        market0=market,
+        levers=lever_schedule(inputs),
+        export_controls=controls,
+    )
     world.output_last = market.copy()
     o = world.offices
     tech = np.bincount(firms.view("district"), weights=firms.view("employees"), minlength=nd)

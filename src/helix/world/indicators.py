@@ -10,55 +10,23 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from helix.coded import Coded
 from helix.world import kernels
+from helix.world.catalogue import INDICATORS, UNICORN_USD, Indicator, names
+from helix.world.coded import Coded
+from helix.world.flows import FLOW_NAMES, Flows
 from helix.world.setting import Setting
 from helix.world.state import STAGE_PUBLIC, World
 
-UNICORN_USD = 1e9
 
-# name: (unit, meaning)
-CITY_SECTOR = {
-    "output": ("yuan/month", "revenue of the city's firms in the sector"),
-    "employment": ("people", "employees of living firms"),
-    "firms": ("firms", "living firms"),
-    "births": ("firms/month", "firms founded"),
-    "deaths": ("firms/month", "firms that failed"),
-    "vc_invested": ("USD/month", "VC money raised by the city's firms"),
-    "deals": ("rounds/month", "VC rounds closed"),
-    "unicorns": ("firms", "private firms valued at $1B or more"),
-    "top4_share": ("share", "revenue share of the four largest firms"),
-    "rd_reported": ("yuan/month", "R&D reported for tax purposes"),
-    "rd_real": ("yuan/month", "R&D actually spent"),
-    "tax_expenditure": ("yuan/month", "R&D tax break's cost to the state"),
-    "subsidies": ("yuan/month", "grants paid to young firms"),
-    "ip_disputes": ("disputes/month", "IP disputes filed against imitators"),
-    "ipos": ("firms/month", "listings"),
-    "acquisitions": ("firms/month", "firms bought by their sector's leader"),
-    "input_availability": ("share", "share of imported inputs available (export controls)"),
-}
-CITY = {
-    "cross_city_deals": ("rounds/month", "rounds in the city led by funds from elsewhere"),
-    "talent_inflow": ("people/month", "engineers arriving: migrants, returnees, foreigners"),
-    "talent_outflow": ("people/month", "engineers leaving: migrants and graduates going abroad"),
-    "foreign_inflow": ("people/month", "foreign engineers arriving"),
-    "graduates": ("people/month", "graduates entering the talent pool"),
-    "abroad": ("people/month", "top graduates leaving for the global hub"),
-    "returnees": ("people/month", "engineers coming home from abroad"),
-    "talent_pool": ("people", "engineers looking for work"),
-    "wage": ("yuan/month", "engineer wage"),
-    "top_graduate_abroad_share": ("share", "share of top graduates going abroad"),
-    "government_support_share": ("share", "government support over support plus private VC"),
-    "state_vc": ("USD/month", "VC invested in the city by government guidance funds"),
-    "relocations_in": ("firms/month", "firms moving in"),
-    "relocations_out": ("firms/month", "firms moving out"),
-}
-DISTRICT = {
-    "rent": ("yuan/m²/month", "office rent"),
-    "vacancy": ("share", "vacant office space"),
-    "office_stock": ("m²", "office space"),
-}
-UNITS = {**CITY_SECTOR, **CITY, **DISTRICT}
+def _units(indicators: list[Indicator]) -> dict[str, tuple[str, str]]:
+    return {i.name: (i.unit, i.meaning) for i in indicators}
+
+
+# (unit, meaning) by name, for the modules that have not moved to the catalogue yet.
+UNITS = _units(list(INDICATORS.values()))
+CITY_SECTOR = {n: UNITS[n] for n in names("city_sector")}
+CITY = {n: UNITS[n] for n in names("city")}
+DISTRICT = {n: UNITS[n] for n in names("district")}
 
 
 def top4_share(setting: Setting, world: World) -> np.ndarray:
@@ -74,9 +42,52 @@ def top4_share(setting: Setting, world: World) -> np.ndarray:
     )
 
 
+OBSERVED_FLOWS: tuple[str, ...] = tuple(n for n in INDICATORS if n in FLOW_NAMES)
+"""The indicators observed as the month's flow of the same name."""
+READ_OFF_STATE: tuple[str, ...] = (
+    "employment",
+    "firms",
+    "unicorns",
+    "top4_share",
+    "input_availability",
+    "talent_pool",
+    "wage",
+    "government_support_share",
+    "rent",
+    "vacancy",
+    "office_stock",
+)
+"""The indicators :meth:`Observations.observe` reads off the state (each by its own rule)."""
+
+
+def _support_share(
+    setting: Setting,
+    flows: Flows,
+    cs: dict[str, np.ndarray],
+    c: dict[str, np.ndarray],
+    t: int,
+) -> np.ndarray:
+    """Government support (tax breaks, subsidies, labs, state VC) over support plus private VC."""
+    usd_yuan = setting.params.funding.usd_yuan
+    state_vc = c["state_vc"][t] * usd_yuan
+    support = (
+        cs["tax_expenditure"][t].sum(axis=1)
+        + cs["subsidies"][t].sum(axis=1)
+        + flows.lab_support
+        + state_vc
+    )
+    vc = cs["vc_invested"][t].sum(axis=1) * usd_yuan - state_vc
+    return support / np.maximum(support + vc, 1e-300)
+
+
 @dataclass
 class Observations:
-    """Monthly series of one run, indexed by step."""
+    """Monthly series of one run, indexed by step.
+
+    Every indicator of the catalogue is kept: one that is a field of
+    :class:`~helix.world.flows.Flows` is copied from the month's flows, the others are read off
+    the world's state (:meth:`observe`).
+    """
 
     months: list[str]
     cities: list[str]
@@ -96,21 +107,27 @@ class Observations:
             districts=setting.districts,
             sectors=setting.sectors,
             district_city=setting.district_city,
-            city_sector={k: np.zeros((t, nc, ns)) for k in CITY_SECTOR},
-            city={k: np.zeros((t, nc)) for k in CITY},
-            district={k: np.zeros((t, nd)) for k in DISTRICT},
+            city_sector={k: np.zeros((t, nc, ns)) for k in names("city_sector")},
+            city={k: np.zeros((t, nc)) for k in names("city")},
+            district={k: np.zeros((t, nd)) for k in names("district")},
         )
+
+    def series(self, name: str) -> np.ndarray:
+        """The months × cells array of indicator ``name``."""
+        dims = INDICATORS[name].dims
+        table = self.city_sector if dims == "city_sector" else getattr(self, dims)
+        return table[name]
 
     def observe(self, setting: Setting, world: World) -> None:
         t = world.step
         flows = world.flows
+        for name in OBSERVED_FLOWS:
+            self.series(name)[t] = getattr(flows, name)
         f = world.firms
         nc, ns = setting.n_cities, setting.n_sectors
         alive = f.view("alive")
         cell = f.view("city") * ns + f.view("sector")
-        zero = np.zeros((nc, ns))
         cs = self.city_sector
-        cs["output"][t] = flows.get("revenue_cs", zero)
         private_unicorn = (
             alive & (f.view("stage") < STAGE_PUBLIC) & (f.view("valuation_usd") >= UNICORN_USD)
         )
@@ -122,49 +139,11 @@ class Observations:
         cs["unicorns"][t] = unicorns.reshape(nc, ns)
         cs["top4_share"][t] = top4_share(setting, world)
         cs["input_availability"][t] = world.chips.availability
-        for name, key in (
-            ("births", "births_cs"),
-            ("deaths", "deaths_cs"),
-            ("vc_invested", "vc_invested_cs"),
-            ("deals", "deals_cs"),
-            ("rd_reported", "rd_reported_cs"),
-            ("rd_real", "rd_real_cs"),
-            ("tax_expenditure", "tax_expenditure_cs"),
-            ("subsidies", "subsidies_cs"),
-            ("ip_disputes", "ip_disputes_cs"),
-            ("ipos", "ipos_cs"),
-            ("acquisitions", "acquisitions_cs"),
-        ):
-            cs[name][t] = flows.get(key, zero)
 
         c = self.city
-        zc = np.zeros(nc)
-        for name in (
-            "cross_city_deals",
-            "talent_inflow",
-            "talent_outflow",
-            "foreign_inflow",
-            "graduates",
-            "abroad",
-            "returnees",
-            "top_graduate_abroad_share",
-            "relocations_in",
-            "relocations_out",
-        ):
-            c[name][t] = flows.get(name if name != "cross_city_deals" else "cross_city_deals_c", zc)
-        c["state_vc"][t] = flows.get("state_vc_c", zc)
         c["talent_pool"][t] = world.talent.pool
         c["wage"][t] = world.talent.wage
-        usd_yuan = setting.params.funding.usd_yuan
-        state_vc = c["state_vc"][t] * usd_yuan
-        support = (
-            cs["tax_expenditure"][t].sum(axis=1)
-            + cs["subsidies"][t].sum(axis=1)
-            + flows.get("lab_support_c", zc)
-            + state_vc
-        )
-        vc = cs["vc_invested"][t].sum(axis=1) * usd_yuan - state_vc
-        c["government_support_share"][t] = support / np.maximum(support + vc, 1e-300)
+        c["government_support_share"][t] = _support_share(setting, flows, cs, c, t)
 
         d = self.district
         d["rent"][t] = world.offices.rent_per_m2

@@ -5,9 +5,18 @@ counted; firms spend on R&D, innovate and imitate, and are sued; they sell, pay 
 talent market moves people and wages; new firms are founded; VC funds invest; firms list, are
 bought or fail; the office market clears; squeezed firms move. Each mechanism reads the world as
 the previous one left it, so a month's causes come before their effects within the month.
+
+The order is :data:`MECHANISMS`, a registry the monthly step, the tests and the docs checks all
+iterate: each entry names its module, how it is called, the parameter groups it reads (fields of
+:class:`~helix.world.parameters.Parameters`) and the flows it writes (fields of
+:class:`~helix.world.flows.Flows`). A new mechanism is its module, one line here, its parameter
+group, its section in docs/model.md and its test.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -17,19 +26,163 @@ from helix.world.mechanisms.founding import found_firms
 from helix.world.mechanisms.funding import invest
 from helix.world.mechanisms.innovation import innovate_and_imitate
 from helix.world.mechanisms.knowledge import (
+    Kernels,
     density_multiplier,
     spillover_kernels,
     update_spillovers,
 )
 from helix.world.mechanisms.operations import operate
-from helix.world.mechanisms.policy import Levers, levers
-from helix.world.mechanisms.rd import rd_spending
+from helix.world.mechanisms.policy import levers
+from helix.world.mechanisms.rd import RdSpending, rd_spending
 from helix.world.mechanisms.relocation import relocate_firms
 from helix.world.mechanisms.rents import clear_office_market
-from helix.world.mechanisms.shocks import export_shocks, update_inputs
+from helix.world.mechanisms.shocks import update_inputs
 from helix.world.mechanisms.talent import move_talent
-from helix.world.setting import Setting
+from helix.world.setting import Levers, Setting
 from helix.world.state import World
+
+
+@dataclass
+class Month:
+    """What the mechanisms of one month share: the run's fixed parts and the month's results."""
+
+    setting: Setting
+    world: World
+    rng: np.random.Generator
+    schedule: Schedule
+    levers: Levers | None = None
+    rd: RdSpending | None = None  # R&D per firm (from ``rd``)
+    imitators: np.ndarray | None = None  # rows of this month's imitators (from ``innovation``)
+    gains: np.ndarray | None = None  # their productivity gains
+
+
+def _policy(m: Month) -> None:
+    m.levers = levers(m.setting, m.world.step)
+
+
+def _knowledge(m: Month) -> None:
+    update_spillovers(m.setting, m.world, m.schedule.kernels(_levers(m)))
+
+
+def _shocks(m: Month) -> None:
+    update_inputs(m.setting, m.world)
+
+
+def _rd(m: Month) -> None:
+    m.rd = rd_spending(m.setting, _levers(m), m.world)
+
+
+def _innovation(m: Month) -> None:
+    m.imitators, m.gains = innovate_and_imitate(m.setting, m.world, _rd_of(m).real_intensity, m.rng)
+
+
+def _disputes(m: Month) -> None:
+    if m.imitators is None or m.gains is None:
+        raise RuntimeError("disputes act before innovation has drawn the imitators")
+    settle_disputes(m.setting, m.world, m.imitators, m.gains, m.rng)
+
+
+def _operations(m: Month) -> None:
+    density = density_multiplier(m.setting, m.world)
+    operate(m.setting, m.world, _levers(m), _rd_of(m), density, m.rng)
+
+
+def _talent(m: Month) -> None:
+    move_talent(m.setting, m.world, _levers(m))
+
+
+def _founding(m: Month) -> None:
+    found_firms(m.setting, m.world, _levers(m), m.rng)
+
+
+def _funding(m: Month) -> None:
+    invest(m.setting, m.world, _levers(m), m.rng)
+
+
+def _exits(m: Month) -> None:
+    exit_firms(m.setting, m.world, m.rng)
+
+
+def _rents(m: Month) -> None:
+    clear_office_market(m.setting, m.world, _levers(m))
+
+
+def _relocation(m: Month) -> None:
+    relocate_firms(m.setting, m.world, _levers(m), m.rng)
+
+
+def _levers(m: Month) -> Levers:
+    if m.levers is None:
+        raise RuntimeError("a mechanism reads the levers before policy has set them")
+    return m.levers
+
+
+def _rd_of(m: Month) -> RdSpending:
+    if m.rd is None:
+        raise RuntimeError("a mechanism reads R&D before rd has computed it")
+    return m.rd
+
+
+@dataclass(frozen=True)
+class Mechanism:
+    """One entry of the schedule."""
+
+    name: str  # its module under helix.world.mechanisms (and its section in docs/model.md)
+    run: Callable[[Month], None]
+    reads: tuple[str, ...]  # parameter groups (fields of Parameters)
+    writes: tuple[str, ...]  # flows (fields of Flows)
+
+
+MECHANISMS: tuple[Mechanism, ...] = (
+    Mechanism("policy", _policy, ("labs",), ()),
+    Mechanism("knowledge", _knowledge, ("knowledge",), ("firm_count",)),
+    Mechanism("shocks", _shocks, ("chips",), ()),
+    Mechanism("rd", _rd, ("rd",), ()),
+    Mechanism("innovation", _innovation, ("knowledge",), ()),
+    Mechanism("disputes", _disputes, ("disputes",), ("ip_disputes",)),
+    Mechanism(
+        "operations",
+        _operations,
+        ("growth", "knowledge"),
+        (
+            "output",
+            "real_output",
+            "margin",
+            "hiring_demand",
+            "rd_real",
+            "rd_reported",
+            "tax_expenditure",
+            "subsidies",
+        ),
+    ),
+    Mechanism(
+        "talent",
+        _talent,
+        ("talent",),
+        (
+            "graduates",
+            "abroad",
+            "returnees",
+            "foreign_inflow",
+            "talent_inflow",
+            "talent_outflow",
+            "top_graduate_abroad_share",
+        ),
+    ),
+    Mechanism("founding", _founding, ("founding", "labs"), ("births", "lab_support")),
+    Mechanism(
+        "funding",
+        _funding,
+        ("funding",),
+        ("vc_invested", "deals", "cross_city_deals", "state_vc", "value_created"),
+    ),
+    Mechanism(
+        "exits", _exits, ("exits", "funding"), ("deaths", "ipos", "acquisitions", "value_created")
+    ),
+    Mechanism("rents", _rents, ("rents", "growth"), ()),
+    Mechanism("relocation", _relocation, ("rents",), ("relocations_in", "relocations_out")),
+)
+"""The month's mechanisms, in the order they act."""
 
 
 class Schedule:
@@ -37,32 +190,18 @@ class Schedule:
 
     def __init__(self, setting: Setting, world: World) -> None:
         self.setting = setting
-        self.shocks = export_shocks(setting)
-        self._kernels: tuple[bytes, tuple[np.ndarray, np.ndarray]] | None = None
+        self.mechanisms = MECHANISMS
+        self._kernels: tuple[bytes, Kernels] | None = None
 
-    def kernels(self, lev: Levers) -> tuple[np.ndarray, np.ndarray]:
+    def kernels(self, lev: Levers) -> Kernels:
+        """The spillover kernels of ``lev``'s travel times (kept while they do not change)."""
         key = lev.key()
         if self._kernels is None or self._kernels[0] != key:
             self._kernels = (key, spillover_kernels(self.setting, lev.city_minutes))
         return self._kernels[1]
 
     def step(self, world: World, rng: np.random.Generator) -> None:
-        setting = self.setting
-        world.flows = {k: v for k, v in world.flows.items() if k in CARRIED_OVER}
-        lev = levers(setting, world.step)
-        update_spillovers(setting, world, self.kernels(lev))
-        update_inputs(setting, world, self.shocks)
-        rd = rd_spending(setting, lev, world)
-        imitators, gains = innovate_and_imitate(setting, world, rd.real_intensity, rng)
-        settle_disputes(setting, world, imitators, gains, rng)
-        operate(setting, world, lev, rd, density_multiplier(setting, world), rng)
-        move_talent(setting, world, lev)
-        found_firms(setting, world, lev, rng)
-        invest(setting, world, lev, rng)
-        exit_firms(setting, world, rng)
-        clear_office_market(setting, world, lev)
-        relocate_firms(setting, world, lev, rng)
-
-
-# Last month's values some mechanisms read before this month's are computed.
-CARRIED_OVER = frozenset({"real_output_cs", "margin_cs", "hiring_demand", "value_created_c"})
+        world.flows = world.flows.next_month()
+        month = Month(self.setting, world, rng, self)
+        for mechanism in self.mechanisms:
+            mechanism.run(month)

@@ -1,20 +1,60 @@
 """The fixed stage of a run: index maps and per-city, per-district, per-sector arrays.
 
-Built once from a scenario; mechanisms read it and never change it.
+:class:`Inputs` is what a world is made of, compiled from a scenario by the scenario layer
+(``helix.scenario.compile``): names, arrays, and the dated policies and shocks as
+:class:`Measure` records in the world's indices. :class:`Setting` adds what is measured on the
+starting agents (reference levels, the market's size) and what the measures mean per step (the
+levers, the export controls); it is built once, by ``build.initial_world``, and frozen.
+Mechanisms read the setting and never the scenario.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
-from helix.scenario.schema import Parameters, Scenario
+from helix.world.calendar import month_label
+from helix.world.parameters import Parameters
 
 
 @dataclass(frozen=True)
-class Setting:
-    scenario: Scenario
+class Measure:
+    """A dated policy or shock in the world's indices (the scenario's ``[policies]``, ``[shocks]``).
+
+    Steps count from the run's first month; ``last_step`` ``None`` is open-ended.
+    """
+
+    kind: str
+    cities: tuple[int, ...]  # empty for a shock: every Chinese city
+    sectors: tuple[int, ...]  # empty: every sector
+    first_step: int
+    last_step: int | None
+    value: float = 0.0
+    budget_yuan: float = 0.0
+    severity: float = 0.0
+    national: bool = False  # guidance_fund: invests in every Chinese city, not only at home
+
+    def active(self, step: int) -> bool:
+        return self.first_step <= step and (self.last_step is None or step <= self.last_step)
+
+
+@dataclass(frozen=True)
+class Network:
+    """A special knowledge network: between its node cities, one sector's reach is multiplied."""
+
+    name: str
+    sector: int
+    nodes: np.ndarray  # bool per city
+    reach: float  # multiplier on the reach between node cities (in different cities)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """A world as compiled from its scenario: fixed for the run."""
+
+    name: str
+    seed: int
     params: Parameters
     cities: list[str]
     districts: list[str]
@@ -47,13 +87,21 @@ class Setting:
     research_staff: np.ndarray
     research_productivity: np.ndarray
     research_graduates: np.ndarray  # per month, scaled
-    quantum_nodes: np.ndarray  # bool per city
-    quantum_sector: int  # -1 when the world has no quantum sector
-    # reference levels fixed at the start, so responses are relative to 2020's world
-    ref_knowledge: np.ndarray  # sectors: mean own-district knowledge mass per district
-    ref_mass: np.ndarray  # sectors
-    ref_firms_per_cell: float
-    market0: np.ndarray  # sectors: output at the start (the market's size)
+    networks: tuple[Network, ...]
+    # the starting agents (unscaled where the build scales them)
+    city_firms: tuple[int, ...]  # starting firms, scaled and rounded
+    city_sector_mix: np.ndarray  # cities x sectors: shares of the starting firms
+    city_funds: tuple[int, ...]  # private VC funds
+    city_fund_capital_usd: tuple[float, ...]  # their dry powder at the start, unscaled
+    city_engineers: np.ndarray  # unscaled
+    district_firm_share: np.ndarray  # share of its city's firms
+    district_office_stock_m2: np.ndarray  # unscaled
+    district_rent_per_m2: np.ndarray
+    district_other_demand_m2: np.ndarray  # unscaled
+    district_buildable_m2: np.ndarray  # unscaled
+    # dated policies and shocks, in the scenario's order
+    policies: tuple[Measure, ...]
+    shocks: tuple[Measure, ...]
 
     @property
     def n_cities(self) -> int:
@@ -68,11 +116,57 @@ class Setting:
         return len(self.sectors)
 
     def month_label(self, step: int) -> str:
-        m = self.start_month + step
-        return f"{m // 12:04d}-{m % 12 + 1:02d}"
+        return month_label(self.start_month + step)
 
 
-def district_minutes(setting: Setting, city_minutes: np.ndarray) -> np.ndarray:
+@dataclass(frozen=True)
+class Levers:
+    """The government's levers in force (``mechanisms.policy``); in the setting, every array has
+    a leading step axis, and :meth:`at` gives one month's."""
+
+    foreign_multiplier: np.ndarray  # cities
+    rd_extra_deduction: np.ndarray  # cities x sectors
+    lab_slots: np.ndarray  # cities: hardware-startup places in shared labs
+    subsidy_per_month: np.ndarray  # cities x sectors, yuan
+    rent_cap_per_month: np.ndarray  # districts: max log rent rise per month (inf: none)
+    city_minutes: np.ndarray  # cities x cities, with rail policies applied
+    vc_sentiment: np.ndarray  # cities x sectors: 1 normally, lower in a VC downturn there
+    withdrawn: np.ndarray  # cities where government support has been withdrawn
+
+    def at(self, step: int) -> Levers:
+        """The levers of month ``step`` (views into the schedule)."""
+        return Levers(**{f.name: getattr(self, f.name)[step] for f in fields(self)})
+
+    def key(self) -> bytes:
+        """Identity of the travel times, to reuse spillover kernels while they do not change."""
+        return self.city_minutes.tobytes()
+
+
+@dataclass(frozen=True)
+class ExportControl:
+    """An export control in arrays: from ``start`` (a step), ``severity`` of the inputs of the
+    hit sectors in the hit cities is lost."""
+
+    start: int
+    cities: np.ndarray  # bool per city
+    sectors: np.ndarray  # bool per sector
+    severity: float
+
+
+@dataclass(frozen=True)
+class Setting(Inputs):
+    """Inputs plus what is fixed on the starting agents and what the measures do per step."""
+
+    # reference levels fixed at the start, so responses are relative to the first month's world
+    ref_knowledge: np.ndarray  # sectors: mean own-district knowledge mass per district
+    ref_mass: np.ndarray  # sectors
+    ref_firms_per_cell: float
+    market0: np.ndarray  # sectors: output at the start (the market's size)
+    levers: Levers  # the government's levers, each array with a leading step axis
+    export_controls: tuple[ExportControl, ...]
+
+
+def district_minutes(setting: Inputs, city_minutes: np.ndarray) -> np.ndarray:
     """Travel time between districts: the cities' time, the city's own time inside it, 0 within."""
     dc = setting.district_city
     t = city_minutes[np.ix_(dc, dc)].copy()
@@ -80,67 +174,3 @@ def district_minutes(setting: Setting, city_minutes: np.ndarray) -> np.ndarray:
     t[same_city] = np.broadcast_to(setting.city_intra_minutes[dc][:, None], t.shape)[same_city]
     np.fill_diagonal(t, 0.0)
     return t
-
-
-def build_setting(s: Scenario, ref: dict[str, np.ndarray] | None = None) -> Setting:
-    """Index and vectorise a scenario. ``ref`` holds reference levels measured on the start."""
-    cities = list(s.cities)
-    districts = list(s.districts)
-    sectors = list(s.sectors)
-    ci = {c: i for i, c in enumerate(cities)}
-    di = {d: i for i, d in enumerate(districts)}
-    si = {k: i for i, k in enumerate(sectors)}
-    scale = s.scale
-    order = [s.travel_time.cities.index(c) for c in cities]
-    minutes = np.asarray(s.travel_time.minutes, dtype=float)[np.ix_(order, order)]
-    rel_order = [s.relatedness.sectors.index(k) for k in sectors]
-    relatedness = np.asarray(s.relatedness.values, dtype=float)[np.ix_(rel_order, rel_order)]
-    cs = [s.cities[c] for c in cities]
-    ks = [s.sectors[k] for k in sectors]
-    rs = list(s.research.values())
-    research_district = np.array([di[r.district] for r in rs], dtype=np.int32)
-    quantum_nodes = np.zeros(len(cities), bool)
-    for r in rs:
-        if r.quantum_network:
-            quantum_nodes[ci[s.districts[r.district].city]] = True
-    ref = ref or {}
-    zeros_k = np.zeros(len(sectors))
-    return Setting(
-        scenario=s,
-        params=s.parameters,
-        cities=cities,
-        districts=districts,
-        sectors=sectors,
-        start_month=int(s.start[:4]) * 12 + int(s.start[5:7]) - 1,
-        steps=s.months,
-        scale=scale,
-        city_china=np.array([c.china for c in cs]),
-        city_global=np.array([c.role == "global" for c in cs]),
-        city_wage0=np.array([c.wage for c in cs], dtype=float),
-        city_amenity=np.array([c.amenity for c in cs], dtype=float),
-        city_graduates=np.array([c.graduates_per_year for c in cs]) * scale / 12.0,
-        city_foreign=np.array([c.foreign_per_year for c in cs]) * scale / 12.0,
-        city_fundraising_usd=np.array([c.fundraising_usd_per_year for c in cs]) * scale / 12.0,
-        city_minutes=minutes,
-        city_intra_minutes=np.array([c.intra_city_minutes for c in cs], dtype=float),
-        district_city=np.array([ci[s.districts[d].city] for d in districts], dtype=np.int32),
-        sector_revenue_per_worker=np.array([k.revenue_per_worker for k in ks], dtype=float),
-        sector_rd_intensity=np.array([k.rd_intensity for k in ks], dtype=float),
-        sector_entry_capital=np.array([k.entry_capital for k in ks], dtype=float),
-        sector_hardware=np.array([k.hardware_heavy for k in ks]),
-        sector_demand_growth=np.log1p(np.array([k.demand_growth for k in ks])) / 12.0,
-        relatedness=relatedness,
-        research_district=research_district,
-        research_sector=np.array([si[r.sector] for r in rs], dtype=np.int32),
-        research_staff=np.array([r.researchers for r in rs], dtype=float) * scale,
-        research_productivity=np.log(np.maximum([r.productivity for r in rs], 1e-9))
-        if rs
-        else np.zeros(0),
-        research_graduates=np.array([r.graduates_per_year for r in rs], dtype=float) * scale / 12,
-        quantum_nodes=quantum_nodes,
-        quantum_sector=si.get("quantum", -1),
-        ref_knowledge=ref.get("knowledge", zeros_k),
-        ref_mass=ref.get("mass", zeros_k),
-        ref_firms_per_cell=float(ref.get("firms_per_cell", np.ones(1))[0]),
-        market0=ref.get("market", zeros_k),
-    )

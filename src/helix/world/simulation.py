@@ -1,28 +1,42 @@
-"""Running a world: the scenario in, observations, firm events and yearly snapshots out."""
+"""Running a world: the scenario in, observations, firm events and yearly snapshots out.
+
+The world takes any scenario that compiles itself into the world's inputs
+(:class:`Compiled`: ``helix.scenario.schema.Scenario`` does), so the engine never imports the
+scenario layer; :class:`RunResult` keeps the scenario as it was given, for the store.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import numpy as np
 
-from helix.coded import Coded
-from helix.scenario.schema import Scenario
 from helix.world.build import initial_world
+from helix.world.coded import Coded
 from helix.world.indicators import Observations
 from helix.world.schedule import Schedule
-from helix.world.setting import Setting, build_setting
+from helix.world.setting import Inputs, Setting
 from helix.world.state import EVENT_NAMES, STAGE_PUBLIC, World
 
 Progress = Callable[[int, int], None]
+
+
+class Compiled(Protocol):
+    """A scenario as the world sees it: a seed, and the inputs it compiles into."""
+
+    @property
+    def seed(self) -> int: ...
+
+    def world_inputs(self) -> Inputs: ...
 
 
 @dataclass
 class RunResult:
     """Everything a run produced, as arrays; the store and reports read from here."""
 
-    scenario: Scenario
+    scenario: Any  # the helix.scenario.schema.Scenario that was run (opaque to the world)
     seed: int
     observations: Observations
     events: dict[str, np.ndarray]  # step, event, firm_id, city, sector, amount
@@ -108,15 +122,15 @@ def _concat(parts: list[dict[str, np.ndarray]], names: list[str]) -> dict[str, n
     return {k: np.concatenate([p[k] for p in parts]) for k in names}
 
 
-def prepare(scenario: Scenario) -> tuple[Setting, World, np.random.Generator]:
+def prepare(scenario: Compiled) -> tuple[Setting, World, np.random.Generator]:
     """The setting, starting world and random stream of a run of ``scenario``."""
     rng = np.random.default_rng(np.random.SeedSequence(scenario.seed))
-    setting, world = initial_world(build_setting(scenario), rng)
+    setting, world = initial_world(scenario.world_inputs(), rng)
     return setting, world, rng
 
 
 def simulate(
-    scenario: Scenario,
+    scenario: Compiled,
     progress: Progress | None = None,
     *,
     keep_firms: bool = True,

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
+from helix.world.flows import Flows
+
 # A step long before any run: "never" for last_pitch.
 NEVER = -(10**6)
 
@@ -151,10 +153,10 @@ class World:
     spillover: np.ndarray  # districts x sectors: reachable knowledge mass
     reach_mass: np.ndarray  # districts x sectors: reachable employee mass
     practice: np.ndarray  # districts x sectors: reachable mean log productivity
+    flows: Flows  # this month's flows (see ``flows``)
     events: list[tuple[int, int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = field(
         default_factory=list
     )
-    flows: dict[str, np.ndarray] = field(default_factory=dict)  # this month's per-city flows
     record_events: bool = True
     dispute_queue: np.ndarray | None = None  # disputes waiting to be filed, by months to go
     # VC value created per city (markups and exit proceeds, USD) over the last 12 months, and

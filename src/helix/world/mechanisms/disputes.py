@@ -31,7 +31,7 @@ def settle_disputes(
     p = setting.params.disputes
     f = world.firms
     nc, ns = setting.n_cities, setting.n_sectors
-    count = world.flows["firm_count_ds"]
+    count = world.flows.firm_count
     crowd = count[f.district[imitators], f.sector[imitators]] / max(
         setting.ref_firms_per_cell, 1e-9
     )
@@ -44,11 +44,11 @@ def settle_disputes(
     filed = np.bincount(cell, minlength=nc * ns).reshape(nc, ns).astype(float)
     lag = p.filing_lag_months
     if lag == 0:
-        world.flows["ip_disputes_cs"] = filed
+        world.flows.ip_disputes = filed
         return
     queue = world.dispute_queue
     if queue is None or queue.shape[0] != lag:
         # Before the first month, disputes are taken to have been filed at the first month's rate.
         queue = np.repeat(filed[None], lag, axis=0)
-    world.flows["ip_disputes_cs"] = queue[0].copy()
+    world.flows.ip_disputes = queue[0].copy()
     world.dispute_queue = np.concatenate([queue[1:], filed[None]])

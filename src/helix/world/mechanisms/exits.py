@@ -96,6 +96,6 @@ def exit_firms(setting: Setting, world: World, rng: np.random.Generator) -> None
     f.cash[failed] = 0.0
 
     cell_of = f.view("city") * ns + f.view("sector")
-    world.flows["deaths_cs"] = np.bincount(cell_of[failed], minlength=nc * ns).reshape(nc, ns)
-    world.flows["ipos_cs"] = np.bincount(cell_of[ipo], minlength=nc * ns).reshape(nc, ns)
-    world.flows["acquisitions_cs"] = np.bincount(cell_of[bought], minlength=nc * ns).reshape(nc, ns)
+    world.flows.deaths = np.bincount(cell_of[failed], minlength=nc * ns).reshape(nc, ns)
+    world.flows.ipos = np.bincount(cell_of[ipo], minlength=nc * ns).reshape(nc, ns)
+    world.flows.acquisitions = np.bincount(cell_of[bought], minlength=nc * ns).reshape(nc, ns)

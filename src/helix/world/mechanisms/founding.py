@@ -20,8 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from helix.world.mechanisms.policy import Levers
-from helix.world.setting import Setting
+from helix.world.setting import Levers, Setting
 from helix.world.state import World
 
 
@@ -46,10 +45,10 @@ def found_firms(setting: Setting, world: World, levers: Levers, rng: np.random.G
     )
     engineers = np.maximum(world.talent.pool, 0.0) + employed
 
-    share = np.array([setting.scenario.districts[d].firm_share for d in setting.districts])
+    share = setting.district_firm_share
     share = share / np.maximum(np.bincount(dc, weights=share)[dc], 1e-12)
     spill = world.spillover / np.maximum(setting.ref_knowledge, 1e-12)[None, :]
-    margin = world.flows.get("margin_cs", np.zeros((setting.n_cities, ns)))[dc]
+    margin = world.flows.margin[dc]
 
     o = world.offices
     rent_factor = (o.rent_per_m2 / o.rent_start) ** (-p.rent_elasticity)
@@ -80,7 +79,6 @@ def found_firms(setting: Setting, world: World, levers: Levers, rng: np.random.G
     counts = np.floor(counts * np.repeat(keep[dc], ns)).astype(np.int64)
     total = int(counts.sum())
     if total == 0:
-        world.flows["births_cs"] = np.zeros((setting.n_cities, ns))
         return
     cells = np.repeat(np.arange(nd * ns), counts)
     district, sector = cells // ns, cells % ns
@@ -113,7 +111,7 @@ def found_firms(setting: Setting, world: World, levers: Levers, rng: np.random.G
     )
     world.talent.pool -= np.bincount(city, minlength=setting.n_cities) * p.team_size
     world.record("founded", np.arange(rows.start, rows.stop), cash)
-    world.flows["births_cs"] = np.bincount(
-        city * ns + sector, minlength=setting.n_cities * ns
-    ).reshape(setting.n_cities, ns)
-    world.flows["lab_support_c"] = np.bincount(city, weights=lab_value, minlength=setting.n_cities)
+    world.flows.births = np.bincount(city * ns + sector, minlength=setting.n_cities * ns).reshape(
+        setting.n_cities, ns
+    )
+    world.flows.lab_support = np.bincount(city, weights=lab_value, minlength=setting.n_cities)

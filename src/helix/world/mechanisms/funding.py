@@ -48,18 +48,15 @@ from __future__ import annotations
 import numpy as np
 
 from helix.world import kernels
-from helix.world.mechanisms.policy import Levers
-from helix.world.setting import Setting
+from helix.world.catalogue import UNICORN_USD
+from helix.world.setting import Levers, Setting
 from helix.world.state import STAGE_PUBLIC, World
-
-UNICORN_USD = 1e9
 
 
 def add_value_created(setting: Setting, world: World, city: np.ndarray, usd: np.ndarray) -> None:
     """Book VC value created this month (markups, exit proceeds) for the firms' cities."""
-    key = "value_created_c"
-    created = world.flows.get(key, np.zeros(setting.n_cities))
-    world.flows[key] = created + np.bincount(city, weights=usd, minlength=setting.n_cities)
+    created = world.flows.value_created
+    world.flows.value_created = created + np.bincount(city, weights=usd, minlength=setting.n_cities)
 
 
 def track_record_factor(setting: Setting, world: World) -> np.ndarray:
@@ -70,8 +67,8 @@ def track_record_factor(setting: Setting, world: World) -> np.ndarray:
     nc = setting.n_cities
     if world.track_record is None:
         world.track_record = np.zeros((12, nc))
-    last = world.flows.get("value_created_c", np.zeros(nc))
-    world.flows["value_created_c"] = np.zeros(nc)  # this month's starts here
+    last = world.flows.value_created
+    world.flows.value_created = np.zeros(nc)  # this month's starts here
     if world.step > 0:
         world.track_record = np.concatenate([world.track_record[1:], last[None]])
     if world.step == 12:
@@ -116,14 +113,7 @@ def invest(setting: Setting, world: World, levers: Levers, rng: np.random.Genera
     funds.dry_powder_usd += np.where(funds.opens == world.step, funds.commitment_usd, 0.0)
     funds.dry_powder_usd *= 1.0 - np.where(private, p.expiry, 0.0)
 
-    empty = np.zeros((nc, ns))
-    world.flows.update(
-        vc_invested_cs=empty,
-        deals_cs=empty.copy(),
-        cross_city_deals_c=np.zeros(nc),
-        state_vc_c=np.zeros(nc),
-    )
-    if len(rows) == 0:
+    if len(rows) == 0:  # the month's flows stay at zero
         return
 
     first = stage[rows] == 0
@@ -201,10 +191,10 @@ def invest(setting: Setting, world: World, levers: Levers, rng: np.random.Genera
     deals = np.bincount(cell[funded], minlength=nc * ns).reshape(nc, ns).astype(float)
     from_home = np.stack([spent[home == k, k, :].sum(axis=0) for k in range(nc)])
     away_share = 1.0 - from_home / np.maximum(spent.sum(axis=0), 1e-300)
-    world.flows["vc_invested_cs"] = invested
-    world.flows["deals_cs"] = deals
-    world.flows["cross_city_deals_c"] = (deals * np.clip(away_share, 0.0, 1.0)).sum(axis=1)
-    world.flows["state_vc_c"] = spent[funds.state_owned].sum(axis=(0, 2))
+    world.flows.vc_invested = invested
+    world.flows.deals = deals
+    world.flows.cross_city_deals = (deals * np.clip(away_share, 0.0, 1.0)).sum(axis=1)
+    world.flows.state_vc = spent[funds.state_owned].sum(axis=(0, 2))
 
     idx = rows[funded]
     post = pre_money[funded] + raise_usd[funded]

@@ -24,11 +24,10 @@ from __future__ import annotations
 import numpy as np
 
 from helix.world import kernels
-from helix.world.mechanisms.policy import Levers
 from helix.world.mechanisms.rd import RdSpending
 from helix.world.mechanisms.rents import space_per_employee
 from helix.world.mechanisms.talent import match_hires
-from helix.world.setting import Setting
+from helix.world.setting import Inputs, Levers, Setting
 from helix.world.state import STAGE_PUBLIC, World
 
 
@@ -41,7 +40,7 @@ def sector_price(setting: Setting, world: World) -> np.ndarray:
     return world.price ** (1.0 - g.price_adjustment) * clearing**g.price_adjustment
 
 
-def real_output(setting: Setting, world: World, density: np.ndarray) -> np.ndarray:
+def real_output(setting: Inputs, world: World, density: np.ndarray) -> np.ndarray:
     """Monthly output per firm at constant prices (yuan of the start)."""
     g = setting.params.growth
     f = world.firms
@@ -122,19 +121,18 @@ def operate(
     world.output_last = kernels.group_sums(s, ns, output)[0]
 
     flows = world.flows
-    flows["hiring_demand"] = demand
+    flows.hiring_demand = demand
     # Sums per (city, sector), one pass per group of series; living firms only in the second.
     sector_revenue, real_output_cs, rd_real_cs, subsidies_cs = kernels.group_sums(
         cell, nc * ns, revenue, output, rd.real, subsidy
     )
-    employment_cs, rd_reported_cs, tax_expenditure_cs, sector_profit = kernels.group_sums(
+    _employment, rd_reported_cs, tax_expenditure_cs, sector_profit = kernels.group_sums(
         cell, nc * ns, f.view("employees"), rd.reported, rd.tax_expenditure, profit, where=alive
     )
-    flows["revenue_cs"] = sector_revenue.reshape(nc, ns)
-    flows["real_output_cs"] = real_output_cs.reshape(nc, ns)
-    flows["employment_cs"] = employment_cs.reshape(nc, ns)
-    flows["rd_real_cs"] = rd_real_cs.reshape(nc, ns)
-    flows["rd_reported_cs"] = rd_reported_cs.reshape(nc, ns)
-    flows["tax_expenditure_cs"] = tax_expenditure_cs.reshape(nc, ns)
-    flows["subsidies_cs"] = subsidies_cs.reshape(nc, ns)
-    flows["margin_cs"] = (sector_profit / np.maximum(sector_revenue, 1.0)).reshape(nc, ns)
+    flows.output = sector_revenue.reshape(nc, ns)
+    flows.real_output = real_output_cs.reshape(nc, ns)
+    flows.rd_real = rd_real_cs.reshape(nc, ns)
+    flows.rd_reported = rd_reported_cs.reshape(nc, ns)
+    flows.tax_expenditure = tax_expenditure_cs.reshape(nc, ns)
+    flows.subsidies = subsidies_cs.reshape(nc, ns)
+    flows.margin = (sector_profit / np.maximum(sector_revenue, 1.0)).reshape(nc, ns)

@@ -15,41 +15,29 @@ there, and funds at home in a hit city deploy less in all.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import fields
 
 import numpy as np
 
-from helix.scenario.schema import month_index
-from helix.world.setting import Setting
-
-
-@dataclass(frozen=True)
-class Levers:
-    foreign_multiplier: np.ndarray  # cities
-    rd_extra_deduction: np.ndarray  # cities x sectors
-    lab_slots: np.ndarray  # cities: hardware-startup places in shared labs
-    subsidy_per_month: np.ndarray  # cities x sectors, yuan
-    rent_cap_per_month: np.ndarray  # districts: max log rent rise per month (inf: none)
-    city_minutes: np.ndarray  # cities x cities, with rail policies applied
-    vc_sentiment: np.ndarray  # cities x sectors: 1 normally, lower in a VC downturn there
-    withdrawn: np.ndarray  # cities where government support has been withdrawn
-
-    def key(self) -> bytes:
-        """Identity of the travel times, to reuse spillover kernels while they do not change."""
-        return self.city_minutes.tobytes()
-
-
-def _active(start: str, end: str | None, month: int) -> bool:
-    return month_index(start) <= month and (end is None or month <= month_index(end))
+from helix.world.setting import Inputs, Levers, Setting
 
 
 def levers(setting: Setting, step: int) -> Levers:
+    """The levers in force at ``step`` (computed once per run by :func:`lever_schedule`)."""
+    return setting.levers.at(step)
+
+
+def lever_schedule(inputs: Inputs) -> Levers:
+    """The levers of every step of the run, stacked along a leading step axis."""
+    months = [_levers_at(inputs, step) for step in range(inputs.steps)]
+    return Levers(
+        **{f.name: np.stack([getattr(m, f.name) for m in months]) for f in fields(Levers)}
+    )
+
+
+def _levers_at(setting: Inputs, step: int) -> Levers:
     """The levers in force at ``step``."""
-    s = setting.scenario
-    month = setting.start_month + step
     nc, ns, _nd = setting.n_cities, setting.n_sectors, setting.n_districts
-    ci = {c: i for i, c in enumerate(setting.cities)}
-    si = {k: i for i, k in enumerate(setting.sectors)}
     foreign = np.ones(nc)
     deduction = np.zeros((nc, ns))
     slots = np.zeros(nc)
@@ -57,13 +45,13 @@ def levers(setting: Setting, step: int) -> Levers:
     cap = np.full(nc, np.inf)
     minutes = setting.city_minutes.copy()
     withdrawn = np.zeros(nc, bool)
-    active = [p for p in s.policies.values() if _active(p.start, p.end, month)]
+    active = [p for p in setting.policies if p.active(step)]
     for p in active:
         if p.kind == "support_withdrawal":
-            withdrawn[[ci[c] for c in p.cities]] = True
+            withdrawn[list(p.cities)] = True
     for p in active:
-        rows = np.array([ci[c] for c in p.cities], dtype=int)
-        cols = np.array([si[k] for k in p.sectors], dtype=int) if p.sectors else np.arange(ns)
+        rows = np.array(p.cities, dtype=int)
+        cols = np.array(p.sectors, dtype=int) if p.sectors else np.arange(ns)
         if p.kind == "visa":
             foreign[rows] *= p.value
         elif p.kind == "rd_tax_break":
@@ -86,14 +74,12 @@ def levers(setting: Setting, step: int) -> Levers:
     slots[withdrawn] = 0.0
     subsidy[withdrawn] = 0.0
     sentiment = np.ones((nc, ns))
-    for shock in s.shocks.values():
-        if shock.kind == "vc_downturn" and _active(shock.start, shock.end, month):
+    for shock in setting.shocks:
+        if shock.kind == "vc_downturn" and shock.active(step):
             hit_cities = (
-                [ci[c] for c in shock.cities]
-                if shock.cities
-                else list(np.flatnonzero(setting.city_china))
+                list(shock.cities) if shock.cities else list(np.flatnonzero(setting.city_china))
             )
-            hit_sectors = [si[k] for k in shock.sectors] if shock.sectors else list(range(ns))
+            hit_sectors = list(shock.sectors) if shock.sectors else list(range(ns))
             sentiment[np.ix_(hit_cities, hit_sectors)] *= 1.0 - shock.severity
     return Levers(
         foreign_multiplier=foreign,

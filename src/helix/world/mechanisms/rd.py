@@ -18,8 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from helix.world import kernels
-from helix.world.mechanisms.policy import Levers
-from helix.world.setting import Setting
+from helix.world.setting import Levers, Setting
 from helix.world.state import World
 
 

@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from helix.world.mechanisms.policy import Levers
-from helix.world.setting import Setting, district_minutes
+from helix.world.setting import Levers, Setting, district_minutes
 from helix.world.state import World
 
 
@@ -58,8 +57,6 @@ def relocate_firms(
     )
     nc = setting.n_cities
     if len(movers) == 0:
-        world.flows["relocations_in"] = np.zeros(nc)
-        world.flows["relocations_out"] = np.zeros(nc)
         return
     cumulative = np.cumsum(choice[d[movers]], axis=1)
     u = rng.random(len(movers))[:, None] * cumulative[:, -1:]
@@ -69,5 +66,5 @@ def relocate_firms(
     f.district[movers] = target
     f.city[movers] = new_city
     world.record("relocated", movers, target.astype(float))
-    world.flows["relocations_in"] = np.bincount(new_city, minlength=nc).astype(float)
-    world.flows["relocations_out"] = np.bincount(origin_city, minlength=nc).astype(float)
+    world.flows.relocations_in = np.bincount(new_city, minlength=nc).astype(float)
+    world.flows.relocations_out = np.bincount(origin_city, minlength=nc).astype(float)

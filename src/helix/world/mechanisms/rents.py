@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from helix.world.mechanisms.policy import Levers
-from helix.world.setting import Setting
+from helix.world.setting import Levers, Setting
 from helix.world.state import World
 
 

@@ -17,43 +17,45 @@ from __future__ import annotations
 
 import numpy as np
 
-from helix.scenario.schema import month_index
-from helix.world.setting import Setting
+from helix.world.setting import ExportControl, Inputs, Setting
 from helix.world.state import World
 
 
-def export_shocks(setting: Setting) -> list[tuple[int, np.ndarray, np.ndarray, float]]:
-    """(start step, hit cities mask, hit sectors mask, severity) of each export control."""
-    s = setting.scenario
+def export_controls(inputs: Inputs) -> tuple[ExportControl, ...]:
+    """The world's ``export_control`` shocks as masks (no cities named: every Chinese city)."""
     out = []
-    for shock in s.shocks.values():
+    for shock in inputs.shocks:
         if shock.kind != "export_control":
             continue
-        cities = (
-            np.isin(setting.cities, shock.cities) if shock.cities else setting.city_china.copy()
-        )
-        sectors = (
-            np.isin(setting.sectors, shock.sectors)
-            if shock.sectors
-            else np.ones(setting.n_sectors, bool)
-        )
-        out.append(
-            (month_index(shock.start) - setting.start_month, cities, sectors, shock.severity)
-        )
-    return out
+        cities = inputs.city_china.copy()
+        if shock.cities:
+            cities = np.zeros(inputs.n_cities, bool)
+            cities[list(shock.cities)] = True
+        sectors = np.ones(inputs.n_sectors, bool)
+        if shock.sectors:
+            sectors = np.zeros(inputs.n_sectors, bool)
+            sectors[list(shock.sectors)] = True
+        out.append(ExportControl(shock.first_step, cities, sectors, shock.severity))
+    return tuple(out)
 
 
-def update_inputs(setting: Setting, world: World, shocks: list) -> None:
+def update_inputs(setting: Setting, world: World) -> None:
     """Advance substitutes' learning and set the input availability per (city, sector)."""
     p = setting.params.chips
     b = -np.log2(1.0 - p.learning_rate)
     chips = world.chips
     availability = np.ones((setting.n_cities, setting.n_sectors))
-    output = world.flows.get("real_output_cs")
-    for k, (start, cities, sectors, severity) in enumerate(shocks):
+    output = world.flows.real_output
+    for k, control in enumerate(setting.export_controls):
+        start, cities, sectors, severity = (
+            control.start,
+            control.cities,
+            control.sectors,
+            control.severity,
+        )
         if world.step < start:
             continue
-        hit_output = 0.0 if output is None else float(output[np.ix_(cities, sectors)].sum())
+        hit_output = float(output[np.ix_(cities, sectors)].sum())
         if world.step == start:
             chips.baseline_output[k] = max(hit_output, 1e-12)
             chips.cumulative_output[k] = p.substitute_start

@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from helix.world.mechanisms.policy import Levers
-from helix.world.setting import Setting
+from helix.world.setting import Levers, Setting
 from helix.world.state import World
 
 
@@ -58,7 +57,6 @@ def match_hires(
     served_before = np.cumsum(ranked, axis=0) - ranked
     granted = np.empty_like(asks)
     granted[order] = np.clip(cap[None, :] - served_before, 0.0, ranked)
-    world.flows["commuter_hires"] = granted.sum(axis=1) - np.diag(granted)
     return granted.sum(axis=1), granted.sum(axis=0)
 
 
@@ -122,21 +120,21 @@ def move_talent(setting: Setting, world: World, levers: Levers) -> None:
     t.diaspora += abroad - returnees
     t.pool *= 1.0 - p.attrition
 
-    demand = world.flows.get("hiring_demand", np.zeros(setting.n_cities))
+    demand = world.flows.hiring_demand
     tightness = np.log(np.maximum(demand, 1e-9) / np.maximum(p.job_finding_rate * t.pool, 1e-9))
     t.wage *= np.exp(p.wage_response * np.clip(tightness, -1.0, 1.0))
 
     flows = world.flows
-    flows["graduates"] = graduates
-    flows["abroad"] = abroad
-    flows["returnees"] = returnees
-    flows["foreign_inflow"] = foreign
+    flows.graduates = graduates
+    flows.abroad = abroad
+    flows.returnees = returnees
+    flows.foreign_inflow = foreign
     # The global hub takes in the graduates who go abroad and gives back the returnees, so
     # across all cities inflows minus outflows are the foreign arrivals.
     hub_in, hub_out = np.zeros(setting.n_cities), np.zeros(setting.n_cities)
     if len(hub):
         hub_in[hub] = abroad.sum() / len(hub)
         hub_out[hub] = returnees.sum() / len(hub)
-    flows["talent_inflow"] = migrants_in + returnees + foreign + hub_in
-    flows["talent_outflow"] = migrants_out + abroad + hub_out
-    flows["top_graduate_abroad_share"] = abroad_share
+    flows.talent_inflow = migrants_in + returnees + foreign + hub_in
+    flows.talent_outflow = migrants_out + abroad + hub_out
+    flows.top_graduate_abroad_share = abroad_share

@@ -1,0 +1,104 @@
+"""What happens to a world and what it should reproduce: dated policies, shocks and targets."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from helix.world.calendar import month_index
+from helix.world.parameters.base import P, Strict
+
+Month = str
+
+
+def check_month(value: str | None) -> str | None:
+    if value is not None:
+        month_index(value)
+    return value
+
+
+class Policy(Strict):
+    kind: Literal[
+        "visa",
+        "rd_tax_break",
+        "shared_labs",
+        "subsidy",
+        "guidance_fund",
+        "rent_cap",
+        "rail",
+        "support_withdrawal",
+    ] = Field(description="Which lever.")
+    cities: list[str] = Field(description="Cities it applies to (for rail: the linked cities).")
+    sectors: list[str] = Field(default_factory=list, description="Sectors it targets (empty: all).")
+    start: Month = Field(description="First month in force, YYYY-MM.")
+    end: Month | None = Field(None, description="Last month in force, YYYY-MM (open if absent).")
+    value: float = P(
+        0.0,
+        0,
+        100,
+        "depends on kind",
+        "visa: multiplier on foreign inflow; rd_tax_break: extra deduction rate on R&D (rates of "
+        "several policies in force add up); "
+        "rent_cap: max rent growth per year; rail: travel-time multiplier; others unused.",
+    )
+    budget_yuan: float = P(
+        0.0,
+        0,
+        1e14,
+        "yuan",
+        "shared_labs: equipment budget; subsidy: grants per year; guidance_fund: capital "
+        "committed to the state fund at start; others: programme budget.",
+    )
+
+    reach: Literal["home", "national"] = Field(
+        "home",
+        description="guidance_fund: invest only in its own city (home) or in every Chinese city "
+        "by deal flow and quality (national, e.g. the National IC Industry Investment Fund).",
+    )
+
+    _check_start = field_validator("start", "end")(check_month)
+
+
+class Shock(Strict):
+    kind: Literal["export_control", "vc_downturn"] = Field(description="What hits.")
+    cities: list[str] = Field(default_factory=list, description="Cities hit (empty: all in China).")
+    sectors: list[str] = Field(default_factory=list, description="Sectors hit (empty: all).")
+    start: Month = Field(description="First month of the shock, YYYY-MM.")
+    end: Month | None = Field(None, description="Last month (vc_downturn), YYYY-MM.")
+    severity: float = P(
+        0.3,
+        0,
+        1,
+        "share",
+        "export_control: share of imported inputs lost; vc_downturn: fall in VC deployment.",
+    )
+
+    _check_start = field_validator("start", "end")(check_month)
+
+
+class Target(Strict):
+    indicator: str = Field(description="Indicator in the store, e.g. output, unicorns, rent.")
+    statistic: Literal[
+        "cagr", "level", "ratio", "growth", "city_ratio", "recovery_months", "change"
+    ]
+    city: str = Field(description="City the indicator is read for.")
+    other_city: str | None = Field(None, description="city_ratio: the city in the denominator.")
+    sector: str | None = Field(None, description="Restrict to one sector.")
+    start: Month = Field(description="First month or year of the comparison (YYYY-MM).")
+    end: Month = Field(description="Second month or year of the comparison (YYYY-MM).")
+    observed: float = Field(description="The report's value.")
+    tolerance: float = Field(description="Accepted distance from observed (> 0).")
+    comparison: Literal["within", "at_most", "falls", "crosses"] = Field(
+        "within", description="How simulated and observed are compared."
+    )
+    source: str = Field("", description="Where the observed value comes from.")
+
+    check_months = field_validator("start", "end")(check_month)
+
+    @field_validator("tolerance")
+    @classmethod
+    def _positive(cls, v: float) -> float:
+        if v <= 0:
+            raise ValueError("tolerance must be above 0")
+        return v

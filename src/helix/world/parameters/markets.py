@@ -1,0 +1,236 @@
+"""Parameter groups of the markets firms meet: venture funding, offices, talent, shared labs and
+imported inputs.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from helix.world.parameters.base import P, Strict
+
+
+class Funding(Strict):
+    deploy_share: float = P(
+        0.03,
+        0,
+        1,
+        "1/month",
+        "Share of dry powder invested each month (~3-year investment period).",
+    )
+    distance_elasticity: float = P(
+        0.3, 0, 3, "elasticity", "Deal probability ~ travel time^-0.3 (Sorenson & Stuart 2001)."
+    )
+    home_bias: float = P(2.0, 1, 50, "ratio", "Extra weight of a fund's home city (assumption).")
+    cross_border_factor: float = P(
+        0.1,
+        0,
+        1,
+        "ratio",
+        "Weight of a deal across China's border relative to at home (assumption).",
+    )
+    min_minutes: float = P(
+        15, 1, 600, "minutes", "Travel time below which distance no longer deters a deal."
+    )
+    quality_elasticity: float = P(
+        1.0, 0, 5, "elasticity", "How strongly funds follow a cell's pipeline quality (assumption)."
+    )
+    dilution_by_stage: list[float] = Field(
+        [0.22, 0.2, 0.15, 0.12, 0.1],
+        description="Share of the firm sold in a seed, A, B, C, D+ round "
+        "(Kaplan & Strömberg 2003; Carta dilution medians, ~20% early to ~10% late).",
+    )
+    step_mean: float = P(
+        0.15, -2, 2, "log per year", "Mean log valuation change per year (Cochrane 2005)."
+    )
+    step_sd: float = P(
+        0.9, 0, 5, "log per sqrt(year)", "Spread of log valuation change (Cochrane 2005: ~0.9-1.0)."
+    )
+    quality_loading: float = P(
+        1.5,
+        0,
+        20,
+        "per log productivity",
+        "Valuation response to productivity gained since last round.",
+    )
+    traction_loading: float = P(
+        0.5,
+        0,
+        5,
+        "per log revenue",
+        "Valuation response to revenue growth since the last round (revenue multiples; assumption).",
+    )
+    seed_valuation_usd: float = P(
+        6e6, 0, 1e10, "USD", "Post-money valuation after a seed round (assumption)."
+    )
+    months_between_rounds: int = P(
+        15, 1, 120, "months", "Minimum months before a firm raises again (Bergemann, Hege & Peng)."
+    )
+    months_between_pitches: int = P(
+        6, 1, 120, "months", "Months a turned-down firm waits before pitching again (assumption)."
+    )
+    stale_months: int = P(
+        36,
+        1,
+        600,
+        "months",
+        "Months without a new round after which investors write a VC-backed firm off: it runs on "
+        "its own revenue and pitches no more (the living dead, Ruhnka, Feldman & Dean 1992; two "
+        "18-month runways).",
+    )
+    hurdle: float = P(
+        0.0, -5, 5, "log", "Least surprise (quality plus due-diligence noise) a fund invests in."
+    )
+
+    expiry: float = P(
+        0.01,
+        0,
+        1,
+        "1/month",
+        "Share of uninvested capital returned to investors each month as funds age (assumption).",
+    )
+    performance_elasticity: float = P(
+        0.5,
+        0,
+        3,
+        "elasticity",
+        "Response of a city's fundraising to its funds' value created over the past year against "
+        "the first year (Gompers & Lerner 1998; Kaplan & Schoar 2005: flows follow performance).",
+    )
+    fundraise_return_share: float = P(
+        0.5, 0, 5, "share", "Share of exit proceeds recycled into new funds of the same city."
+    )
+    usd_yuan: float = P(7.0, 1, 20, "yuan/USD", "Exchange rate (2020-2025 average ≈ 6.9).")
+
+
+class Rents(Strict):
+    vacancy_response: float = P(
+        2.0,
+        0,
+        20,
+        "1/year per unit vacancy gap",
+        "Rent change per point of vacancy below natural: ~2%/yr (Wheaton & Torto 1988).",
+    )
+    natural_vacancy: float = P(0.12, 0, 0.9, "share", "Vacancy at which rents are stable.")
+    construction_response: float = P(
+        0.08, 0, 2, "1/year", "New building per year when rents are twice the replacement cost."
+    )
+    construction_lag_months: int = P(
+        30,
+        1,
+        240,
+        "months",
+        "From start to delivery of office buildings (DiPasquale & Wheaton 1992).",
+    )
+    space_elasticity: float = P(
+        0.4,
+        0,
+        3,
+        "elasticity",
+        "Fall of office space per employee as rent rises above its starting level (assumption; "
+        "the demand curve of DiPasquale & Wheaton 1992).",
+    )
+    other_demand_growth: float = P(
+        0.02, -0.5, 0.5, "1/year", "Growth of non-tech office demand (assumption)."
+    )
+    depreciation: float = P(0.01, 0, 0.2, "1/year", "Office stock removed each year.")
+    small_firm_employees: float = P(
+        30,
+        1,
+        10_000,
+        "people",
+        "Firms below this headcount move at the full relocation rate, larger ones more slowly.",
+    )
+    burden_threshold: float = P(
+        0.12, 0, 1, "share of costs", "Rent share of costs above which a firm looks to move."
+    )
+    relocation_rate: float = P(
+        0.05,
+        0,
+        1,
+        "1/month",
+        "Monthly chance that a burdened firm of up to small_firm_employees moves.",
+    )
+    relocation_rent_elasticity: float = P(
+        2.0, 0, 20, "elasticity", "Preference for cheap districts when relocating."
+    )
+    relocation_max_minutes: float = P(
+        150, 0, 2000, "minutes", "Farthest a firm moves to escape rent (assumption)."
+    )
+    relocation_decay_per_minute: float = P(
+        0.02, 0, 1, "1/minute", "Preference for nearby districts when relocating."
+    )
+    max_monthly_change: float = P(0.08, 0, 1, "share", "Cap on one month's rent change.")
+
+
+class Talent(Strict):
+    attrition: float = P(
+        0.002, 0, 0.1, "1/month", "Engineers leaving tech work each month (retirement, other jobs)."
+    )
+    migration_rate: float = P(
+        0.01,
+        0,
+        1,
+        "1/month per unit utility gap",
+        "Moves between cities (Fujita-Krugman-Venables).",
+    )
+    migration_decay_per_minute: float = P(
+        0.006, 0, 1, "1/minute", "Friction of distance on migration (assumption)."
+    )
+    housing_share: float = P(0.3, 0, 1, "share", "Weight of rent in the real wage (assumption).")
+    opportunity_weight: float = P(
+        0.5, 0, 10, "log utility", "Weight of job openings per seeker in a city's appeal."
+    )
+    wage_response: float = P(
+        0.01, 0, 1, "1/month", "Wage change per log of hiring demand over normal job finding."
+    )
+    job_finding_rate: float = P(
+        0.25, 0.01, 1, "1/month", "Share of job seekers hired in a month of a balanced market."
+    )
+    commute_decay_per_minute: float = P(
+        0.03,
+        0,
+        1,
+        "1/minute",
+        "Fall of hiring from another city's pool with rail time (Zheng & Kahn 2013; assumption).",
+    )
+    max_hire_share: float = P(
+        0.5, 0.01, 1, "share", "Most of a city's job seekers firms can hire in one month."
+    )
+    top_graduate_share: float = P(
+        0.1, 0, 1, "share", "Share of graduates counted as top graduates."
+    )
+    abroad_base_share: float = P(
+        0.25, 0, 1, "share", "Share of top graduates going abroad when home and abroad are equal."
+    )
+    abroad_elasticity: float = P(
+        1.5, 0, 20, "per log utility", "Response of going abroad to the utility gap (logit)."
+    )
+    return_rate: float = P(
+        0.002, 0, 1, "1/month", "Monthly chance that an engineer abroad returns, at equal appeal."
+    )
+
+
+class Labs(Strict):
+    slot_cost_yuan: float = P(
+        5e6, 1, 1e10, "yuan", "Equipment budget that hosts one hardware startup (assumption)."
+    )
+    entry_discount: float = P(
+        0.6, 0, 1, "share", "Share of entry capital a lab slot saves (assumption)."
+    )
+    tenancy_months: int = P(36, 1, 240, "months", "How long a startup keeps its lab slot.")
+
+
+class Chips(Strict):
+    learning_rate: float = P(
+        0.2, 0, 0.9, "share", "Cost fall per doubling of cumulative output (Irwin & Klenow 1994)."
+    )
+    state_push: float = P(
+        2.0, 0, 100, "ratio", "Extra domestic substitute output bought by the state during a shock."
+    )
+    substitute_start: float = P(
+        2.0,
+        0.01,
+        1000,
+        "months of output",
+        "Domestic substitutes' cumulative output when the shock hits (assumption).",
+    )
