@@ -1,7 +1,8 @@
 """Shared fixtures: small worlds, cached runs, worlds advanced through the real schedule, the CLI.
 
-Everything runs the shipped Shanghai-Delta world at a small scale and over a short span, so each
-run takes a fraction of a second. Tests assert directions, invariants and structure, never the
+Mechanism tests that only need a world use the synthetic ``tiny-corridor`` world (``tiny_world``:
+built in milliseconds); the rest run the shipped Shanghai-Delta world at a small scale and over a
+short span, so each run takes a fraction of a second. Tests assert directions, invariants and structure, never the
 model's tuned values (the default parameters change).
 """
 
@@ -109,6 +110,37 @@ def advance(
         schedule.step(world, rng)
     world.step = months
     return setting, world, rng, schedule
+
+
+TINY = "tiny-corridor"
+
+
+def tiny_scenario(
+    overrides: Sequence[str] = (), *, until: str | None = None, seed: int = 1
+) -> Scenario:
+    """The synthetic tiny-corridor world, with ``a.b.c=VALUE`` overrides."""
+    return load_scenario(TINY, overrides=list(overrides), until=until, seed=seed)
+
+
+def tiny(
+    overrides: Sequence[str] = (), *, months: int = 0, seed: int = 1, until: str | None = None
+) -> tuple[Setting, World, np.random.Generator]:
+    """Setting, world and random stream of the tiny world after ``months`` steps of the schedule."""
+    setting, world, rng, _ = advance(tiny_scenario(overrides, until=until, seed=seed), months)
+    return setting, world, rng
+
+
+@pytest.fixture
+def tiny_world() -> Callable[..., tuple[Setting, World, np.random.Generator]]:
+    """``tiny_world(overrides=(), months=0, seed=1)``: the tiny world's setting, world and rng
+    (after ``months`` steps of the real schedule)."""
+    return tiny
+
+
+@pytest.fixture
+def tiny_scenario_of() -> Callable[..., Scenario]:
+    """Factory of tiny-corridor scenarios: ``tiny_scenario_of(["parameters.x.y=1"], seed=2)``."""
+    return tiny_scenario
 
 
 @pytest.fixture

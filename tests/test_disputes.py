@@ -22,7 +22,7 @@ def _imitation(scenario, advanced, seed: int):
 def _sued(setting, world, rows, gains, crowding: float, seed: int):
     """Settle disputes with every cell's firm count scaled by ``crowding``."""
     w = copy.deepcopy(world)
-    w.flows["firm_count_ds"] = crowding * w.flows["firm_count_ds"]
+    w.flows.firm_count = crowding * w.flows.firm_count
     cash0, a0 = w.firms.cash.copy(), w.firms.productivity.copy()
     settle_disputes(setting, w, rows, gains, np.random.default_rng(seed))
     sued = w.firms.cash[rows] < cash0[rows]
@@ -51,4 +51,4 @@ def test_the_sued_pay_the_cost_and_give_back_part_of_their_gain(scenario, advanc
     others = np.setdiff1d(np.arange(w.firms.n), rows)
     assert np.array_equal(w.firms.cash[others], cash0[others])
     # Disputes are counted, perhaps later (a filing lag), never negative.
-    assert (w.flows["ip_disputes_cs"] >= 0).all()
+    assert (w.flows.ip_disputes >= 0).all()

@@ -51,7 +51,7 @@ def test_firms_without_cash_fail_and_their_people_return_to_the_pool():
 
     dead = ~f.view("alive")
     assert np.array_equal(dead, broke | worn)
-    assert world.flows["deaths_cs"].sum() == dead.sum()
+    assert world.flows.deaths.sum() == dead.sum()
     returned = np.bincount(f.city[:n][dead], weights=employees[dead], minlength=setting.n_cities)
     assert world.talent.pool == pytest.approx(pool + returned)
     assert (f.view("employees")[dead] == 0).all() and (f.view("cash")[dead] == 0).all()
@@ -79,7 +79,7 @@ def test_acquirers_absorb_people_knowledge_and_cash():
     bought = ~alive
     assert bought.sum() > 0
     assert (backed | ~bought).all()  # only VC-backed private firms are bought
-    assert world.flows["acquisitions_cs"].sum() == bought.sum()
+    assert world.flows.acquisitions.sum() == bought.sum()
     # Each (city, sector) keeps its people, knowledge mass and cash, now in its leader.
     emp1 = np.bincount(cell, weights=f.view("employees"), minlength=len(emp0))
     know1 = np.bincount(
@@ -113,7 +113,7 @@ def test_listings_leave_the_private_ladder():
     exit_firms(setting, world, np.random.default_rng(3))
     assert (f.view("stage")[ready] == STAGE_PUBLIC).all()
     assert (f.view("cash")[ready] > cash0[ready]).all()
-    assert world.flows["ipos_cs"].sum() == ready.sum()
+    assert world.flows.ipos.sum() == ready.sum()
     # The unicorn indicator counts private firms only.
     observations = Observations.empty(setting)
     observations.observe(setting, world)

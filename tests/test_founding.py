@@ -43,7 +43,7 @@ def _births(setting, world, lev, draws: int, *, hardware: bool = False) -> np.nd
     for k in range(draws):
         w = copy.deepcopy(world)
         found_firms(setting, w, lev, np.random.default_rng(k))
-        births = w.flows["births_cs"]
+        births = w.flows.births
         out.append(births[:, setting.sector_hardware].sum() if hardware else births.sum())
     return np.asarray(out)
 
@@ -90,7 +90,7 @@ def test_founding_takes_teams_out_of_the_pool(scenario, advanced):
     new = slice(n0, f.n)
     born = f.n - n0
     assert born > 0
-    assert world.flows["births_cs"].sum() == born
+    assert world.flows.births.sum() == born
     team = setting.params.founding.team_size
     left = pool0 - world.talent.pool
     per_city = np.bincount(f.city[new], minlength=setting.n_cities) * team

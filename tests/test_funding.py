@@ -28,7 +28,7 @@ def _corridor_cross_city(setting, world, lev, seed: int) -> tuple[float, float]:
         corridor[home][:, None] & corridor[None, :] & (home[:, None] != np.arange(len(corridor)))
     )
     money = float(((w.funds.invested_in_city_usd - before) * crossing).sum())
-    return float(w.flows["cross_city_deals_c"][corridor].sum()), money
+    return float(w.flows.cross_city_deals[corridor].sum()), money
 
 
 def test_a_faster_rail_link_means_more_cross_city_deals(scenario, rail):
@@ -64,18 +64,18 @@ def test_money_leaving_funds_arrives_at_firms(scenario, advanced):
     invested0 = world.funds.invested_in_city_usd.sum()
     rounds0 = f.view("last_round").copy()
     invest(setting, world, lev, np.random.default_rng(0))
-    vc = world.flows["vc_invested_cs"].sum()
+    vc = world.flows.vc_invested.sum()
     assert vc > 0
     usd_yuan = setting.params.funding.usd_yuan
     assert (f.view("cash") - cash0).sum() == pytest.approx(vc * usd_yuan, rel=1e-9)
     assert world.funds.invested_in_city_usd.sum() - invested0 == pytest.approx(vc, rel=1e-9)
     assert (world.funds.dry_powder_usd >= 0).all()
     funded = f.view("last_round") != rounds0
-    assert funded.sum() == world.flows["deals_cs"].sum()
+    assert funded.sum() == world.flows.deals.sum()
     assert (f.view("valuation_usd")[funded] > 0).all()
     assert ((f.view("vc_share")[funded] > 0) & (f.view("vc_share")[funded] < 1)).all()
     assert (f.view("stage")[funded] >= 1).all()
-    assert (world.flows["cross_city_deals_c"] <= world.flows["deals_cs"].sum(axis=1) + 1e-9).all()
+    assert (world.flows.cross_city_deals <= world.flows.deals.sum(axis=1) + 1e-9).all()
 
 
 def test_a_vc_downturn_means_less_money_invested(scenario, advanced):
@@ -87,7 +87,7 @@ def test_a_vc_downturn_means_less_money_invested(scenario, advanced):
         for j, lv in enumerate((lev, gloomy)):
             w = copy.deepcopy(world)
             invest(setting, w, lv, np.random.default_rng(k))
-            totals[j] += w.flows["vc_invested_cs"].sum()
+            totals[j] += w.flows.vc_invested.sum()
     assert totals[1] < totals[0]
 
 

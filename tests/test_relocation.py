@@ -64,7 +64,7 @@ def test_movers_go_somewhere_cheaper_with_room(scenario, advanced):
     assert (w.offices.vacancy[target] > 0).all()
     assert (setting.district_city[f.view("district")] == f.view("city")).all()
     flows = w.flows
-    assert flows["relocations_in"].sum() == flows["relocations_out"].sum() == moved.sum()
+    assert flows.relocations_in.sum() == flows.relocations_out.sum() == moved.sum()
     # On average they move to cheaper space.
     rent = w.offices.rent_per_m2
     assert rent[target].mean() < rent[district0[moved]].mean()

@@ -1,27 +1,32 @@
 """Invariants of every mechanism of the monthly schedule, checked after each one acts.
 
-Each mechanism the schedule calls is wrapped (in the schedule's own namespace, so the real
-``Schedule.step`` runs unchanged) and after it returns the world is checked: no negative
+Each mechanism of the registry is wrapped (the real ``Schedule.step`` runs unchanged over the
+wrapped entries) and after it returns the world is checked: it wrote no flow it does not
+declare; no negative
 headcount, rent, office stock, talent pool or dry powder; everything finite; dead firms empty;
 and engineers (job seekers plus employees) conserved by every mechanism except the talent
-market, which changes them by exactly graduates plus foreign arrivals minus attrition.
+market, which changes them by exactly graduates plus foreign arrivals minus attrition (and, in a
+world without a global hub, plus returnees minus graduates going abroad).
 """
 
 from __future__ import annotations
 
+import importlib
 import inspect
-from collections.abc import Callable
-from typing import Any
+import re
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
-import helix.world.schedule as schedule_module
+from helix.world.flows import CARRIED, FLOW_NAMES, Flows
+from helix.world.parameters import Parameters
+from helix.world.schedule import MECHANISMS, Mechanism, Month, Schedule
 from helix.world.simulation import prepare
 from helix.world.state import World
 
 # Mechanisms after which firms that ran out of cash have been taken out.
-AFTER_EXITS = ("exit_firms", "clear_office_market", "relocate_firms")
+AFTER_EXITS = ("exits", "rents", "relocation")
 
 
 def engineers(world: World) -> float:
@@ -66,41 +71,37 @@ def check_world(world: World, where: str) -> None:
     assert (world.price > 0).all(), f"{where}: price"
 
 
-def _find_world(fn: Callable[..., Any], args: tuple, kwargs: dict) -> World | None:
-    try:
-        bound = inspect.signature(fn).bind(*args, **kwargs)
-    except TypeError:
-        return None
-    world = bound.arguments.get("world")
-    return world if isinstance(world, World) else None
-
-
 class Checker:
-    """Wraps the schedule's mechanisms and records what each did to the world."""
+    """Wraps the registry's mechanisms and records what each did to the world."""
 
     def __init__(self) -> None:
         self.calls: list[str] = []
         self.talent_checks = 0
+        self.written: dict[str, set[str]] = {}
 
-    def wrap(self, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
-        def checked(*args: Any, **kwargs: Any) -> Any:
-            world = _find_world(fn, args, kwargs)
-            if world is None:
-                return fn(*args, **kwargs)
-            setting = args[0]
+    def wrap(self, mechanism: Mechanism) -> Mechanism:
+        name = mechanism.name
+
+        def checked(m: Month) -> None:
+            world, setting = m.world, m.setting
             before = engineers(world)
-            result = fn(*args, **kwargs)
+            flows_before = {f: id(getattr(world.flows, f)) for f in FLOW_NAMES}
+            mechanism.run(m)
             self.calls.append(name)
             where = f"month {world.step}, after {name}"
             check_world(world, where)
+            changed = {f for f in FLOW_NAMES if id(getattr(world.flows, f)) != flows_before[f]}
+            assert changed <= set(mechanism.writes), f"{where}: undeclared flows {changed}"
+            self.written.setdefault(name, set()).update(changed)
             after = engineers(world)
-            if name == "move_talent":
+            if name == "talent":
                 a = setting.params.talent.attrition
                 flows = world.flows
                 attrition = a / (1.0 - a) * world.talent.pool.sum()
-                expected = (
-                    before + flows["graduates"].sum() + flows["foreign_inflow"].sum() - attrition
-                )
+                expected = before + flows.graduates.sum() + flows.foreign_inflow.sum() - attrition
+                if not setting.city_global.any():
+                    # No global hub in the world: graduates abroad and returnees cross its edge.
+                    expected += flows.returnees.sum() - flows.abroad.sum()
                 assert after == pytest.approx(expected, rel=1e-9), where
                 self.talent_checks += 1
             else:
@@ -109,29 +110,18 @@ class Checker:
                 f = world.firms
                 cash = f.view("cash")[f.view("alive")]
                 assert (cash >= 0).all(), f"{where}: a living firm with negative cash"
-            return result
 
-        return checked
-
-
-def mechanisms() -> dict[str, Callable[..., Any]]:
-    """The mechanism functions the schedule module calls."""
-    return {
-        name: obj
-        for name, obj in vars(schedule_module).items()
-        if inspect.isfunction(obj) and obj.__module__.startswith("helix.world.mechanisms.")
-    }
+        return replace(mechanism, run=checked)
 
 
 @pytest.mark.parametrize("seed", [1, 2])
-def test_every_mechanism_keeps_the_world_valid(scenario, monkeypatch, seed):
-    s = scenario(until="2021-12", seed=seed)
+def test_every_mechanism_keeps_the_world_valid(tiny_scenario_of, seed):
+    s = tiny_scenario_of(until="2021-12", seed=seed)
     checker = Checker()
-    for name, fn in mechanisms().items():
-        monkeypatch.setattr(schedule_module, name, checker.wrap(name, fn))
     setting, world, rng = prepare(s)
     check_world(world, "start")
-    step = schedule_module.Schedule(setting, world)
+    step = Schedule(setting, world)
+    step.mechanisms = tuple(checker.wrap(m) for m in MECHANISMS)
     for month in range(setting.steps):
         world.step = month
         step.step(world, rng)
@@ -141,26 +131,52 @@ def test_every_mechanism_keeps_the_world_valid(scenario, monkeypatch, seed):
             f.compact()
             check_world(world, f"month {month}, compacted")
     assert checker.talent_checks == setting.steps
-    # Every state-changing mechanism of the schedule was checked every month.
-    for name in (
-        "update_spillovers",
-        "update_inputs",
-        "innovate_and_imitate",
-        "settle_disputes",
-        "operate",
-        "move_talent",
-        "found_firms",
-        "invest",
-        "exit_firms",
-        "clear_office_market",
-        "relocate_firms",
-    ):
-        assert checker.calls.count(name) == setting.steps, name
+    # Every mechanism of the registry was checked every month.
+    for m in MECHANISMS:
+        assert checker.calls.count(m.name) == setting.steps, m.name
+    # The flows a mechanism writes every month (whatever happens) were seen written.
+    assert checker.written["operations"] == set(MECHANISMS[6].writes)
+    assert checker.written["talent"] >= {"graduates", "talent_inflow", "talent_outflow"}
 
 
-def test_rents_stay_positive_when_demand_collapses(scenario, advanced):
+def test_every_flow_has_a_writer_and_every_mechanism_its_module_and_parameters():
+    """The registry is complete: each flow is written by a mechanism, each entry names a module
+    of helix.world.mechanisms, and every parameter group the module reads is declared."""
+    written = {f for m in MECHANISMS for f in m.writes}
+    assert written == set(FLOW_NAMES)
+    assert len({m.name for m in MECHANISMS}) == len(MECHANISMS)
+    groups = set(Parameters.model_fields)
+    for m in MECHANISMS:
+        module = importlib.import_module(f"helix.world.mechanisms.{m.name}")
+        read = set(re.findall(r"params\.(\w+)", inspect.getsource(module)))
+        assert set(m.reads) <= groups, m.name
+        assert read <= set(m.reads), f"{m.name} reads {read - set(m.reads)} undeclared"
+    # Every parameter group is read by a mechanism, or by the build of the starting world.
+    assert {g for m in MECHANISMS for g in m.reads} | {"initial"} == groups
+
+
+def test_carried_flows_are_kept_and_the_others_start_at_zero():
+    flows = Flows.zeros(2, 3, 4)
+    for name in FLOW_NAMES:
+        getattr(flows, name)[...] = 1.0
+    fresh = flows.next_month()
+    for name in FLOW_NAMES:
+        kept = getattr(fresh, name) is getattr(flows, name)
+        assert kept == (name in CARRIED), name
+        if name not in CARRIED:
+            assert (getattr(fresh, name) == 0).all(), name
+    assert CARRIED  # some flows are read before their writer acts
+
+
+def test_a_misspelt_flow_fails_at_once():
+    flows = Flows.zeros(2, 3, 4)
+    with pytest.raises(AttributeError):
+        flows.birth = np.ones((2, 3))  # type: ignore[attr-defined]
+
+
+def test_rents_stay_positive_when_demand_collapses(tiny_scenario_of, advanced):
     """With every firm gone, vacancy is high and rents fall, but stay positive and finite."""
-    _, world, rng, schedule = advanced(scenario(until="2021-12"), 1)
+    _, world, rng, schedule = advanced(tiny_scenario_of(until="2021-12"), 1)
     world.firms.alive[: world.firms.n] = False
     world.firms.employees[: world.firms.n] = 0.0
     world.firms.cash[: world.firms.n] = 0.0

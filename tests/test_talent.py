@@ -63,9 +63,9 @@ def test_one_month_of_moves_conserves_engineers(scenario, advanced):
     move_talent(setting, world, lev)
 
     fl = world.flows
-    graduates, foreign = fl["graduates"], fl["foreign_inflow"]
-    abroad, returnees = fl["abroad"], fl["returnees"]
-    inflow, outflow = fl["talent_inflow"], fl["talent_outflow"]
+    graduates, foreign = fl.graduates, fl.foreign_inflow
+    abroad, returnees = fl.abroad, fl.returnees
+    inflow, outflow = fl.talent_inflow, fl.talent_outflow
     # Moves between cities, abroad and back only move engineers: across all cities, inflows
     # minus outflows are the foreign arrivals.
     assert inflow.sum() - outflow.sum() == pytest.approx(foreign.sum(), rel=1e-9)
@@ -101,8 +101,8 @@ def test_visa_levers_scale_foreign_arrivals_in_move_talent(scenario, advanced):
     a, b = copy.deepcopy(world), copy.deepcopy(world)
     move_talent(setting, a, lev)
     move_talent(setting, b, replace(lev, foreign_multiplier=doubled))
-    extra = b.flows["foreign_inflow"] - a.flows["foreign_inflow"]
-    assert extra[shanghai] == pytest.approx(a.flows["foreign_inflow"][shanghai])
+    extra = b.flows.foreign_inflow - a.flows.foreign_inflow
+    assert extra[shanghai] == pytest.approx(a.flows.foreign_inflow[shanghai])
     assert np.delete(extra, shanghai) == pytest.approx(0.0)
     assert b.talent.pool[shanghai] > a.talent.pool[shanghai]
 
@@ -113,7 +113,7 @@ def test_commuting_hires_conserve_engineers_and_respect_pools(scenario, advanced
     pool = world.talent.pool.copy()
     for demand in (
         np.zeros(setting.n_cities),
-        world.flows["hiring_demand"],
+        world.flows.hiring_demand,
         10 * pool,  # far more than the pools can give
     ):
         hired, taken = match_hires(setting, world, lev, demand)
