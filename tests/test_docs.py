@@ -11,7 +11,8 @@ from types import ModuleType
 
 import pytest
 
-from helix.world import state
+from helix.world import schedule, state
+from helix.world.parameters import Parameters
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "model.md"
@@ -50,8 +51,6 @@ def test_generated_tables_are_up_to_date(doc: str) -> None:
 
 def test_every_parameter_is_in_a_table(doc: str) -> None:
     """Each parameter of the schema appears in exactly one generated parameter table."""
-    from helix.scenario.schema import Parameters
-
     for group, gfi in Parameters.model_fields.items():
         for field in gfi.annotation.model_fields:  # type: ignore[union-attr]
             rows = re.findall(rf"^\| `{group}\.{field}` \|", doc, flags=re.M)
@@ -59,11 +58,16 @@ def test_every_parameter_is_in_a_table(doc: str) -> None:
 
 
 def test_every_mechanism_has_a_submodel_section(doc: str) -> None:
-    """Each module under helix/world/mechanisms has its own subsection of §7."""
+    """Each mechanism of the schedule's registry has its own subsection of §7, and its parameter
+    groups exist; every module under helix/world/mechanisms is registered."""
+    names = [m.name for m in schedule.MECHANISMS]
     modules = sorted(p.stem for p in MECHANISMS.glob("*.py") if p.stem != "__init__")
-    assert modules, "no mechanism modules found"
-    missing = [m for m in modules if not re.search(rf"^### 7\.\d+ `{m}`", doc, flags=re.M)]
+    assert sorted(names) == modules, "registry and helix/world/mechanisms differ"
+    missing = [m for m in names if not re.search(rf"^### 7\.\d+ `{m}`", doc, flags=re.M)]
     assert not missing, f"docs/model.md §7 has no subsection for: {', '.join(missing)}"
+    groups = set(Parameters.model_fields)
+    for m in schedule.MECHANISMS:
+        assert set(m.reads) <= groups, f"{m.name} reads unknown parameter groups {m.reads}"
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import numpy as np
 from helix.scenario.load import load_scenario
 from helix.world.mechanisms.founding import found_firms, lab_places
 from helix.world.mechanisms.knowledge import spillover_kernels, update_spillovers
-from helix.world.mechanisms.policy import levers
+from helix.world.mechanisms.policy import lever_schedule, levers
 from helix.world.state import STAGE_PUBLIC
 
 
@@ -52,7 +52,7 @@ def test_a_rail_link_means_more_founding(scenario, advanced, rail):
     """Common random numbers on one month: the same world, the same draws, faster trains."""
     base = scenario(seed=4)
     setting, world, _, _ = advanced(base, 6)
-    fast = replace(setting, scenario=scenario(rail(0.5), seed=4))
+    fast = replace(setting, levers=lever_schedule(scenario(rail(0.5), seed=4).world_inputs()))
     lev0, lev1 = levers(setting, world.step), levers(fast, world.step)
     w0, w1 = copy.deepcopy(world), copy.deepcopy(world)
     update_spillovers(setting, w0, spillover_kernels(setting, lev0.city_minutes))

@@ -11,7 +11,7 @@ import pytest
 
 from helix.scenario.load import load_scenario
 from helix.world.mechanisms.funding import invest
-from helix.world.mechanisms.policy import levers
+from helix.world.mechanisms.policy import lever_schedule, levers
 from helix.world.schedule import Schedule
 from helix.world.simulation import prepare
 
@@ -21,7 +21,7 @@ def _corridor_cross_city(setting, world, lev, seed: int) -> tuple[float, float]:
     w = copy.deepcopy(world)
     before = w.funds.invested_in_city_usd.copy()
     invest(setting, w, lev, np.random.default_rng(seed))
-    roles = {name: city.role for name, city in setting.scenario.cities.items()}
+    roles = {name: city.role for name, city in load_scenario().cities.items()}
     corridor = np.array([roles[c] in ("core", "corridor") for c in setting.cities])
     home = w.funds.home
     crossing = (
@@ -39,7 +39,9 @@ def test_a_faster_rail_link_means_more_cross_city_deals(scenario, rail):
     up = down = 0
     for seed in (1, 2):
         setting, world, rng = prepare(scenario(seed=seed))
-        fast = replace(setting, scenario=scenario(rail(0.5), seed=seed))
+        fast = replace(
+            setting, levers=lever_schedule(scenario(rail(0.5), seed=seed).world_inputs())
+        )
         schedule = Schedule(setting, world)
         for month in range(18):
             world.step = month

@@ -5,8 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from helix.scenario.consistency import INDICATOR_NAMES
-from helix.world.indicators import CITY, CITY_SECTOR, DISTRICT, UNITS, Observations, top4_share
+from helix.world.catalogue import INDICATORS
+from helix.world.flows import FLOW_NAMES
+from helix.world.indicators import (
+    CITY,
+    CITY_SECTOR,
+    DISTRICT,
+    OBSERVED_FLOWS,
+    READ_OFF_STATE,
+    UNITS,
+    Observations,
+    top4_share,
+)
 
 
 def test_every_indicator_has_a_unit_and_a_meaning_and_targets_can_name_it():
@@ -14,7 +24,15 @@ def test_every_indicator_has_a_unit_and_a_meaning_and_targets_can_name_it():
     assert len(UNITS) == len(CITY_SECTOR) + len(CITY) + len(DISTRICT)
     for name, (unit, meaning) in UNITS.items():
         assert unit and meaning, name
-    assert set(INDICATOR_NAMES) == set(UNITS)
+    assert set(INDICATORS) == set(UNITS)
+
+
+def test_every_indicator_is_a_flow_or_read_off_the_state():
+    """Observation covers the catalogue: each indicator is copied from the month's flow of its
+    name or read off the state by a rule of its own, never both, never neither."""
+    assert set(OBSERVED_FLOWS) == set(INDICATORS) & set(FLOW_NAMES)
+    assert not set(OBSERVED_FLOWS) & set(READ_OFF_STATE)
+    assert set(OBSERVED_FLOWS) | set(READ_OFF_STATE) == set(INDICATORS)
 
 
 def test_the_issue_s_indicators_are_observed():

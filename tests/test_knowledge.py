@@ -18,7 +18,7 @@ from helix.world.mechanisms.knowledge import (
     spillover_kernels,
     update_spillovers,
 )
-from helix.world.mechanisms.policy import levers
+from helix.world.mechanisms.policy import lever_schedule, levers
 from helix.world.simulation import prepare
 
 
@@ -56,13 +56,11 @@ def test_the_same_district_and_city_reach_furthest():
             assert w[d, same_city[d]].min() > w[d, ~same_city[d]].max()
 
 
-def test_a_rail_link_widens_reach_between_its_cities_only(rail):
-    setting, _, _ = _prepared()
-    linked = ("Shanghai", "Hangzhou", "Hefei")
-    with_rail = replace(
-        setting, scenario=load_scenario(overrides=rail(0.5, linked), until="2020-12", scale=0.02)
-    )
-    base, fast = levers(setting, 0), levers(with_rail, 0)
+def test_a_rail_link_widens_reach_between_its_cities_only(rail, tiny_world, tiny_scenario_of):
+    setting, _, _ = tiny_world()
+    linked = ("Alder", "Cedar")
+    railed = tiny_scenario_of(rail(0.5, linked)).world_inputs()
+    base, fast = levers(setting, 0), lever_schedule(railed).at(0)
     ci = [setting.cities.index(c) for c in linked]
     pair = np.zeros((setting.n_cities, setting.n_cities), bool)
     pair[np.ix_(ci, ci)] = True
@@ -70,8 +68,8 @@ def test_a_rail_link_widens_reach_between_its_cities_only(rail):
     assert np.allclose(fast.city_minutes[pair], 0.5 * base.city_minutes[pair])
     assert np.array_equal(fast.city_minutes[~pair], base.city_minutes[~pair])
 
-    w0, q0 = spillover_kernels(setting, base.city_minutes)
-    w1, q1 = spillover_kernels(setting, fast.city_minutes)
+    w0, (q0,) = spillover_kernels(setting, base.city_minutes)
+    w1, (q1,) = spillover_kernels(setting, fast.city_minutes)
     dc = setting.district_city
     between = pair[np.ix_(dc, dc)]
     assert (w1[between] > w0[between]).all()
@@ -79,11 +77,12 @@ def test_a_rail_link_widens_reach_between_its_cities_only(rail):
     assert (q1 >= q0).all()
 
 
-def test_the_quantum_network_extends_quantum_reach_between_its_nodes():
-    setting, _, _ = _prepared()
-    w, w_quantum = spillover_kernels(setting, setting.city_minutes)
+def test_a_special_network_extends_its_sector_s_reach_between_its_nodes(tiny_world):
+    setting, _, _ = tiny_world()
+    (network,) = setting.networks
+    w, (w_quantum,) = spillover_kernels(setting, setting.city_minutes)
     assert (w_quantum >= w).all()
-    nodes = setting.quantum_nodes[setting.district_city]
+    nodes = network.nodes[setting.district_city]
     dc = setting.district_city
     linked = nodes[:, None] & nodes[None, :] & (dc[:, None] != dc[None, :])
     assert linked.any()

@@ -3,32 +3,50 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import replace
+from dataclasses import dataclass
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helix.scenario.load import load_scenario
-from helix.scenario.schema import Policy, Shock, month_index, month_label
-from helix.world.mechanisms.policy import levers
-from helix.world.setting import build_setting
+from helix.scenario.schema import Policy, Scenario, Shock, month_index, month_label
+from helix.world.mechanisms.policy import lever_schedule
+from helix.world.setting import Inputs, Levers
 
 KINDS = ["visa", "rd_tax_break", "shared_labs", "subsidy", "rent_cap", "rail"]
 
 
 @functools.cache
-def _bare():
-    """A small world's setting without policies or shocks."""
-    s = load_scenario(until="2023-12", scale=0.05)
-    s = s.model_copy(update={"policies": {}, "shocks": {}})
-    return build_setting(s)
+def _bare_scenario() -> Scenario:
+    """The tiny world without policies or shocks, over four years."""
+    s = load_scenario("tiny-corridor", until="2023-12")
+    return s.model_copy(update={"policies": {}, "shocks": {}})
 
 
-def _with(policies: dict[str, Policy], shocks: dict[str, Shock] | None = None):
-    setting = _bare()
-    s = setting.scenario.model_copy(update={"policies": policies, "shocks": shocks or {}})
-    return replace(setting, scenario=s)
+def _bare() -> Inputs:
+    return _bare_scenario().world_inputs()
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """A world's inputs and the levers of each of its steps."""
+
+    inputs: Inputs
+    schedule: Levers
+
+    def __getattr__(self, name: str):  # the inputs' fields, as on a setting
+        return getattr(self.inputs, name)
+
+
+def _with(policies: dict[str, Policy], shocks: dict[str, Shock] | None = None) -> _Compiled:
+    s = _bare_scenario().model_copy(update={"policies": policies, "shocks": shocks or {}})
+    inputs = s.world_inputs()
+    return _Compiled(inputs, lever_schedule(inputs))
+
+
+def levers(setting: _Compiled, step: int) -> Levers:
+    return setting.schedule.at(step)
 
 
 @st.composite
@@ -113,8 +131,11 @@ def test_a_policy_acts_exactly_while_in_force(policy, step):
     assert (np.diag(lev.city_minutes) == 0).all()
 
 
+CORE = "Alder"  # the tiny world's core city
+
+
 def _policy(kind: str, value: float = 0.0, **fields) -> Policy:
-    return Policy(kind=kind, cities=["Shanghai"], start="2020-01", value=value, **fields)
+    return Policy(kind=kind, cities=[CORE], start="2020-01", value=value, **fields)
 
 
 def test_visas_multiply_and_tax_breaks_add_up():
@@ -123,15 +144,15 @@ def test_visas_multiply_and_tax_breaks_add_up():
             "a": _policy("visa", 2.0),
             "b": _policy("visa", 1.5),
             "c": _policy("rd_tax_break", 0.5),
-            "d": _policy("rd_tax_break", 0.75, sectors=["ai"]),
+            "d": _policy("rd_tax_break", 0.75, sectors=["software"]),
         }
     )
     lev = levers(setting, 0)
-    shanghai = setting.cities.index("Shanghai")
-    ai = setting.sectors.index("ai")
-    assert lev.foreign_multiplier[shanghai] == 3.0
-    assert lev.rd_extra_deduction[shanghai, ai] == 1.25  # a city's break on top of another
-    assert (np.delete(lev.rd_extra_deduction[shanghai], ai) == 0.5).all()
+    core = setting.cities.index(CORE)
+    ai = setting.sectors.index("software")
+    assert lev.foreign_multiplier[core] == 3.0
+    assert lev.rd_extra_deduction[core, ai] == 1.25  # a city's break on top of another
+    assert (np.delete(lev.rd_extra_deduction[core], ai) == 0.5).all()
 
 
 def test_withdrawing_support_switches_off_breaks_labs_and_subsidies():
@@ -141,22 +162,24 @@ def test_withdrawing_support_switches_off_breaks_labs_and_subsidies():
         "grants": _policy("subsidy", budget_yuan=1e9),
         "visas": _policy("visa", 2.0),
     }
-    withdrawal = Policy(kind="support_withdrawal", cities=["Shanghai"], start="2021-01")
+    withdrawal = Policy(kind="support_withdrawal", cities=[CORE], start="2021-01")
     setting = _with({**support, "stop": withdrawal})
-    shanghai = setting.cities.index("Shanghai")
+    core = setting.cities.index(CORE)
     before, after = levers(setting, 11), levers(setting, 12)
-    assert before.rd_extra_deduction[shanghai].max() == 0.5
-    assert before.lab_slots[shanghai] > 0 and before.subsidy_per_month[shanghai].sum() > 0
-    assert after.rd_extra_deduction[shanghai].max() == 0
-    assert after.lab_slots[shanghai] == 0 and after.subsidy_per_month[shanghai].sum() == 0
-    assert after.withdrawn[shanghai] and not before.withdrawn[shanghai]
-    assert after.foreign_multiplier[shanghai] == 2.0  # visas are not support
+    assert before.rd_extra_deduction[core].max() == 0.5
+    assert before.lab_slots[core] > 0 and before.subsidy_per_month[core].sum() > 0
+    assert after.rd_extra_deduction[core].max() == 0
+    assert after.lab_slots[core] == 0 and after.subsidy_per_month[core].sum() == 0
+    assert after.withdrawn[core] and not before.withdrawn[core]
+    assert after.foreign_multiplier[core] == 2.0  # visas are not support
 
 
 def test_a_vc_downturn_lowers_sentiment_for_its_sectors_while_it_lasts():
-    shock = Shock(kind="vc_downturn", sectors=["ai"], start="2021-01", end="2021-06", severity=0.4)
+    shock = Shock(
+        kind="vc_downturn", sectors=["software"], start="2021-01", end="2021-06", severity=0.4
+    )
     setting = _with({}, {"bust": shock})
-    ai = setting.sectors.index("ai")
+    ai = setting.sectors.index("software")
     china = setting.city_china
     for step, expected in ((11, 1.0), (12, 0.6), (17, 0.6), (18, 1.0)):
         sentiment = levers(setting, step).vc_sentiment  # per city and sector
