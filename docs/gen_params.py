@@ -42,7 +42,7 @@ from pydantic_core import PydanticUndefined
 from helix.scenario import schema
 from helix.scenario.load import load_scenario
 from helix.scenario.schema import Parameters, Scenario
-from helix.world import indicators
+from helix.world.catalogue import INDICATORS
 
 DOC = Path(__file__).with_name("model.md")
 
@@ -369,6 +369,9 @@ def render_world(name: str, s: Scenario) -> str:
     if name == "research":
         cols = list(schema.Research.model_fields)
         return entity_table(schema.Research, s.research, "institution", cols)
+    if name == "networks":
+        cols = list(schema.Network.model_fields)
+        return entity_table(schema.Network, s.networks, "network", cols)
     if name == "policies":
         cols = list(schema.Policy.model_fields)
         return entity_table(schema.Policy, s.policies, "policy", cols)
@@ -430,13 +433,13 @@ def render_validation() -> str:
 
 
 def render_indicators() -> str:
-    rows = []
-    for level, group in (
-        ("city × sector", indicators.CITY_SECTOR),
-        ("city", indicators.CITY),
-        ("district", indicators.DISTRICT),
-    ):
-        rows += [[f"`{name}`", level, unit, meaning] for name, (unit, meaning) in group.items()]
+    level = {"city_sector": "city × sector", "city": "city", "district": "district"}
+    rows = [
+        [f"`{i.name}`", level[i.dims], i.unit, i.meaning]
+        for dims in level
+        for i in INDICATORS.values()
+        if i.dims == dims
+    ]
     return table(["indicator", "per", "unit", "meaning"], rows)
 
 
