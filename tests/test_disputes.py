@@ -10,8 +10,8 @@ from helix.world.mechanisms.disputes import settle_disputes
 from helix.world.mechanisms.innovation import innovate_and_imitate
 
 
-def _imitation(scenario, advanced, seed: int):
-    setting, world, _, _ = advanced(scenario(seed=seed), 6)
+def _imitation(tiny_scenario_of, advanced, seed: int):
+    setting, world, _, _ = advanced(tiny_scenario_of(seed=seed), 6)
     rows, gains = innovate_and_imitate(
         setting, world, np.full(world.firms.n, 0.1), np.random.default_rng(seed)
     )
@@ -29,18 +29,18 @@ def _sued(setting, world, rows, gains, crowding: float, seed: int):
     return w, sued, cash0, a0
 
 
-def test_more_crowding_means_more_disputes(scenario, advanced):
+def test_more_crowding_means_more_disputes(tiny_scenario_of, advanced):
     counts = np.zeros(2)
     for seed in (1, 2):
-        setting, world, rows, gains = _imitation(scenario, advanced, seed)
+        setting, world, rows, gains = _imitation(tiny_scenario_of, advanced, seed)
         for j, crowding in enumerate((0.5, 3.0)):
             _, sued, _, _ = _sued(setting, world, rows, gains, crowding, seed)
             counts[j] += sued.sum()
     assert counts[1] > counts[0]
 
 
-def test_the_sued_pay_the_cost_and_give_back_part_of_their_gain(scenario, advanced):
-    setting, world, rows, gains = _imitation(scenario, advanced, 3)
+def test_the_sued_pay_the_cost_and_give_back_part_of_their_gain(tiny_scenario_of, advanced):
+    setting, world, rows, gains = _imitation(tiny_scenario_of, advanced, 3)
     p = setting.params.disputes
     w, sued, cash0, a0 = _sued(setting, world, rows, gains, 3.0, 3)
     assert sued.any()

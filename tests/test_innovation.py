@@ -18,8 +18,8 @@ def _productivity_after(setting, world, intensity, seed: int, *, reach_mass=None
     return w.firms.view("productivity").copy(), rows, gains
 
 
-def test_more_rd_means_more_innovation(scenario, advanced):
-    setting, world, _, _ = advanced(scenario(seed=1), 4)
+def test_more_rd_means_more_innovation(tiny_scenario_of, advanced):
+    setting, world, _, _ = advanced(tiny_scenario_of(seed=1), 4)
     n = world.firms.n
     low, high = np.full(n, 0.05), np.full(n, 0.3)
     for seed in range(3):
@@ -31,8 +31,8 @@ def test_more_rd_means_more_innovation(scenario, advanced):
         assert (a_high[alive] >= a_low[alive] - 1e-12).sum() > 0.95 * alive.sum()
 
 
-def test_denser_reach_means_more_imitation(scenario, advanced):
-    setting, world, _, _ = advanced(scenario(seed=2), 4)
+def test_denser_reach_means_more_imitation(tiny_scenario_of, advanced):
+    setting, world, _, _ = advanced(tiny_scenario_of(seed=2), 4)
     n = world.firms.n
     intensity = np.full(n, 0.1)
     counts = np.zeros(2)
@@ -47,8 +47,10 @@ def test_denser_reach_means_more_imitation(scenario, advanced):
     assert counts[1] > counts[0]
 
 
-def test_productivity_falls_only_by_obsolescence_and_imitators_close_their_gap(scenario, advanced):
-    setting, world, _, _ = advanced(scenario(seed=3), 4)
+def test_productivity_falls_only_by_obsolescence_and_imitators_close_their_gap(
+    tiny_scenario_of, advanced
+):
+    setting, world, _, _ = advanced(tiny_scenario_of(seed=3), 4)
     k = setting.params.knowledge
     before = world.firms.view("productivity").copy()
     practice = world.practice[world.firms.view("district"), world.firms.view("sector")]

@@ -10,8 +10,10 @@ from helix.world.mechanisms.knowledge import density_multiplier
 from helix.world.mechanisms.operations import real_output, sector_price
 
 
-def test_prices_fall_when_output_outgrows_the_market_and_rise_when_it_lags(scenario, advanced):
-    setting, world, _, _ = advanced(scenario(seed=1), 3)
+def test_prices_fall_when_output_outgrows_the_market_and_rise_when_it_lags(
+    tiny_scenario_of, advanced
+):
+    setting, world, _, _ = advanced(tiny_scenario_of(seed=1), 3)
     market = setting.market0 * np.exp(setting.sector_demand_growth * world.step)
     world.price = np.ones(setting.n_sectors)
     glut, scarce = copy.deepcopy(world), copy.deepcopy(world)
@@ -21,8 +23,8 @@ def test_prices_fall_when_output_outgrows_the_market_and_rise_when_it_lags(scena
     assert (sector_price(setting, scarce) > 1).all()
 
 
-def test_output_follows_input_availability_and_ramps_up_with_age(scenario, advanced):
-    setting, world, _, _ = advanced(scenario(seed=2), 3)
+def test_output_follows_input_availability_and_ramps_up_with_age(tiny_scenario_of, advanced):
+    setting, world, _, _ = advanced(tiny_scenario_of(seed=2), 3)
     density = density_multiplier(setting, world)
     full = real_output(setting, world, density)
     cut = copy.deepcopy(world)

@@ -11,9 +11,9 @@ from helix.world.mechanisms.policy import levers
 from helix.world.mechanisms.relocation import destination_choice, relocate_firms
 
 
-def _squeezed(scenario, advanced, rent_share: float):
+def _squeezed(tiny_scenario_of, advanced, rent_share: float):
     """A world mid-run where every firm's rent is ``rent_share`` of its costs."""
-    setting, world, _, _ = advanced(scenario(seed=3), 4)
+    setting, world, _, _ = advanced(tiny_scenario_of(seed=3), 4)
     f = world.firms
     f.rent_paid[: f.n] = rent_share * f.costs[: f.n]
     return setting, world, levers(setting, world.step)
@@ -28,10 +28,10 @@ def _movers(setting, world, lev, seed: int):
     return w, moved, district0, employees0
 
 
-def test_a_heavier_rent_burden_moves_more_small_firms(scenario, advanced):
-    p = scenario().parameters.rents
-    light = _squeezed(scenario, advanced, 0.5 * p.burden_threshold)
-    heavy = _squeezed(scenario, advanced, min(1.0, 2.0 * p.burden_threshold))
+def test_a_heavier_rent_burden_moves_more_small_firms(tiny_scenario_of, advanced):
+    p = tiny_scenario_of().parameters.rents
+    light = _squeezed(tiny_scenario_of, advanced, 0.5 * p.burden_threshold)
+    heavy = _squeezed(tiny_scenario_of, advanced, min(1.0, 2.0 * p.burden_threshold))
     for seed in range(3):
         _, none, _, _ = _movers(*light, seed)
         _, some, _, _ = _movers(*heavy, seed)
@@ -39,9 +39,9 @@ def test_a_heavier_rent_burden_moves_more_small_firms(scenario, advanced):
         assert some.sum() > 0
 
 
-def test_small_firms_move_first(scenario, advanced):
-    p = scenario().parameters.rents
-    setting, world, lev = _squeezed(scenario, advanced, min(1.0, 2.0 * p.burden_threshold))
+def test_small_firms_move_first(tiny_scenario_of, advanced):
+    p = tiny_scenario_of().parameters.rents
+    setting, world, lev = _squeezed(tiny_scenario_of, advanced, min(1.0, 2.0 * p.burden_threshold))
     small = world.firms.view("employees") < p.small_firm_employees
     alive = world.firms.view("alive")
     moved = np.zeros(2)
@@ -51,9 +51,9 @@ def test_small_firms_move_first(scenario, advanced):
     assert moved[0] > moved[1]
 
 
-def test_movers_go_somewhere_cheaper_with_room(scenario, advanced):
-    p = scenario().parameters.rents
-    setting, world, lev = _squeezed(scenario, advanced, min(1.0, 2.0 * p.burden_threshold))
+def test_movers_go_somewhere_cheaper_with_room(tiny_scenario_of, advanced):
+    p = tiny_scenario_of().parameters.rents
+    setting, world, lev = _squeezed(tiny_scenario_of, advanced, min(1.0, 2.0 * p.burden_threshold))
     w, moved, district0, employees0 = _movers(setting, world, lev, 0)
     f = w.firms
     assert moved.any()
@@ -70,8 +70,8 @@ def test_movers_go_somewhere_cheaper_with_room(scenario, advanced):
     assert rent[target].mean() < rent[district0[moved]].mean()
 
 
-def test_destination_choice_prefers_cheaper_districts(scenario, advanced):
-    setting, world, _, _ = advanced(scenario(seed=4), 2)
+def test_destination_choice_prefers_cheaper_districts(tiny_scenario_of, advanced):
+    setting, world, _, _ = advanced(tiny_scenario_of(seed=4), 2)
     lev = levers(setting, world.step)
     world.offices.vacancy[:] = 0.2
     choice = destination_choice(setting, world, lev)

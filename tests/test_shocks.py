@@ -7,7 +7,7 @@ import pytest
 
 from helix.experiments.targets import recovery_months
 from helix.scenario.load import load_scenario
-from helix.world.mechanisms.shocks import export_shocks, update_inputs
+from helix.world.mechanisms.shocks import update_inputs
 
 START = "2021-01"
 SEVERITY = 0.35
@@ -65,12 +65,12 @@ def test_export_controls_dip_chip_output_then_it_recovers(run, observed, seed):
 def test_update_inputs_hits_only_the_named_sector_and_learns(scenario, advanced):
     s = scenario(shock_variant(SEVERITY), until="2021-12", seed=4)
     setting, world, _, _ = advanced(s, 12)  # the shock's first month
-    shocks = export_shocks(setting)
-    k = next(i for i, sh in enumerate(shocks) if sh[0] == world.step and sh[3] == SEVERITY)
-    _, cities, sectors, _ = shocks[k]
+    shocks = setting.export_controls
+    k = next(i for i, sh in enumerate(shocks) if sh.start == world.step and sh.severity == SEVERITY)
+    cities, sectors = shocks[k].cities, shocks[k].sectors
     assert sectors.sum() == 1 and sectors[setting.sectors.index("semiconductors")]
     assert cities.sum() == setting.city_china.sum()  # no cities named: all of China
-    update_inputs(setting, world, shocks)
+    update_inputs(setting, world)
     a = world.chips.availability.copy()
     hit = np.ix_(cities, sectors)
     assert a[hit] == pytest.approx(1 - SEVERITY)
@@ -80,7 +80,7 @@ def test_update_inputs_hits_only_the_named_sector_and_learns(scenario, advanced)
     previous = a[hit].copy()
     for month in range(1, 24):
         world.step += 1
-        update_inputs(setting, world, shocks)
+        update_inputs(setting, world)
         now = world.chips.availability[hit]
         assert (now > previous).all() and (now <= 1).all(), month
         previous = now.copy()

@@ -161,7 +161,9 @@ def load_scenario(
             last = month_index(until)
         except ValueError as exc:
             raise ScenarioError(str(exc), file=label, key="--until") from None
-        own_end = data.get("end", Scenario.model_fields["end"].default)
+        own_end = data.get("end")
+        if own_end is None:
+            raise ScenarioError("required key is missing", file=label, key="end")
         try:
             own_last = month_index(own_end)
         except (TypeError, ValueError):

@@ -52,8 +52,8 @@ class Scenario(Strict):
 
     name: str = Field(description="Short name, stored with every run.")
     description: str = Field("", description="What this world is.")
-    start: Month = Field("2020-01", description="First simulated month.")
-    end: Month = Field("2035-12", description="Last simulated month.")
+    start: Month = Field(description="First simulated month.")
+    end: Month = Field(description="Last simulated month.")
     present: Month | None = Field(
         None,
         description="The present of the world's source (the month its figures describe), shown "

@@ -47,12 +47,7 @@ def update_inputs(setting: Setting, world: World) -> None:
     availability = np.ones((setting.n_cities, setting.n_sectors))
     output = world.flows.real_output
     for k, control in enumerate(setting.export_controls):
-        start, cities, sectors, severity = (
-            control.start,
-            control.cities,
-            control.sectors,
-            control.severity,
-        )
+        start, cities, sectors = control.start, control.cities, control.sectors
         if world.step < start:
             continue
         hit_output = float(output[np.ix_(cities, sectors)].sum())
@@ -61,6 +56,6 @@ def update_inputs(setting: Setting, world: World) -> None:
             chips.cumulative_output[k] = p.substitute_start
         else:
             chips.cumulative_output[k] += p.state_push * hit_output / chips.baseline_output[k]
-        gap = severity * (chips.cumulative_output[k] / p.substitute_start) ** (-b)
+        gap = control.severity * (chips.cumulative_output[k] / p.substitute_start) ** (-b)
         availability[np.ix_(cities, sectors)] *= 1.0 - gap
     chips.availability = availability
