@@ -14,6 +14,7 @@ from helix.scenario.load import (
     scenario_from_json_dict,
     scenario_to_dict,
     scenario_to_toml,
+    shipped_worlds,
 )
 
 key_part = st.from_regex(r"[A-Za-z_][A-Za-z0-9_-]{0,12}", fullmatch=True)
@@ -81,6 +82,35 @@ def test_the_shipped_default_loads_and_round_trips_through_toml(tmp_path):
     path.write_text(scenario_to_toml(world), encoding="utf-8")
     assert load_scenario(path) == world
     assert scenario_from_json_dict(scenario_to_dict(world)) == world
+
+
+def test_a_shipped_world_loads_by_name_and_round_trips(tmp_path):
+    """``tiny-corridor`` loads by name (as the CLI passes it); a file of that name wins."""
+    assert {"shanghai-delta", "tiny-corridor"} <= set(shipped_worlds())
+    tiny = load_scenario("tiny-corridor")
+    assert tiny.name == "tiny-corridor"
+    assert len(tiny.cities) == 3 and tiny.focus_city == "Alder"
+    assert {c.role for c in tiny.cities.values()} == {"core", "corridor", "rival"}
+    assert tiny.targets and tiny.calibration and tiny.networks
+    assert any(k.kind == "export_control" for k in tiny.shocks.values())
+    path = tmp_path / "world.toml"
+    path.write_text(scenario_to_toml(tiny), encoding="utf-8")
+    assert load_scenario(path) == tiny
+    # A file named like a shipped world is read as the file.
+    own = tmp_path / "tiny-corridor"
+    own.write_text(scenario_to_toml(tiny.model_copy(update={"name": "mine"})), encoding="utf-8")
+    assert load_scenario(own).name == "mine"
+    with pytest.raises(ScenarioError, match="file not found"):
+        load_scenario("no-such-world")
+
+
+def test_a_network_must_name_its_sector_and_members():
+    with pytest.raises(ScenarioError) as bad_member:
+        load_scenario("tiny-corridor", ['networks.photonics-link.members=["nowhere"]'])
+    assert bad_member.value.key == "networks.photonics-link.members"
+    with pytest.raises(ScenarioError) as bad_sector:
+        load_scenario("tiny-corridor", ['networks.photonics-link.sector="fishing"'])
+    assert bad_sector.value.key == "networks.photonics-link.sector"
 
 
 def test_seed_scale_and_until_are_overrides():

@@ -20,6 +20,7 @@ DOCUMENTED = (
     schema.City,
     schema.District,
     schema.Research,
+    schema.Network,
     schema.Policy,
     schema.Shock,
 )
