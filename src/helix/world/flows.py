@@ -98,8 +98,3 @@ class Flows:
 FLOW_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Flows))
 CARRIED: frozenset[str] = frozenset(f.name for f in fields(Flows) if f.metadata["carried"])
 """The flows carried from one month to the next (declared on the fields above)."""
-
-
-def shape(name: str) -> Shape:
-    """The shape of flow ``name``."""
-    return next(f.metadata["shape"] for f in fields(Flows) if f.name == name)
