@@ -19,7 +19,7 @@ from helix.world.state import STAGE_PUBLIC
 
 @functools.cache
 def _prepared():
-    setting, world, _ = prepare(load_scenario(until="2020-12", scale=0.03, seed=5))
+    setting, world, _ = prepare(load_scenario("tiny-corridor", until="2020-12", seed=5))
     return setting, world
 
 
