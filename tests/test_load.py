@@ -150,3 +150,14 @@ def test_overrides_reach_into_lists():
         overrides=["travel_time.minutes.0.1=46.0", "travel_time.minutes.1.0=46.0"]
     )
     assert world.travel_time.minutes[0][1] == world.travel_time.minutes[1][0] == 46.0
+
+
+def test_old_quantum_network_flags_read_as_the_declared_network():
+    """Runs stored before ``[networks]`` flagged research institutions instead: they load as the
+    same world."""
+    world = load_scenario()
+    old = scenario_to_dict(world)
+    network = old.pop("networks")["quantum-network"]
+    for name in old["research"]:
+        old["research"][name]["quantum_network"] = name in network["members"]
+    assert scenario_from_json_dict(old) == world

@@ -7,6 +7,8 @@ reads); they are re-exported here so ``helix.scenario.schema`` names every model
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import Field, field_validator, model_validator
 
 from helix.scenario.compile import compile_scenario
@@ -81,6 +83,38 @@ class Scenario(Strict):
     )
 
     check_months = field_validator("start", "end", "present")(check_month)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_network_flags(cls, data: Any) -> Any:
+        """Read the old ``research.NAME.quantum_network = true`` flags (stored runs made before
+        ``[networks]``) as one network of the flagged institutions over their sector."""
+        if not isinstance(data, dict) or not isinstance(data.get("research"), dict):
+            return data
+        flagged = [
+            (name, r.get("sector"))
+            for name, r in data["research"].items()
+            if isinstance(r, dict) and "quantum_network" in r and r["quantum_network"]
+        ]
+        if not any(
+            isinstance(r, dict) and "quantum_network" in r for r in data["research"].values()
+        ):
+            return data
+        data = {
+            **data,
+            "research": {
+                name: {k: v for k, v in r.items() if k != "quantum_network"}
+                if isinstance(r, dict)
+                else r
+                for name, r in data["research"].items()
+            },
+        }
+        sectors = {sector for _, sector in flagged}
+        if flagged and not data.get("networks") and len(sectors) == 1:
+            data["networks"] = {
+                "quantum-network": {"sector": sectors.pop(), "members": [n for n, _ in flagged]}
+            }
+        return data
 
     @property
     def focus_city(self) -> str:
