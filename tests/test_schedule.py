@@ -21,7 +21,7 @@ import pytest
 
 from helix.world.flows import CARRIED, FLOW_NAMES, Flows
 from helix.world.parameters import Parameters
-from helix.world.schedule import MECHANISMS, Mechanism, Month, Schedule
+from helix.world.schedule import MECHANISMS, Mechanism, MonthContext, Schedule
 from helix.world.simulation import prepare
 from helix.world.state import World
 
@@ -82,7 +82,7 @@ class Checker:
     def wrap(self, mechanism: Mechanism) -> Mechanism:
         name = mechanism.name
 
-        def checked(m: Month) -> None:
+        def checked(m: MonthContext) -> None:
             world, setting = m.world, m.setting
             before = engineers(world)
             flows_before = {f: id(getattr(world.flows, f)) for f in FLOW_NAMES}

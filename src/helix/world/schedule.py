@@ -43,7 +43,7 @@ from helix.world.state import World
 
 
 @dataclass
-class Month:
+class MonthContext:
     """What the mechanisms of one month share: the run's fixed parts and the month's results."""
 
     setting: Setting
@@ -56,68 +56,68 @@ class Month:
     gains: np.ndarray | None = None  # their productivity gains
 
 
-def _policy(m: Month) -> None:
+def _policy(m: MonthContext) -> None:
     m.levers = levers(m.setting, m.world.step)
 
 
-def _knowledge(m: Month) -> None:
+def _knowledge(m: MonthContext) -> None:
     update_spillovers(m.setting, m.world, m.schedule.kernels(_levers(m)))
 
 
-def _shocks(m: Month) -> None:
+def _shocks(m: MonthContext) -> None:
     update_inputs(m.setting, m.world)
 
 
-def _rd(m: Month) -> None:
+def _rd(m: MonthContext) -> None:
     m.rd = rd_spending(m.setting, _levers(m), m.world)
 
 
-def _innovation(m: Month) -> None:
+def _innovation(m: MonthContext) -> None:
     m.imitators, m.gains = innovate_and_imitate(m.setting, m.world, _rd_of(m).real_intensity, m.rng)
 
 
-def _disputes(m: Month) -> None:
+def _disputes(m: MonthContext) -> None:
     if m.imitators is None or m.gains is None:
         raise RuntimeError("disputes act before innovation has drawn the imitators")
     settle_disputes(m.setting, m.world, m.imitators, m.gains, m.rng)
 
 
-def _operations(m: Month) -> None:
+def _operations(m: MonthContext) -> None:
     density = density_multiplier(m.setting, m.world)
     operate(m.setting, m.world, _levers(m), _rd_of(m), density, m.rng)
 
 
-def _talent(m: Month) -> None:
+def _talent(m: MonthContext) -> None:
     move_talent(m.setting, m.world, _levers(m))
 
 
-def _founding(m: Month) -> None:
+def _founding(m: MonthContext) -> None:
     found_firms(m.setting, m.world, _levers(m), m.rng)
 
 
-def _funding(m: Month) -> None:
+def _funding(m: MonthContext) -> None:
     invest(m.setting, m.world, _levers(m), m.rng)
 
 
-def _exits(m: Month) -> None:
+def _exits(m: MonthContext) -> None:
     exit_firms(m.setting, m.world, m.rng)
 
 
-def _rents(m: Month) -> None:
+def _rents(m: MonthContext) -> None:
     clear_office_market(m.setting, m.world, _levers(m))
 
 
-def _relocation(m: Month) -> None:
+def _relocation(m: MonthContext) -> None:
     relocate_firms(m.setting, m.world, _levers(m), m.rng)
 
 
-def _levers(m: Month) -> Levers:
+def _levers(m: MonthContext) -> Levers:
     if m.levers is None:
         raise RuntimeError("a mechanism reads the levers before policy has set them")
     return m.levers
 
 
-def _rd_of(m: Month) -> RdSpending:
+def _rd_of(m: MonthContext) -> RdSpending:
     if m.rd is None:
         raise RuntimeError("a mechanism reads R&D before rd has computed it")
     return m.rd
@@ -128,7 +128,7 @@ class Mechanism:
     """One entry of the schedule."""
 
     name: str  # its module under helix.world.mechanisms (and its section in docs/model.md)
-    run: Callable[[Month], None]
+    run: Callable[[MonthContext], None]
     reads: tuple[str, ...]  # parameter groups (fields of Parameters)
     writes: tuple[str, ...]  # flows (fields of Flows)
 
@@ -202,6 +202,6 @@ class Schedule:
 
     def step(self, world: World, rng: np.random.Generator) -> None:
         world.flows = world.flows.next_month()
-        month = Month(self.setting, world, rng, self)
+        month = MonthContext(self.setting, world, rng, self)
         for mechanism in self.mechanisms:
             mechanism.run(month)
