@@ -11,6 +11,9 @@ withdrawal also stops them investing. Shocks: ``vc_downturn`` scales VC appetite
 cities' firms (every Chinese city when none is named) in its sectors (all when none is named)
 by (1 - severity): funds place less money
 there, and funds at home in a hit city deploy less in all.
+
+The levers of every month are computed once, from the setting's dated :class:`Measure` records,
+when the setting is built (:func:`lever_schedule`); a month reads its row (:func:`levers`).
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ from dataclasses import fields
 
 import numpy as np
 
-from helix.world.setting import Inputs, Levers, Setting
+from helix.world.setting import Inputs, Levers, Measure, Setting
+
+__all__ = ["Levers", "Measure", "lever_schedule", "levers"]
 
 
 def levers(setting: Setting, step: int) -> Levers:
