@@ -21,8 +21,8 @@ from typer.testing import CliRunner
 from helix.cli import app
 from helix.errors import StoreError
 from helix.report import write_report
-from helix.report.build import Contents, collect
-from helix.report.source import open_store, resolve
+from helix.report.build import Contents, collect, resolve
+from helix.report.source import open_store
 from helix.runner import run_and_store
 from helix.scenario.load import load_scenario, scenario_to_dict
 from helix.store import Store, now
