@@ -20,9 +20,13 @@ from typer.testing import CliRunner
 
 from helix.cli import app
 from helix.errors import StoreError
+from helix.experiments.design import load_experiment
+from helix.experiments.executors import backend_for
+from helix.experiments.runner import run_experiment
 from helix.report import write_report
 from helix.report.build import Contents, collect, resolve
 from helix.report.source import open_store
+from helix.report.values import cell
 from helix.runner import run_and_store
 from helix.scenario.load import load_scenario, scenario_to_dict
 from helix.store import Store, now
@@ -349,12 +353,55 @@ def test_experiment_report_compares_variants(stored: Stored, tmp_path: Path) -> 
     c = _contents(stored.db, experiment=stored.experiment)
     keys = {f.key for f in c.figures}
     assert {"variants_output", "experiment_outcome_0", "experiment_difference"} <= keys
+    assert sorted(k for k in keys if "difference" in k) == ["experiment_difference"], (
+        "one difference from the baseline, the experiment's mean with its CI"
+    )
     assert "sensitivity_0" in keys
     assert not {"firm_sizes", "survival"} & keys, "no microdata was stored for these runs"
     page = files.html.read_text(encoding="utf-8")
     assert "vc test" in page and "Variants side by side" in page and "Outcomes by variant" in page
     for png in files.pngs:
         assert_png_not_blank(png)
+
+
+def test_several_worlds_side_by_side_draw_no_difference_figure(stored: Stored) -> None:
+    """Without an experiment's paired summary there is no difference from the baseline to
+    show: the groups are drawn side by side, and no second measure of their gap is made up."""
+    exp_runs = ["exp-b0", "exp-s0"]
+    c = _contents(stored.db, exp_runs)
+    keys = {f.key for f in c.figures}
+    assert "variants_output" in keys
+    assert not [k for k in keys if "difference" in k]
+
+
+@pytest.mark.slow
+def test_an_experiment_written_by_its_runner_reads_back_in_the_report(tmp_path: Path) -> None:
+    """The experiment's real writers (helix experiment), then the report's readers: the
+    difference the report tables is the summary's, with its confidence interval."""
+    city = load_scenario().focus_city
+    file = tmp_path / "exp.toml"
+    file.write_text(
+        'name = "readback"\nreplicates = 2\n'
+        "[variants.slow-vc]\n"
+        "scenario.parameters.funding.deploy_share = 0.01\n"
+        "[outcomes.firms]\n"
+        f'indicator = "firms"\ncity = "{city}"\nstatistic = "final"\n'
+    )
+    exp = load_experiment(file, until="2021-06", scale=0.02)
+    db = tmp_path / "runs.duckdb"
+    backend = backend_for(None, 1)
+    try:
+        with Store(db) as store:
+            done = run_experiment(exp, store, backend)
+    finally:
+        backend.close()
+    diff = next(r for r in done.summary.rows if r.statistic == "difference")
+    c = _contents(db, experiment=exp.experiment_id)
+    table = next(t for t in c.tables if t.title == "Outcomes by variant")
+    row = next(r for r in table.rows if r[1] == "slow-vc")
+    assert row[4] == f"{cell(diff.value)} ({cell(diff.low)} to {cell(diff.high)})"
+    figure = next(f for f in c.figures if f.key == "experiment_difference")
+    assert [s.name for s in figure.series] == ["slow-vc"]
 
 
 def test_latest_experiment(stored: Stored) -> None:
