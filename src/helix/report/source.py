@@ -2,7 +2,10 @@
 
 A report's subject is one run, several runs, the latest run, an experiment or a calibration.
 Runs are grouped for comparison by experiment variant, else by scenario name; the first group
-(the baseline variant when there is one) is the one the main figures draw.
+(the baseline variant when there is one) is the one the main figures draw. The subject of an
+experiment or a calibration is built in :mod:`helix.report.experiment` and
+:mod:`helix.report.calibration`, which import this module (never the other way round);
+:func:`helix.report.build.resolve` picks one.
 """
 
 from __future__ import annotations

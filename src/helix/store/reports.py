@@ -7,13 +7,14 @@ fail, so such a store still gives a report of its runs.
 
 Subjects, in the order of the tables in :data:`helix.store.runs.SCHEMA`:
 
-- runs: :func:`run_row`, :func:`runs_of_experiment`, :func:`latest_run_id`;
+- runs: :func:`has_runs`, :func:`run_row`, :func:`runs_of_experiment` (the latest run is
+  :meth:`helix.store.Store.latest_run`);
 - indicators: :func:`indicator_cells` (one indicator as a runs x labels x months cube),
   :func:`indicator_cities`, :func:`last_month_number`;
 - firm microdata: :func:`snapshot_sizes`, :func:`annual_growth`, :func:`firm_lifetimes`;
-- experiments: :func:`experiment_row`, :func:`experiment_summary`,
+- experiments: :func:`latest_experiment`, :func:`experiment_row`, :func:`experiment_summary`,
   :func:`experiment_sensitivity`;
-- calibrations: :func:`calibration_row`, :func:`calibration_fit`,
+- calibrations: :func:`latest_calibration`, :func:`calibration_row`, :func:`calibration_fit`,
   :func:`calibration_parameters`, :func:`calibration_profiles`.
 """
 
