@@ -26,7 +26,12 @@ from helix.cli.app import (
 )
 from helix.experiments.design import Experiment, load_experiment
 from helix.experiments.executors import backend_for
-from helix.experiments.runner import ExperimentReport, read_status, run_experiment
+from helix.experiments.runner import (
+    ExperimentProgress,
+    ExperimentReport,
+    read_status,
+    run_experiment,
+)
 from helix.jsonsafe import json_safe
 from helix.store import Store
 
@@ -70,11 +75,11 @@ class ExperimentBar:
 
     def __init__(self, label: str) -> None:
         self.label = label
-        self.last: Any = None
+        self.last: ExperimentProgress | None = None
         self.bar: Progress | None = None
         self.task: Any = None
 
-    def __call__(self, p: Any) -> None:
+    def __call__(self, p: ExperimentProgress) -> None:
         self.last = p
         if not err.is_terminal:
             return
@@ -133,6 +138,7 @@ def experiment_run(
                 bar.close()
     finally:
         backend.close(cancel=report is None)
+    assert report is not None  # an interrupted or failed run has left above
     if as_json:
         sys.stdout.write(json.dumps(json_safe({**report.to_json(), "db": str(db)})) + "\n")
         return
