@@ -19,6 +19,8 @@ import duckdb
 import pytest
 import tomli_w
 
+from helix.cli.app import fmt
+from helix.cli.run import summary_years
 from helix.scenario.load import default_path_label, load_scenario
 
 HELIX = Path(sys.executable).parent / "helix"
@@ -362,6 +364,7 @@ def test_an_unwritable_database_is_one_line_and_exit_2(case, cli, tmp_path):
         assert db.read_bytes() == before
 
 
+@pytest.mark.slow
 def test_bad_input_adds_nothing_to_an_existing_store(cli, default_toml, tmp_path):
     db = tmp_path / "runs.duckdb"
     good = cli("run", "--until", "2020-03", "--scale", "0.05", "--no-report", "--db", db, "--json")
@@ -400,6 +403,7 @@ def helix(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_run_json_prints_one_object_and_stores_the_run(tmp_path):
     db = tmp_path / "runs.duckdb"
     done = helix(
@@ -443,6 +447,7 @@ def test_run_json_prints_one_object_and_stores_the_run(tmp_path):
     assert rows > 0
 
 
+@pytest.mark.slow
 def test_run_prints_a_summary(tmp_path):
     done = helix("run", *FAST, "--db", "runs.duckdb", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
@@ -495,6 +500,7 @@ def test_run_with_a_seed_and_overrides_stores_them(cli, tmp_path):
     assert stored["end"] == "2021-12"
 
 
+@pytest.mark.slow
 def test_scenario_show_round_trips(tmp_path):
     shown = helix("scenario", "show", cwd=tmp_path)
     assert shown.returncode == 0, shown.stderr
@@ -512,6 +518,7 @@ def test_scenario_show_applies_overrides(cli):
     assert tomllib.loads(result.stdout)["parameters"]["rents"]["natural_vacancy"] == 0.2
 
 
+@pytest.mark.slow
 def test_a_bad_file_through_the_installed_script(tmp_path):
     """The real entry point: one line on stderr, exit 2, no traceback, no store."""
     path = tmp_path / "world.toml"
@@ -524,3 +531,22 @@ def test_a_bad_file_through_the_installed_script(tmp_path):
     assert "Traceback" not in done.stderr
     assert done.stdout == ""
     assert not (tmp_path / "runs.duckdb").exists()
+
+
+def test_one_formatter_for_every_table() -> None:
+    assert fmt(None) == fmt(float("nan")) == fmt(float("inf"), compact=True) == "—"
+    assert fmt(0.123456) == "0.123"
+    assert fmt(1234567.0) == "1,234,567"
+    assert fmt(1234567.0, compact=True) == "1.23 M"
+    assert fmt(2.5e9, compact=True) == "2.5 bn"
+    assert fmt(-4200, compact=True) == "-4.2 k"
+    assert fmt({"2020": 1.5, "2025": None}) == "2020: 1.5, 2025: —"
+    assert fmt("rises") == "rises"
+
+
+def test_the_summary_shows_the_worlds_present_not_a_fixed_year() -> None:
+    months = [f"{y}-{m:02d}" for y in range(2018, 2031) for m in range(1, 13)]
+    assert summary_years(months, "2025-12") == ["2018", "2025", "2030"]
+    assert summary_years(months, "2022-06") == ["2018", "2022", "2030"]
+    assert summary_years(months, None) == ["2018", "2030"]
+    assert summary_years(months[:24], "2025-12") == ["2018", "2019"], "a present not simulated"

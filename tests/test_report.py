@@ -20,9 +20,14 @@ from typer.testing import CliRunner
 
 from helix.cli import app
 from helix.errors import StoreError
+from helix.experiments.design import load_experiment
+from helix.experiments.executors import backend_for
+from helix.experiments.runner import run_experiment
 from helix.report import write_report
-from helix.report.build import Contents, collect
-from helix.report.source import open_store, resolve
+from helix.report.build import Contents, collect, resolve
+from helix.report.experiment import experiment_sections
+from helix.report.source import Subject, open_store
+from helix.report.values import cell
 from helix.runner import run_and_store
 from helix.scenario.load import load_scenario, scenario_to_dict
 from helix.store import Store, now
@@ -206,6 +211,15 @@ def stored(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stored]:
     yield Stored(db, runs, "exp1", "cal1")
 
 
+@pytest.fixture(scope="module")
+def summaries(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store holding only an experiment's summary and a calibration (no run): fast."""
+    db = tmp_path_factory.mktemp("summaries") / "runs.duckdb"
+    with Store(db) as store:
+        _add_summaries(store.con, "exp1", "cal1")
+    return db
+
+
 def _contents(db: Path, run_ids: Sequence[str] = (), **kw: Any) -> Contents:
     with open_store(str(db)) as store:
         return collect(resolve(store, run_ids, **kw), store.con)
@@ -234,6 +248,7 @@ def contents_one(stored: Stored) -> Contents:
     return _contents(stored.db, [stored.runs[0]])
 
 
+@pytest.mark.slow
 def test_one_html_file_and_a_png_per_figure(one: Any) -> None:
     folder = one.html.parent
     assert one.html.name == "report.html"
@@ -247,6 +262,7 @@ def test_one_html_file_and_a_png_per_figure(one: Any) -> None:
         assert_png_not_blank(png)
 
 
+@pytest.mark.slow
 def test_html_is_self_contained(one: Any) -> None:
     page = one.html.read_text(encoding="utf-8")
     assert not re.search(r"<script[^>]+src=", page), "a script is loaded from elsewhere"
@@ -257,6 +273,7 @@ def test_html_is_self_contained(one: Any) -> None:
     assert len(re.findall(r"plotly\.js v\d", page)) == 1
 
 
+@pytest.mark.slow
 def test_header_says_what_was_run(stored: Stored, one: Any) -> None:
     page = one.html.read_text(encoding="utf-8")
     header = page.split("</header>")[0]
@@ -274,12 +291,14 @@ def test_header_says_what_was_run(stored: Stored, one: Any) -> None:
         assert f"<dt>{label}</dt>" in header
 
 
+@pytest.mark.slow
 def test_every_figure_the_issue_asks_for(contents_one: Contents) -> None:
     keys = {f.key for f in contents_one.figures}
     assert keys >= TIME_SERIES | OTHERS
     assert any(k.startswith("recovery_") for k in keys)
 
 
+@pytest.mark.slow
 def test_figures_have_title_units_legend_and_caption(contents_one: Contents) -> None:
     for f in contents_one.figures:
         assert f.title and f.x_label and f.y_label, f.key
@@ -290,6 +309,7 @@ def test_figures_have_title_units_legend_and_caption(contents_one: Contents) -> 
             assert f.x_label in ("year", "month")
 
 
+@pytest.mark.slow
 def test_every_target_is_tabled_and_marked(contents_one: Contents) -> None:
     c = contents_one
     targets = load_scenario(until=UNTIL, scale=SCALE).targets
@@ -305,6 +325,7 @@ def test_every_target_is_tabled_and_marked(contents_one: Contents) -> None:
     assert marked == set(targets)
 
 
+@pytest.mark.slow
 def test_corridor_map_places_cities_by_coordinates(contents_one: Contents) -> None:
     c = contents_one
     world = load_scenario(until=UNTIL, scale=SCALE)
@@ -322,6 +343,7 @@ def test_corridor_map_places_cities_by_coordinates(contents_one: Contents) -> No
 # ---------------------------------------------------------------------------- several runs
 
 
+@pytest.mark.slow
 def test_several_runs_are_drawn_as_bands(stored: Stored, tmp_path: Path) -> None:
     files = write_report(stored.db, stored.runs, out_dir=tmp_path, pngs=False)
     header = files.html.read_text(encoding="utf-8").split("</header>")[0]
@@ -333,6 +355,7 @@ def test_several_runs_are_drawn_as_bands(stored: Stored, tmp_path: Path) -> None
     assert np.all(banded[0].low <= banded[0].high + 1e-9)
 
 
+@pytest.mark.slow
 def test_latest_run_is_the_default(stored: Stored) -> None:
     with open_store(str(stored.db)) as store:
         latest = store.latest_run()
@@ -342,6 +365,7 @@ def test_latest_run_is_the_default(stored: Stored) -> None:
 # ---------------------------------------------------------------------- experiment, calibration
 
 
+@pytest.mark.slow
 def test_experiment_report_compares_variants(stored: Stored, tmp_path: Path) -> None:
     files = write_report(stored.db, experiment=stored.experiment, out_dir=tmp_path)
     assert files.subject.kind == "experiment"
@@ -349,6 +373,9 @@ def test_experiment_report_compares_variants(stored: Stored, tmp_path: Path) -> 
     c = _contents(stored.db, experiment=stored.experiment)
     keys = {f.key for f in c.figures}
     assert {"variants_output", "experiment_outcome_0", "experiment_difference"} <= keys
+    assert sorted(k for k in keys if "difference" in k) == ["experiment_difference"], (
+        "one difference from the baseline, the experiment's mean with its CI"
+    )
     assert "sensitivity_0" in keys
     assert not {"firm_sizes", "survival"} & keys, "no microdata was stored for these runs"
     page = files.html.read_text(encoding="utf-8")
@@ -357,13 +384,81 @@ def test_experiment_report_compares_variants(stored: Stored, tmp_path: Path) -> 
         assert_png_not_blank(png)
 
 
+def test_the_experiment_section_shows_one_difference_with_its_ci(summaries: Path) -> None:
+    """Outcomes by variant, then the summary's paired difference (mean, CI) and nothing else."""
+    subject = Subject(
+        kind="experiment",
+        label="vc test",
+        runs=[],
+        ident="exp1",
+        groups={"baseline": [], "slow-vc": []},
+    )
+    with open_store(str(summaries)) as store:
+        figures, tables, _ = experiment_sections(store.con, subject)
+    assert [f.key for f in figures] == [
+        "experiment_outcome_0",
+        "experiment_difference",
+        "sensitivity_0",
+    ]
+    difference = figures[1]
+    assert [s.name for s in difference.series] == ["slow-vc"]
+    np.testing.assert_allclose(difference.series[0].y, [-20.0])  # -2 of a baseline of 10, in %
+    np.testing.assert_allclose(difference.series[0].low, [-30.0])
+    np.testing.assert_allclose(difference.series[0].high, [-10.0])
+    rows = {r[1]: r for r in tables[0].rows}
+    assert rows["slow-vc"][4] == "-2 (-3 to -1)"
+    assert rows["baseline"][4] == "—"
+
+
+@pytest.mark.slow
+def test_several_worlds_side_by_side_draw_no_difference_figure(stored: Stored) -> None:
+    """Without an experiment's paired summary there is no difference from the baseline to
+    show: the groups are drawn side by side, and no second measure of their gap is made up."""
+    exp_runs = ["exp-b0", "exp-s0"]
+    c = _contents(stored.db, exp_runs)
+    keys = {f.key for f in c.figures}
+    assert "variants_output" in keys
+    assert not [k for k in keys if "difference" in k]
+
+
+@pytest.mark.slow
+def test_an_experiment_written_by_its_runner_reads_back_in_the_report(tmp_path: Path) -> None:
+    """The experiment's real writers (helix experiment), then the report's readers: the
+    difference the report tables is the summary's, with its confidence interval."""
+    city = load_scenario().focus_city
+    file = tmp_path / "exp.toml"
+    file.write_text(
+        'name = "readback"\nreplicates = 2\n'
+        "[variants.slow-vc]\n"
+        "scenario.parameters.funding.deploy_share = 0.01\n"
+        "[outcomes.firms]\n"
+        f'indicator = "firms"\ncity = "{city}"\nstatistic = "final"\n'
+    )
+    exp = load_experiment(file, until="2021-06", scale=0.02)
+    db = tmp_path / "runs.duckdb"
+    backend = backend_for(None, 1)
+    try:
+        with Store(db) as store:
+            done = run_experiment(exp, store, backend)
+    finally:
+        backend.close()
+    diff = next(r for r in done.summary.rows if r.statistic == "difference")
+    c = _contents(db, experiment=exp.experiment_id)
+    table = next(t for t in c.tables if t.title == "Outcomes by variant")
+    row = next(r for r in table.rows if r[1] == "slow-vc")
+    assert row[4] == f"{cell(diff.value)} ({cell(diff.low)} to {cell(diff.high)})"
+    figure = next(f for f in c.figures if f.key == "experiment_difference")
+    assert [s.name for s in figure.series] == ["slow-vc"]
+
+
+@pytest.mark.slow
 def test_latest_experiment(stored: Stored) -> None:
     c = _contents(stored.db, experiment="latest")
     assert c.subject.ident == stored.experiment
 
 
-def test_calibration_report_shows_fit_and_identifiability(stored: Stored, tmp_path: Path) -> None:
-    files = write_report(stored.db, calibration=stored.calibration, out_dir=tmp_path)
+def test_calibration_report_shows_fit_and_identifiability(summaries: Path, tmp_path: Path) -> None:
+    files = write_report(summaries, calibration="cal1", out_dir=tmp_path)
     assert files.subject.runs == []
     keys = {p.stem for p in files.pngs}
     assert keys == {"calibration_fit", "calibration_parameters", "calibration_profiles"}
@@ -375,6 +470,7 @@ def test_calibration_report_shows_fit_and_identifiability(stored: Stored, tmp_pa
         assert_png_not_blank(png)
 
 
+@pytest.mark.slow
 def test_store_without_experiment_tables(tmp_path: Path) -> None:
     """A store written before experiments and calibrations existed still gives a report."""
     db = tmp_path / "old.duckdb"
@@ -409,6 +505,7 @@ def assert_one_line_error(result: Any, *parts: str) -> None:
     assert "Traceback" not in result.stderr + result.stdout
 
 
+@pytest.mark.slow
 def test_cli_report_writes_the_files(stored: Stored, tmp_path: Path) -> None:
     out = tmp_path / "rep"
     result = _cli("report", stored.runs[1], "--db", stored.db, "--out", out)
@@ -417,6 +514,7 @@ def test_cli_report_writes_the_files(stored: Stored, tmp_path: Path) -> None:
     assert (out / "report.html").exists() and list(out.glob("*.png"))
 
 
+@pytest.mark.slow
 def test_cli_missing_run_is_one_line(stored: Stored, tmp_path: Path) -> None:
     result = _cli("report", "no-such-run", "--db", stored.db, "--out", tmp_path / "r")
     assert_one_line_error(result, "no-such-run")
@@ -432,11 +530,12 @@ def test_cli_empty_store_is_one_line(tmp_path: Path) -> None:
     assert_one_line_error(_cli("report", "--db", tmp_path / "schema.duckdb"), "no finished run")
 
 
-def test_cli_unknown_experiment_is_one_line(stored: Stored) -> None:
-    assert_one_line_error(_cli("report", "--experiment", "nope", "--db", stored.db), "nope")
-    assert_one_line_error(_cli("report", "--calibration", "nope", "--db", stored.db), "nope")
+def test_cli_unknown_experiment_is_one_line(summaries: Path) -> None:
+    assert_one_line_error(_cli("report", "--experiment", "nope", "--db", summaries), "nope")
+    assert_one_line_error(_cli("report", "--calibration", "nope", "--db", summaries), "nope")
 
 
+@pytest.mark.slow
 def test_run_points_to_its_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     args = ("run", "--until", "2020-06", "--scale", "0.05", "--db", "runs.duckdb")

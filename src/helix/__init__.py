@@ -8,13 +8,12 @@ The public API:
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from helix.errors import ExperimentError, HelixError, ScenarioError, StoreError
 from helix.experiments.design import Experiment, load_experiment
 from helix.experiments.runner import run_experiment
 from helix.scenario.load import load_scenario
 from helix.store import Store
+from helix.version import __version__
 from helix.world.simulation import RunResult, simulate
 
 __all__ = [

@@ -42,6 +42,9 @@ FLAGS = (
 )
 LOCAL_SCHEMES = {"file", "data", "blob", "about", "chrome", "devtools"}
 
+# Two simulated runs and a headless browser: about a minute on two cores.
+pytestmark = pytest.mark.slow
+
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
 if CHROMIUM is None or DRIVER is None:
     if os.environ.get("CI"):

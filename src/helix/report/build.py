@@ -1,4 +1,9 @@
-"""Building a report: read the subject from the store, make the figures, write HTML and PNGs."""
+"""Building a report: read the subject from the store, make the figures, write HTML and PNGs.
+
+The subject (:func:`resolve`) is runs, an experiment (:mod:`helix.report.experiment`) or a
+calibration (:mod:`helix.report.calibration`); the runs' own figures come first, then the
+experiment's or calibration's sections.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +15,14 @@ from pathlib import Path
 import duckdb
 
 from helix.errors import StoreError
-from helix.report import compare, corridor, extras, firms, page, static, targets, timeseries
+from helix.report import compare, corridor, firms, page, static, targets, timeseries
+from helix.report.calibration import calibration_sections, calibration_subject
 from helix.report.context import world_of
+from helix.report.experiment import experiment_sections, experiment_subject
 from helix.report.interactive import html_div, plotly_js
-from helix.report.source import Subject, open_store, resolve
+from helix.report.source import Subject, group_runs, latest_run_id, load_runs, open_store
 from helix.report.spec import FigureSpec
-from helix.store import helix_version
+from helix.store import Store, helix_version
 
 HTML_NAME = "report.html"
 TARGETS = "The report's figures"
@@ -76,14 +83,46 @@ def targets_table(found: list[targets.Verdict]) -> page.TableBlock:
     )
 
 
+def resolve(
+    store: Store,
+    run_ids: Sequence[str] = (),
+    *,
+    experiment: str | None = None,
+    calibration: str | None = None,
+) -> Subject:
+    """The subject of a report: the runs named, an experiment, a calibration, or the latest run.
+
+    Raises:
+        StoreError: The store is empty, or holds no such run, experiment or calibration.
+    """
+    if experiment is not None:
+        return experiment_subject(store, experiment)
+    if calibration is not None:
+        return calibration_subject(store, calibration)
+    ids = list(dict.fromkeys(run_ids)) or [latest_run_id(store)]
+    runs = load_runs(store, ids)
+    kind = "run" if len(runs) == 1 else "runs"
+    label = runs[0].scenario_name if len({r.scenario_name for r in runs}) == 1 else "several worlds"
+    return Subject(kind=kind, label=label, runs=runs, groups=group_runs(runs))
+
+
+def sections(
+    con: duckdb.DuckDBPyConnection, subject: Subject
+) -> tuple[list[FigureSpec], list[page.TableBlock], dict[str, list[str]]]:
+    """The experiment or calibration section of a report (empty for plain runs)."""
+    if subject.ident is None:
+        return [], [], {}
+    if subject.kind == "experiment":
+        return experiment_sections(con, subject)
+    return calibration_sections(con, subject)
+
+
 def collect(subject: Subject, con: duckdb.DuckDBPyConnection) -> Contents:
     """Every figure and table of a report."""
     out = Contents(subject)
     if subject.main:
         _run_figures(out, subject, con)
-    figures, tables, notes = extras.sections(con, subject)
-    if any(f.key == "experiment_difference" for f in figures):
-        out.figures = [f for f in out.figures if f.key != "variants_difference"]
+    figures, tables, notes = sections(con, subject)
     out.figures += figures
     out.tables += tables
     for k, v in notes.items():
@@ -113,7 +152,7 @@ def _run_figures(out: Contents, subject: Subject, con: duckdb.DuckDBPyConnection
             "distributions."
         )
     if len(subject.groups) > 1:
-        figures, tables = compare.comparison(w.con, subject)
+        figures, tables = compare.comparison(w.con, subject, w.core)
         out.figures += figures
         out.tables += tables
 

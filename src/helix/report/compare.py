@@ -1,8 +1,9 @@
 """Groups of runs side by side: variants of an experiment, or different worlds.
 
-Each outcome is drawn per group with its band across replicates, then the difference of
-each group from the baseline (the first group) in the last full year, and the targets per
-group. The targets' spread across runs, normalised by tolerance, is drawn for any report.
+Each outcome is drawn per group with its band across replicates, and the targets per group.
+The targets' spread across runs, normalised by tolerance, is drawn for any report. A number for
+each variant's difference from the baseline is the experiment's own (mean with its confidence
+interval, :mod:`helix.report.experiment`), not computed here a second way.
 """
 
 from __future__ import annotations
@@ -139,54 +140,6 @@ def outcome_figure(
     )
 
 
-def _last_year(con: duckdb.DuckDBPyConnection, ids: list[str], o: Outcome, city: str) -> np.ndarray:
-    """Each run's value in the last full year (sum of flows, mean of levels)."""
-    c = yearly(cube(con, ids, o.indicator, "city", city=city), flow=is_flow(o.indicator))
-    return c.of(city)[:, -1] if c.x else np.full(len(ids), np.nan)
-
-
-def difference_figure(con: duckdb.DuckDBPyConnection, subject: Subject, city: str) -> FigureSpec:
-    ids = subject.run_ids
-    groups = list(subject.groups.items())
-    base_rows = [ids.index(r.run_id) for r in groups[0][1]]
-    series = []
-    for gi, (group, runs) in enumerate(groups[1:], start=1):
-        rows = [ids.index(r.run_id) for r in runs]
-        ys, errs = [], []
-        for o in OUTCOMES:
-            values = _last_year(con, ids, o, city)
-            base = float(np.nanmedian(values[base_rows]))
-            if not math.isfinite(base) or base == 0:
-                ys.append(np.nan)
-                errs.append(0.0)
-                continue
-            diff = (values[rows] - base) / abs(base) * 100
-            ys.append(float(np.nanmedian(diff)))
-            errs.append(float((np.nanmax(diff) - np.nanmin(diff)) / 2) if len(rows) > 1 else 0.0)
-        series.append(
-            Series(
-                name=group,
-                x=[o.title for o in OUTCOMES],
-                y=np.asarray(ys),
-                error=np.asarray(errs),
-                color=PALETTE[gi % len(PALETTE)],
-                mode="bar",
-            )
-        )
-    return FigureSpec(
-        key="variants_difference",
-        section=VARIANTS,
-        title=f"{city}: difference from the baseline ({groups[0][0]}) in the last full year",
-        x_label="outcome",
-        y_label="difference from baseline median (%)",
-        caption="Bars are each variant's median change against the baseline; error bars span "
-        "half the range across its replicates.",
-        x_kind="category",
-        series=series,
-        levels=[Level(0.0, "baseline")],
-    )
-
-
 def targets_by_group(found: dict[str, list[Verdict]]) -> TableBlock:
     groups = list(found)
     names = [v.name for v in next(iter(found.values()))]
@@ -207,14 +160,10 @@ def targets_by_group(found: dict[str, list[Verdict]]) -> TableBlock:
 
 
 def comparison(
-    con: duckdb.DuckDBPyConnection, subject: Subject
+    con: duckdb.DuckDBPyConnection, subject: Subject, city: str
 ) -> tuple[list[FigureSpec], list[TableBlock]]:
-    """Figures and tables comparing the subject's groups of runs."""
-    from helix.report.context import world_of
-
-    city = world_of(con, subject.runs).core
+    """Figures and tables comparing the subject's groups of runs in ``city`` (the core)."""
     figures = [outcome_figure(con, subject, o, city) for o in OUTCOMES]
-    figures.append(difference_figure(con, subject, city))
     found = {g: verdicts(con, runs) for g, runs in subject.groups.items()}
     tables = [targets_by_group(found)] if any(found.values()) else []
     if any(found.values()):

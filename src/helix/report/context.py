@@ -12,6 +12,7 @@ import duckdb
 
 from helix.report.source import RunInfo
 from helix.report.spec import PALETTE
+from helix.store import reports
 
 
 @dataclass
@@ -62,12 +63,7 @@ def world_of(con: duckdb.DuckDBPyConnection, runs: list[RunInfo]) -> World:
     cities_raw: dict[str, Any] = scenario.get("cities") or {}
     cities = list(cities_raw)
     if not cities:
-        rows = con.execute(
-            "SELECT DISTINCT city FROM indicators WHERE run_id = ? AND city IS NOT NULL"
-            " ORDER BY city",
-            [runs[0].run_id],
-        ).fetchall()
-        cities = [str(r[0]) for r in rows]
+        cities = reports.indicator_cities(con, runs[0].run_id)
     roles = {c: str((cities_raw.get(c) or {}).get("role", "corridor")) for c in cities}
     districts = {d: str(v.get("city", "")) for d, v in (scenario.get("districts") or {}).items()}
     sectors = {k: str(v.get("label", k)) for k, v in (scenario.get("sectors") or {}).items()}

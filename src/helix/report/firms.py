@@ -10,13 +10,9 @@ import numpy as np
 
 from helix.report.context import World
 from helix.report.spec import FigureSpec, Series, band, band_label
+from helix.store import reports
 
 FIRMS = "Firm dynamics"
-MONTH_NUMBER = "(CAST(substr(date, 1, 4) AS INTEGER) * 12 + CAST(substr(date, 6, 2) AS INTEGER))"
-
-
-def _ids(w: World) -> list[str]:
-    return w.run_ids
 
 
 def ccdf(sample: np.ndarray, points: int = 60) -> tuple[np.ndarray, np.ndarray]:
@@ -30,11 +26,7 @@ def ccdf(sample: np.ndarray, points: int = 60) -> tuple[np.ndarray, np.ndarray]:
 
 
 def size_distribution(w: World) -> FigureSpec | None:
-    rows = w.con.execute(
-        "SELECT date, employees FROM firm_snapshots WHERE run_id IN (SELECT unnest(?))"
-        " AND employees > 0",
-        [_ids(w)],
-    ).fetchnumpy()
+    rows = reports.snapshot_sizes(w.con, w.run_ids)
     if len(rows["date"]) == 0:
         return None
     dates = np.asarray(rows["date"])
@@ -71,15 +63,7 @@ def size_distribution(w: World) -> FigureSpec | None:
 
 
 def growth_rates(w: World) -> FigureSpec | None:
-    rows = w.con.execute(
-        "SELECT ln(b.employees / a.employees) AS g FROM firm_snapshots a JOIN firm_snapshots b"
-        " ON a.run_id = b.run_id AND a.firm_id = b.firm_id"
-        " AND CAST(substr(a.date, 1, 4) AS INTEGER) + 1 = CAST(substr(b.date, 1, 4) AS INTEGER)"
-        " WHERE a.run_id IN (SELECT unnest(?)) AND a.employees > 0 AND b.employees > 0"
-        " ORDER BY a.run_id, a.firm_id, a.date",  # a join's order varies; the fit must not
-        [_ids(w)],
-    ).fetchnumpy()
-    g = np.asarray(rows["g"], dtype=float)
+    g = reports.annual_growth(w.con, w.run_ids)
     g = g[np.isfinite(g)]
     if g.size < 10:
         return None
@@ -134,21 +118,11 @@ def kaplan_meier(duration: np.ndarray, event: np.ndarray, horizon: int) -> np.nd
 
 
 def _survival_of(w: World, run_id: str) -> tuple[np.ndarray, np.ndarray, int] | None:
-    rows = w.con.execute(
-        f"WITH born AS (SELECT firm_id, min({MONTH_NUMBER}) AS born FROM firm_events"
-        " WHERE run_id = ? AND event = 'founded' GROUP BY firm_id),"
-        f" ended AS (SELECT firm_id, min({MONTH_NUMBER}) AS ended,"
-        f" arg_min(event, {MONTH_NUMBER}) AS how FROM firm_events"
-        " WHERE run_id = ? AND event IN ('failed', 'acquired') GROUP BY firm_id)"
-        " SELECT born, ended, how = 'failed' AS failed FROM born LEFT JOIN ended USING (firm_id)",
-        [run_id, run_id],
-    ).fetchnumpy()
+    rows = reports.firm_lifetimes(w.con, run_id)
     if len(rows["born"]) == 0:
         return None
-    last = w.con.execute(
-        f"SELECT max({MONTH_NUMBER}) FROM indicators WHERE run_id = ?", [run_id]
-    ).fetchone()
-    end = int(last[0]) if last and last[0] is not None else int(np.max(rows["born"]))
+    last = reports.last_month_number(w.con, run_id)
+    end = last if last is not None else int(np.max(rows["born"]))
     born = np.asarray(rows["born"], dtype=float)
     ended = np.asarray(rows["ended"], dtype=float)
     failed = np.nan_to_num(np.asarray(rows["failed"], dtype=float)) > 0

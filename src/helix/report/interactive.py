@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
+from plotly.offline import get_plotlyjs
 
 from helix.report.spec import FigureSpec, Series
 
@@ -21,8 +22,6 @@ CONFIG = {"displaylogo": False, "responsive": True, "scrollZoom": False}
 
 def plotly_js() -> str:
     """The plotly.js bundle shipped with the plotly package, to embed inline."""
-    from plotly.offline import get_plotlyjs
-
     return get_plotlyjs()
 
 

@@ -1,8 +1,9 @@
 """Indicator series read from the store as dense arrays: runs x labels x months (or years).
 
-Aggregation follows :mod:`helix.experiments.targets`: within a month, series of several
-sectors or districts are summed, except intensive ones (shares, rents, wages), which are
-averaged; across the months of a year, flows (units "per month") are summed, levels averaged.
+Aggregation follows the indicator catalogue (:mod:`helix.world.catalogue`), as targets do:
+within a month, series of several sectors or districts are summed, except intensive ones
+(shares, rents, wages), which are averaged; across the months of a year, flows are summed,
+levels and intensive series averaged.
 """
 
 from __future__ import annotations
@@ -13,10 +14,8 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 
-from helix.experiments.targets import INTENSIVE
-from helix.world.indicators import UNITS
-
-By = str  # "city", "district" or "sector"
+from helix.store.reports import By, indicator_cells
+from helix.world.catalogue import INDICATORS
 
 
 @dataclass
@@ -49,12 +48,9 @@ class Cube:
 
 
 def is_flow(indicator: str) -> bool:
-    """True for indicators counted per month (summed over a year)."""
-    return UNITS[indicator][0].endswith("/month")
-
-
-def unit_of(indicator: str) -> str:
-    return UNITS[indicator][0]
+    """True for indicators counted per month (summed over a year); prices such as rents are
+    levels (averaged)."""
+    return INDICATORS[indicator].flow
 
 
 def cube(
@@ -72,26 +68,21 @@ def cube(
     Args:
         con: The store's connection.
         run_ids: Runs, the first axis in this order.
-        indicator: Indicator name (see :data:`helix.world.indicators.UNITS`).
+        indicator: Indicator name (see :data:`helix.world.catalogue.INDICATORS`).
         by: Column that labels the second axis: "city", "district" or "sector".
         city: Keep only this city.
         sector: Keep only this sector.
         order: Preferred order of labels; others follow alphabetically.
     """
-    agg = "AVG" if indicator in INTENSIVE else "SUM"
-    where = ["run_id IN (SELECT unnest(?))", "indicator = ?", f"{by} IS NOT NULL"]
-    params: list = [list(run_ids), indicator]
-    if city is not None:
-        where.append("city = ?")
-        params.append(city)
-    if sector is not None:
-        where.append("sector = ?")
-        params.append(sector)
-    sql = (
-        f"SELECT run_id, {by} AS label, date, {agg}(value) AS value FROM indicators"
-        f" WHERE {' AND '.join(where)} GROUP BY run_id, label, date"
+    rows = indicator_cells(
+        con,
+        run_ids,
+        indicator,
+        by,
+        mean=INDICATORS[indicator].intensive,
+        city=city,
+        sector=sector,
     )
-    rows = con.execute(sql, params).fetchnumpy()
     months = sorted(set(rows["date"].tolist()))
     present = set(rows["label"].tolist())
     labels = [lb for lb in order if lb in present] + sorted(present - set(order))

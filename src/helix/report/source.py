@@ -2,21 +2,24 @@
 
 A report's subject is one run, several runs, the latest run, an experiment or a calibration.
 Runs are grouped for comparison by experiment variant, else by scenario name; the first group
-(the baseline variant when there is one) is the one the main figures draw.
+(the baseline variant when there is one) is the one the main figures draw. The subject of an
+experiment or a calibration is built in :mod:`helix.report.experiment` and
+:mod:`helix.report.calibration`, which import this module (never the other way round);
+:func:`helix.report.build.resolve` picks one.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import duckdb
-
 from helix.errors import HelixError, StoreError
+from helix.scenario.load import scenario_from_json_dict
 from helix.scenario.schema import Scenario, Target
-from helix.store import Store
+from helix.store import Store, reports
 
 BASELINE_NAMES = ("baseline", "base", "default", "control")
 
@@ -62,8 +65,6 @@ class RunInfo:
 
     def scenario_model(self) -> Scenario | None:
         """The stored scenario re-validated, or None if today's schema no longer accepts it."""
-        from helix.scenario.load import scenario_from_json_dict
-
         try:
             return scenario_from_json_dict(self.scenario)
         except HelixError:
@@ -106,31 +107,8 @@ def open_store(db: str) -> Store:
     return Store(db, read_only=True)
 
 
-def table_names(con: duckdb.DuckDBPyConnection) -> set[str]:
-    """Names of the tables in the store's main schema."""
-    rows = con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
-    ).fetchall()
-    return {str(r[0]) for r in rows}
-
-
-def column_names(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    """Column names of ``table`` in order."""
-    rows = con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'main'"
-        " AND table_name = ? ORDER BY ordinal_position",
-        [table],
-    ).fetchall()
-    return [str(r[0]) for r in rows]
-
-
-RUN_COLUMNS = (
-    "run_id, scenario_name, scenario_json, seed, helix_version, finished, variant, experiment_id"
-)
-
-
 def _run_info(row: tuple[Any, ...]) -> RunInfo:
-    import json
+    """A run from its :data:`helix.store.reports.RUN_COLUMNS`."""
 
     run_id, name, scenario_json, seed, version, finished, variant, experiment_id = row
     scenario = json.loads(scenario_json) if isinstance(scenario_json, str) else scenario_json
@@ -147,7 +125,7 @@ def _run_info(row: tuple[Any, ...]) -> RunInfo:
 
 
 def _require_runs_table(store: Store) -> None:
-    if "runs" not in table_names(store.con):
+    if not reports.has_runs(store.con):
         raise StoreError("the store holds no runs (empty database)", file=store.path)
 
 
@@ -156,9 +134,7 @@ def load_runs(store: Store, run_ids: Sequence[str]) -> list[RunInfo]:
     _require_runs_table(store)
     out = []
     for run_id in run_ids:
-        row = store.con.execute(
-            f"SELECT {RUN_COLUMNS}, status FROM runs WHERE run_id = ?", [run_id]
-        ).fetchone()
+        row = reports.run_row(store.con, run_id)
         if row is None:
             raise StoreError(f"no run {run_id!r} in the store", file=store.path, key="run_id")
         if row[-1] != "done":
@@ -181,14 +157,10 @@ def runs_of(store: Store, ident: str, what: str, required: bool = True) -> list[
     Raises:
         StoreError: There is none and ``required`` is set.
     """
-    if not required and "runs" not in table_names(store.con):
+    if not required and not reports.has_runs(store.con):
         return []
     _require_runs_table(store)
-    rows = store.con.execute(
-        f"SELECT {RUN_COLUMNS} FROM runs WHERE experiment_id = ? AND status = 'done'"
-        " ORDER BY variant NULLS FIRST, replicate NULLS FIRST, sweep_point NULLS FIRST, finished",
-        [ident],
-    ).fetchall()
+    rows = reports.runs_of_experiment(store.con, ident)
     if not rows and required:
         raise StoreError(f"no finished run of {what} {ident!r} in the store", file=store.path)
     return [_run_info(r) for r in rows]
@@ -211,30 +183,3 @@ def group_runs(runs: list[RunInfo], baseline: str | None = None) -> dict[str, li
     if first is None:
         return groups
     return {first: groups[first], **{k: v for k, v in groups.items() if k != first}}
-
-
-def resolve(
-    store: Store,
-    run_ids: Sequence[str] = (),
-    *,
-    experiment: str | None = None,
-    calibration: str | None = None,
-) -> Subject:
-    """The subject of a report: the runs named, an experiment, a calibration, or the latest run.
-
-    Raises:
-        StoreError: The store is empty, or holds no such run, experiment or calibration.
-    """
-    if experiment is not None:
-        from helix.report.extras import experiment_subject
-
-        return experiment_subject(store, experiment)
-    if calibration is not None:
-        from helix.report.extras import calibration_subject
-
-        return calibration_subject(store, calibration)
-    ids = list(dict.fromkeys(run_ids)) or [latest_run_id(store)]
-    runs = load_runs(store, ids)
-    kind = "run" if len(runs) == 1 else "runs"
-    label = runs[0].scenario_name if len({r.scenario_name for r in runs}) == 1 else "several worlds"
-    return Subject(kind=kind, label=label, runs=runs, groups=group_runs(runs))

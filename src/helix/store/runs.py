@@ -20,6 +20,7 @@ import numpy as np
 
 from helix.coded import Coded, column_length
 from helix.errors import StoreError
+from helix.version import __version__
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -187,8 +188,6 @@ CREATE TABLE IF NOT EXISTS calibration_profiles (
 
 
 def helix_version() -> str:
-    from helix import __version__
-
     return __version__
 
 

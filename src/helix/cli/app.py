@@ -1,0 +1,151 @@
+"""The ``helix`` application: its consoles, the options commands share, and error handling.
+
+Any :class:`~helix.errors.HelixError` a command raises becomes one line on stderr and exit
+code 2, in one place (:func:`handles_errors`), so a command's body is only what it does.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+from helix.errors import HelixError
+
+app = typer.Typer(
+    help="helix: simulate a city's innovation ecosystem and ask it what-if questions.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+out = Console()
+err = Console(stderr=True)
+
+ScenarioArg = Annotated[
+    Path | None,
+    typer.Argument(
+        help="Scenario TOML file, or the name of a shipped world (default: the shipped world)."
+    ),
+]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Override a parameter, KEY.PATH=VALUE (repeatable)."),
+]
+DbOpt = Annotated[Path, typer.Option("--db", help="DuckDB file to write results to.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object only.")]
+WorkersOpt = Annotated[int | None, typer.Option(help="Worker processes. (default: all cores)")]
+ClusterOpt = Annotated[
+    str | None,
+    typer.Option("--cluster", help="Dask scheduler, tcp://HOST:PORT (default: this machine)."),
+]
+
+DB = Path("helix-runs.duckdb")
+REPORT_DIR = Path("helix-report")
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def fail(exc: HelixError) -> NoReturn:
+    """Print ``exc`` as one line on stderr and exit with code 2."""
+    err.print(f"helix: error: {exc.line()}", markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def handles_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """Wrap a command so that a :class:`HelixError` it raises is :func:`fail`ed.
+
+    Put it under ``@app.command()``; the command closes its own resources in ``finally``.
+    """
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except HelixError as exc:
+            fail(exc)
+
+    return wrapper
+
+
+def fmt(value: Any, *, compact: bool = False) -> str:
+    """A value in a table cell: numbers to 3 significant digits, a dash for none or NaN.
+
+    Args:
+        value: A number, a dict of them (``key: value, ...``), None or anything printable.
+        compact: Thousands and up as ``k``, ``M`` and ``bn`` (narrow columns); otherwise as
+            whole numbers with thousands separators.
+    """
+    if value is None:
+        return "—"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {fmt(v, compact=compact)}" for k, v in value.items())
+    if compact and isinstance(value, int | float) and not isinstance(value, bool):
+        if not math.isfinite(value):
+            return "—"
+        for size, suffix in ((1e9, " bn"), (1e6, " M"), (1e3, " k")):
+            if abs(value) >= size:
+                return f"{value / size:.3g}{suffix}"
+        return f"{value:.3g}"
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return "—"
+        return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+    return str(value)
+
+
+class LazyProgress:
+    """A progress bar on stderr that appears only once a run has taken over a second."""
+
+    def __init__(self, label: str, enabled: bool = True) -> None:
+        self.label = label
+        self.enabled = enabled and err.is_terminal
+        self.start = time.perf_counter()
+        self.bar: Progress | None = None
+        self.task: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            if time.perf_counter() - self.start < 1.0:
+                return
+            self.bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TaskProgressColumn(),
+                TimeRemainingColumn(),
+                console=err,
+                transient=True,
+            )
+            self.bar.start()
+            self.task = self.bar.add_task(self.label, total=total)
+        self.bar.update(self.task, completed=done)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def interrupted(line: str) -> NoReturn:
+    """Ctrl-C during a long command: print ``line`` (what is kept, how to resume), exit 130."""
+    err.print(line, markup=False, highlight=False)
+    raise typer.Exit(130)
+
+
+def main() -> None:
+    """The console script ``helix``."""
+    try:
+        app()
+    except HelixError as exc:  # raised outside a command, e.g. while parsing its options
+        err.print(f"helix: error: {exc.line()}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(2)

@@ -1,0 +1,248 @@
+"""``helix experiment``: run an experiment file (resumable), or ask how far it got."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+from typer.core import TyperGroup
+
+from helix.cli.app import (
+    DB,
+    ClusterOpt,
+    DbOpt,
+    JsonOpt,
+    app,
+    err,
+    fmt,
+    handles_errors,
+    interrupted,
+    out,
+)
+from helix.experiments.design import Experiment, load_experiment
+from helix.experiments.executors import backend_for
+from helix.experiments.runner import (
+    ExperimentProgress,
+    ExperimentReport,
+    read_status,
+    run_experiment,
+)
+from helix.jsonsafe import json_safe
+from helix.store import Store
+
+
+class _ExperimentGroup(TyperGroup):
+    """``helix experiment FILE`` runs FILE; ``helix experiment status FILE`` reports on it."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+experiment_app = typer.Typer(
+    cls=_ExperimentGroup,
+    help="Run an experiment file (variants x sweep points x replicates), or ask how far it got."
+    " `helix experiment FILE` is `helix experiment run FILE`.",
+    no_args_is_help=True,
+)
+app.add_typer(experiment_app, name="experiment")
+
+ExperimentArg = Annotated[Path, typer.Argument(help="Experiment TOML file.")]
+ExpUntilOpt = Annotated[
+    str | None, typer.Option("--until", help="Last month of every run, YYYY-MM (a short run).")
+]
+ExpScaleOpt = Annotated[float | None, typer.Option("--scale", help="Multiply agent counts.")]
+ReplicatesOpt = Annotated[
+    int | None, typer.Option("--replicates", help="Seeds per variant and sweep point.")
+]
+SamplesOpt = Annotated[int | None, typer.Option("--samples", help="The sweep's sample count.")]
+
+
+def _load_experiment(
+    file: Path, until: str | None, scale: float | None, replicates: int | None, samples: int | None
+) -> Experiment:
+    return load_experiment(file, until=until, scale=scale, replicates=replicates, samples=samples)
+
+
+class ExperimentBar:
+    """Renders an experiment's progress on stderr: runs done, failed and left, and the ETA."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.last: ExperimentProgress | None = None
+        self.bar: Progress | None = None
+        self.task: Any = None
+
+    def __call__(self, p: ExperimentProgress) -> None:
+        self.last = p
+        if not err.is_terminal:
+            return
+        fields = {"done": p.done, "failed": p.failed, "left": p.pending}
+        if self.bar is None:
+            self.bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("done {task.fields[done]} · failed {task.fields[failed]}"),
+                TextColumn("· left {task.fields[left]} · ETA"),
+                TimeRemainingColumn(),
+                console=err,
+            )
+            self.bar.start()
+            self.task = self.bar.add_task(
+                self.label, total=p.total, completed=p.done + p.failed, **fields
+            )
+        self.bar.update(self.task, completed=p.done + p.failed, **fields)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+@experiment_app.command("run")
+@handles_errors
+def experiment_run(
+    file: ExperimentArg,
+    cluster: ClusterOpt = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="Local processes (default: all cores).")
+    ] = None,
+    db: DbOpt = DB,
+    as_json: JsonOpt = False,
+    until: ExpUntilOpt = None,
+    scale: ExpScaleOpt = None,
+    replicates: ReplicatesOpt = None,
+    samples: SamplesOpt = None,
+) -> None:
+    """Run every (variant, sweep point, replicate) not yet done, then summarise; rerun to resume."""
+    exp = _load_experiment(file, until, scale, replicates, samples)
+    backend = backend_for(cluster, workers)
+    report: ExperimentReport | None = None
+    try:
+        with Store(db) as store:
+            bar = ExperimentBar(f"{exp.name} on {backend.label}")
+            try:
+                report = run_experiment(exp, store, backend, bar)
+            except KeyboardInterrupt:
+                p = bar.last
+                done = f"{p.done} of {p.total} runs done, {p.failed} failed" if p else "interrupted"
+                bar.close()
+                interrupted(f"helix: interrupted: {done}; rerun the same command to resume")
+            finally:
+                bar.close()
+    finally:
+        backend.close(cancel=report is None)
+    assert report is not None  # an interrupted or failed run has left above
+    if as_json:
+        sys.stdout.write(json.dumps(json_safe({**report.to_json(), "db": str(db)})) + "\n")
+        return
+    _print_experiment(report, exp, db)
+
+
+def _num(value: Any) -> str:
+    return fmt(value, compact=True)
+
+
+def _band(low: Any, high: Any) -> str:
+    return "—" if low is None or high is None else f"{_num(low)} … {_num(high)}"
+
+
+def _print_experiment(report: ExperimentReport, exp: Experiment, db: Path) -> None:
+    out.print(
+        f"[bold]helix[/] experiment [cyan]{report.name}[/] ({report.experiment_id}) on "
+        f"{report.backend}: {report.done} of {report.total} runs done, {report.failed} failed, "
+        f"{report.pending} pending; ran {report.ran} in {report.seconds:.1f} s "
+        f"({report.runs_per_minute:.1f} runs/min), {report.skipped} done before; stored in {db}"
+    )
+    rows = report.summary.rows
+    level = f"{exp.spec.confidence:.0%}"
+    for outcome, spec in exp.outcomes.items():
+        where = " ".join(x for x in (spec.city, spec.sector, spec.district) if x)
+        t = Table(
+            title=f"{outcome}: {spec.indicator} {where} ({spec.statistic})".replace("  ", " ")
+        )
+        for col in ("variant", "mean", "90% band", "vs baseline", f"{level} CI", "runs", "failed"):
+            t.add_column(col, justify="left" if col == "variant" else "right")
+        for variant in exp.variants:
+            mean = next(
+                (
+                    r
+                    for r in rows
+                    if (r.variant, r.outcome, r.statistic) == (variant, outcome, "mean")
+                ),
+                None,
+            )
+            diff = next(
+                (
+                    r
+                    for r in rows
+                    if (r.variant, r.outcome, r.statistic) == (variant, outcome, "difference")
+                ),
+                None,
+            )
+            if mean is None:
+                continue
+            t.add_row(
+                variant,
+                _num(mean.value),
+                _band(mean.low, mean.high),
+                "baseline" if diff is None else _num(diff.value),
+                "" if diff is None else _band(diff.low, diff.high),
+                str(mean.n),
+                str(mean.failed),
+            )
+        out.print(t)
+    indices = [r for r in rows if r.parameter is not None]
+    for variant in exp.variants:
+        for outcome in exp.outcomes:
+            mine = [r for r in indices if r.variant == variant and r.outcome == outcome]
+            if not mine:
+                continue
+            stats = list(dict.fromkeys(r.statistic for r in mine))
+            t = Table(title=f"Sensitivity of {outcome} ({variant}), ± {level} confidence")
+            t.add_column("parameter")
+            for s in stats:
+                t.add_column(s, justify="right")
+            for param in dict.fromkeys(r.parameter for r in mine):
+                cells = []
+                for s in stats:
+                    r = next((x for x in mine if x.parameter == param and x.statistic == s), None)
+                    if r is None or r.value is None:
+                        cells.append("—")
+                    elif r.high is None:
+                        cells.append(_num(r.value))
+                    else:
+                        cells.append(f"{_num(r.value)} ± {_num(r.high - r.value)}")
+                t.add_row(str(param), *cells)
+            out.print(t)
+    for note in report.summary.notes:
+        out.print(f"[yellow]note:[/] {note}", highlight=False)
+
+
+@experiment_app.command("status")
+@handles_errors
+def experiment_status(
+    file: ExperimentArg,
+    db: Annotated[Path, typer.Option("--db", help="DuckDB file the results are in.")] = DB,
+    as_json: JsonOpt = False,
+    until: ExpUntilOpt = None,
+    scale: ExpScaleOpt = None,
+    replicates: ReplicatesOpt = None,
+    samples: SamplesOpt = None,
+) -> None:
+    """How many runs of an experiment are done, failed and pending (also while it runs)."""
+    exp = _load_experiment(file, until, scale, replicates, samples)
+    status = read_status(db, exp)
+    if as_json:
+        sys.stdout.write(json.dumps(status) + "\n")
+        return
+    out.print(
+        f"{exp.name} ({exp.experiment_id}): {status['done']} done, {status['failed']} failed, "
+        f"{status['pending']} pending of {status['total']} runs in {db}"
+    )

@@ -1,0 +1,72 @@
+"""``helix report``: an HTML report and PNG figures of runs, an experiment or a calibration."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from helix.cli.app import DB, REPORT_DIR, JsonOpt, app, handles_errors, out
+from helix.errors import HelixError
+from helix.store import Store
+
+RunIdsArg = Annotated[
+    list[str] | None, typer.Argument(help="Run ids to report (default: the latest run).")
+]
+
+
+@app.command()
+@handles_errors
+def report(
+    run_ids: RunIdsArg = None,
+    latest: Annotated[
+        bool, typer.Option("--latest", help="Report the latest run (the default).")
+    ] = False,
+    experiment: Annotated[
+        str | None, typer.Option("--experiment", help="Report an experiment by its id.")
+    ] = None,
+    calibration: Annotated[
+        str | None, typer.Option("--calibration", help="Report a calibration by its id.")
+    ] = None,
+    db: Annotated[Path, typer.Option("--db", help="DuckDB file to read results from.")] = DB,
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Folder for report.html and one PNG per figure.")
+    ] = REPORT_DIR,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write an HTML report (offline, interactive) and PNG figures of runs from the store."""
+    # Imported here, not above: plotly and matplotlib take over a second to load, and only the
+    # commands that write a report should pay for them.
+    from helix.report import write_report
+
+    chosen = [bool(run_ids) or latest, experiment is not None, calibration is not None]
+    if sum(chosen) > 1:
+        raise HelixError(
+            "name run ids (or --latest), --experiment or --calibration, not several",
+            key="report",
+        )
+    ids = list(run_ids or [])
+    if latest and ids:
+        with Store(db, read_only=True) as store:
+            ids.append(store.latest_run())
+    files = write_report(db, ids, experiment=experiment, calibration=calibration, out_dir=out_dir)
+    size_mb = files.html.stat().st_size / 1e6
+    if as_json:
+        payload = {
+            "html": str(files.html),
+            "pngs": [str(p) for p in files.pngs],
+            "runs": files.subject.run_ids,
+            "seconds": round(files.seconds, 3),
+            "bytes": files.html.stat().st_size,
+        }
+        sys.stdout.write(json.dumps(payload) + "\n")
+        return
+    out.print(
+        f"[bold]helix[/] wrote {files.html} ({files.figures} figures, {size_mb:.1f} MB, offline) "
+        f"and {len(files.pngs)} PNGs for {len(files.subject.runs)} run(s) in {files.seconds:.1f} s",
+        highlight=False,
+        soft_wrap=True,
+    )

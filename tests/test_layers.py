@@ -1,0 +1,114 @@
+"""The layers of helix and the absence of import cycles, checked by import-linter.
+
+The contracts live in pyproject.toml (``[tool.importlinter]``); ``lint-imports`` from the
+repository's root checks the same ones from the shell. A broken contract fails here with
+import-linter's own account of the offending chain of imports.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SRC = ROOT / "src" / "helix"
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
+
+# Broken on this branch by modules other branches are rewriting; they are kept once those
+# branches are merged (the world no longer imports helix.scenario nor helix.coded, and
+# scenario/schema.py no longer imports scenario/consistency.py back).
+PENDING = pytest.mark.xfail(
+    strict=False,
+    reason="helix.world imports helix.scenario.schema and helix.coded, and helix.scenario has a "
+    "schema <-> consistency cycle: fixed by the world branch",
+)
+CONTRACTS = [
+    pytest.param("layers", marks=PENDING),
+    pytest.param("world-is-the-engine", marks=PENDING),
+    pytest.param("no-cycles", marks=PENDING),
+]
+
+
+def lint(config: Path, *contracts: str) -> subprocess.CompletedProcess[str]:
+    args = [str(LINT_IMPORTS), "--config", str(config), "--no-cache"]
+    for contract in contracts:
+        args += ["--contract", contract]
+    return subprocess.run(args, cwd=ROOT, capture_output=True, text=True, check=False)
+
+
+@pytest.mark.parametrize("contract", CONTRACTS)
+def test_contract_is_kept(contract: str) -> None:
+    done = lint(ROOT / "pyproject.toml", contract)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_broken_contract_fails(tmp_path: Path) -> None:
+    """The check can fail: with the report put under the world, the report's imports of the
+    world's catalogue and calendar break the contract."""
+    config = tmp_path / "contracts.toml"
+    config.write_text(
+        '[tool.importlinter]\nroot_package = "helix"\n\n'
+        "[[tool.importlinter.contracts]]\n"
+        'id = "upside-down"\nname = "the report under the world"\ntype = "layers"\n'
+        'containers = ["helix"]\nlayers = ["world", "report"]\n'
+    )
+    done = lint(config)
+    assert done.returncode != 0
+    assert "helix.report" in done.stdout
+
+
+def test_report_command_line_and_store_have_no_cycle(tmp_path: Path) -> None:
+    """The packages of this layer's own branch: no module imports back what imports it."""
+    config = tmp_path / "contracts.toml"
+    config.write_text(
+        '[tool.importlinter]\nroot_package = "helix"\n\n'
+        "[[tool.importlinter.contracts]]\n"
+        'id = "own-cycles"\nname = "no cycle in report, cli or store"\n'
+        'type = "acyclic_siblings"\nancestors = ["helix.report", "helix.cli", "helix.store"]\n\n'
+        "[[tool.importlinter.contracts]]\n"
+        'id = "top"\nname = "nothing below the report imports the report or the cli"\n'
+        'type = "forbidden"\nsource_modules = ["helix.world", "helix.scenario", "helix.store",'
+        ' "helix.experiments", "helix.runner"]\n'
+        'forbidden_modules = ["helix.report", "helix.cli"]\n'
+    )
+    done = lint(config)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def _calls_execute(path: Path) -> list[int]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in ("execute", "executemany", "sql")
+    ]
+
+
+def test_report_modules_run_no_sql() -> None:
+    """Every statement the report runs is in helix.store.reports, none in helix.report."""
+    found = {
+        str(p.relative_to(SRC)): lines
+        for p in sorted((SRC / "report").glob("*.py"))
+        if (lines := _calls_execute(p))
+    }
+    assert found == {}
+
+
+def test_report_functions_import_at_the_top() -> None:
+    """No function-local import in the report: a cycle shows up as a failed contract instead
+    of being dodged (the report's modules load plotly/matplotlib anyway)."""
+    local = {}
+    for p in sorted((SRC / "report").glob("*.py")):
+        tree = ast.parse(p.read_text(encoding="utf-8"))
+        for fn in ast.walk(tree):
+            if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+                for node in ast.walk(fn):
+                    if isinstance(node, ast.Import | ast.ImportFrom):
+                        local.setdefault(str(p.relative_to(SRC)), []).append(node.lineno)
+    assert local == {}
