@@ -18,19 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src" / "helix"
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
-# Broken on this branch by modules other branches are rewriting; they are kept once those
-# branches are merged (the world no longer imports helix.scenario nor helix.coded, and
-# scenario/schema.py no longer imports scenario/consistency.py back).
-PENDING = pytest.mark.xfail(
-    strict=False,
-    reason="helix.world imports helix.scenario.schema and helix.coded, and helix.scenario has a "
-    "schema <-> consistency cycle: fixed by the world branch",
-)
-CONTRACTS = [
-    pytest.param("layers", marks=PENDING),
-    pytest.param("world-is-the-engine", marks=PENDING),
-    pytest.param("no-cycles", marks=PENDING),
-]
+CONTRACTS = ["layers", "world-is-the-engine", "no-cycles"]
 
 
 def lint(config: Path, *contracts: str) -> subprocess.CompletedProcess[str]:
