@@ -20,6 +20,8 @@ import numpy as np
 
 from helix.coded import Coded, column_length
 from helix.errors import StoreError
+from helix.world.catalogue import INDICATORS
+from helix.world.indicators import Observations
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -417,3 +419,60 @@ def indicator_rows(con: duckdb.DuckDBPyConnection, run_id: str) -> list[tuple[An
         " ORDER BY indicator, date, city, district NULLS FIRST, sector NULLS FIRST",
         [run_id],
     ).fetchall()
+
+
+def observations(con: duckdb.DuckDBPyConnection, run_id: str) -> Observations:
+    """The dense observations of a stored run, rebuilt from its ``indicators`` rows.
+
+    The labels come in the order of the run's scenario (as the run had them), so measures of
+    :mod:`helix.experiments.measures` give a stored run the answer they gave the live one.
+
+    Raises:
+        StoreError: no finished run has this id.
+    """
+    row = con.execute(
+        "SELECT scenario_json FROM runs WHERE run_id = ? AND status = 'done'", [run_id]
+    ).fetchone()
+    if row is None:
+        raise StoreError(f"no finished run {run_id!r} in the store", key="run_id")
+    scenario = json.loads(row[0])
+    cities = list(scenario.get("cities", {}))
+    sectors = list(scenario.get("sectors", {}))
+    districts = list(scenario.get("districts", {}))
+    district_city = np.array(
+        [cities.index(scenario["districts"][d]["city"]) for d in districts], dtype=np.int32
+    )
+    months = [
+        str(m)
+        for (m,) in con.execute(
+            "SELECT DISTINCT date FROM indicators WHERE run_id = ? ORDER BY date", [run_id]
+        ).fetchall()
+    ]
+    cols = con.execute(
+        "SELECT indicator, list_position($2, date) - 1 AS month,"
+        " coalesce(list_position($3, city) - 1, -1) AS city,"
+        " coalesce(list_position($4, district) - 1, -1) AS district,"
+        " coalesce(list_position($5, sector) - 1, -1) AS sector, value"
+        " FROM indicators WHERE run_id = $1",
+        [run_id, months, cities, districts, sectors],
+    ).fetchnumpy()
+    t, nc, ns, nd = len(months), len(cities), len(sectors), len(districts)
+    obs = Observations(months, cities, districts, sectors, district_city)
+    names = np.asarray(cols["indicator"]).astype(str)
+    for name, info in INDICATORS.items():
+        rows = names == name
+        month = np.asarray(cols["month"])[rows]
+        value = np.asarray(cols["value"], dtype=float)[rows]
+        if info.dims == "city_sector":
+            arr = np.zeros((t, nc, ns))
+            arr[month, np.asarray(cols["city"])[rows], np.asarray(cols["sector"])[rows]] = value
+            obs.city_sector[name] = arr
+        elif info.dims == "city":
+            arr = np.zeros((t, nc))
+            arr[month, np.asarray(cols["city"])[rows]] = value
+            obs.city[name] = arr
+        else:
+            arr = np.zeros((t, nd))
+            arr[month, np.asarray(cols["district"])[rows]] = value
+            obs.district[name] = arr
+    return obs
