@@ -32,7 +32,7 @@ import duckdb
 
 from helix.errors import ExperimentError, StoreError
 from helix.experiments.design import Experiment, RunSpec
-from helix.experiments.executors import Backend
+from helix.experiments.executors import MAX_ATTEMPTS, Backend
 from helix.experiments.summary import Summary, store_summary, summarise
 from helix.experiments.worker import RunReturn, RunTask, run_task
 from helix.scenario.load import scenario_to_dict
@@ -46,7 +46,6 @@ from helix.store.experiments import (
 )
 from helix.store.runs import Store, now
 
-MAX_ATTEMPTS = 2
 STATUS_INTERVAL_S = 0.5
 
 
