@@ -26,7 +26,9 @@ from typing import Any
 import numpy as np
 
 from helix.experiments import measures
-from helix.experiments.design import Experiment, Outcome, outcome_window, salib_problem
+from helix.experiments.design import Experiment
+from helix.experiments.spec import Outcome, outcome_window
+from helix.experiments.sweeps import salib_problem
 from helix.store.experiments import (
     OutcomeValue,
     SummaryRow,

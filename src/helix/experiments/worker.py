@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from helix.experiments.design import Outcome
+from helix.experiments.spec import Outcome
 from helix.experiments.summary import run_outcomes
 from helix.scenario.schema import Scenario
 from helix.world.simulation import RunResult, simulate
