@@ -95,6 +95,19 @@ def shorten(data: dict[str, Any], until: str) -> None:
                 for k, v in items.items()
                 if not (isinstance(v, dict) and _month_after(v.get(key), last))
             }
+    # A free parameter of a dropped policy or shock goes with it (as in load_scenario).
+    free = data.get("calibration")
+    if isinstance(free, dict):
+        data["calibration"] = {k: v for k, v in free.items() if _still_there(data, k)}
+
+
+def _still_there(data: dict[str, Any], path: str) -> bool:
+    """False for a ``policies.NAME...`` or ``shocks.NAME...`` path whose item is gone."""
+    parts = path.split(".")
+    if len(parts) < 2 or parts[0] not in ("policies", "shocks"):
+        return True
+    items = data.get(parts[0])
+    return isinstance(items, dict) and parts[1] in items
 
 
 def _month_after(month: Any, last: int) -> bool:

@@ -18,6 +18,7 @@ from typing import Any
 import duckdb
 import numpy as np
 
+from helix import __version__  # set before helix/__init__ imports anything of its own
 from helix.coded import Coded, column_length
 from helix.errors import StoreError
 from helix.world.catalogue import INDICATORS
@@ -189,8 +190,6 @@ CREATE TABLE IF NOT EXISTS calibration_profiles (
 
 
 def helix_version() -> str:
-    from helix import __version__
-
     return __version__
 
 
