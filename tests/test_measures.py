@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+from typing import get_args
 
 import numpy as np
 import pytest
 
 from helix.experiments import measures
-from helix.experiments.spec import Outcome
+from helix.experiments.spec import Outcome, Statistic
 from helix.experiments.summary import outcome_value
 from helix.world.catalogue import INDICATORS
 from helix.world.indicators import Observations
@@ -108,3 +109,7 @@ def test_an_outcome_is_measured_over_its_window_at_real_world_size(obs: Observat
     assert outcome_value(obs, o, scale=0.5) == 2 * (sum(range(1, 13)) + 120.0)
     clipped = Outcome(indicator="output", city="B", statistic="final", end="2040-12")
     assert outcome_value(obs, clipped, scale=1.0) == 5.0
+
+
+def test_every_statistic_an_outcome_may_name_is_measured() -> None:
+    assert set(get_args(Statistic)) == {*measures.MONTH_STATISTICS, *measures.YEAR_STATISTICS}
