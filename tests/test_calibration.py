@@ -20,6 +20,7 @@ import pytest
 import tomli_w
 
 from helix.experiments import calibration as cal
+from helix.experiments.calibration import search
 from helix.experiments.calibration import (
     Evaluated,
     FreeParameter,
@@ -259,7 +260,7 @@ def test_an_interrupted_calibration_resumes_without_losing_trials(
             raise KeyboardInterrupt
         return real(task)
 
-    monkeypatch.setattr(cal, "simulate_targets", interrupted)
+    monkeypatch.setattr(search, "simulate_targets", interrupted)
     res = quick(cli, tmp_path, "--trials", "8", "--workers", "1")
     assert res.exit_code == 130
     assert "resume" in res.output
@@ -269,7 +270,7 @@ def test_an_interrupted_calibration_resumes_without_losing_trials(
     stale = [t for t in before if t.state.name == "RUNNING"]
     assert len(done) == cal.BATCH and len(stale) == cal.BATCH
 
-    monkeypatch.setattr(cal, "simulate_targets", real)
+    monkeypatch.setattr(search, "simulate_targets", real)
     assert quick(cli, tmp_path, "--trials", "8", "--workers", "1").exit_code == 0
     after = _trials(db)
     assert len(after) == 8 and all(t.state.name == "COMPLETE" for t in after)

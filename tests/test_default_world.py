@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from helix.experiments.targets import in_memory, measure_all
+from helix.experiments.targets import measure_all
 from helix.scenario.load import load_scenario
 from helix.world.simulation import simulate
 
@@ -27,7 +27,7 @@ UNTIL = "2025-12"
 def _targets_for_seed(seed: int) -> dict[str, dict[str, Any]]:
     scenario = load_scenario(seed=seed, until=UNTIL)
     result = simulate(scenario, keep_firms=False)
-    return measure_all(in_memory(result.observations.long_form()), "run", scenario)
+    return measure_all(result.observations, scenario)
 
 
 @cache

@@ -26,15 +26,11 @@ import pytest
 from experiment_results import fingerprints, summary_rows
 
 import helix.experiments.runner as runner_module
-from helix.experiments.design import (
-    Sweep,
-    SweptParameter,
-    draw_samples,
-    load_experiment,
-    position_seed,
-)
+from helix.experiments.design import load_experiment
 from helix.experiments.executors import ExecutorBackend, LocalPool
 from helix.experiments.runner import run_experiment, status_file
+from helix.experiments.spec import Sweep
+from helix.experiments.sweeps import SweptParameter, draw_samples, position_seed
 from helix.experiments.worker import RunReturn, RunTask, run_task
 from helix.scenario.load import load_scenario
 from helix.store import Store

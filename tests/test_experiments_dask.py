@@ -11,11 +11,8 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +20,7 @@ import pytest
 
 pytest.importorskip("distributed")
 
+from dask_cluster import Cluster, start_cluster, stop
 from experiment_results import fingerprints, summary_rows
 
 from helix.errors import ExperimentError
@@ -33,95 +31,16 @@ from helix.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 NO_TAX = ROOT / "examples" / "no-tax-break.toml"
-DASK = Path(sys.executable).parent / "dask"
 TINY: dict[str, Any] = {"until": "2022-12", "scale": 0.03}
-
-
-@dataclass
-class Cluster:
-    address: str
-    scheduler: subprocess.Popen[bytes]
-    workers: list[subprocess.Popen[bytes]]
-
-
-def _start(args: list[str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            [str(DASK), *args], stdout=out, stderr=subprocess.STDOUT, cwd=log.parent
-        )
-
-
-def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
-    for p in procs:
-        if p.poll() is None:
-            p.terminate()
-    for p in procs:
-        try:
-            p.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
-
-
-def _start_cluster(folder: Path, workers: int) -> Cluster:
-    from distributed import Client
-
-    info = folder / "scheduler.json"
-    log = folder / "dask.log"
-    scheduler = _start(
-        [
-            "scheduler",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--no-dashboard",
-            "--scheduler-file",
-            str(info),
-        ],
-        log,
-    )
-    procs = [scheduler]
-    try:
-        deadline = time.monotonic() + 60
-        while not info.exists():
-            assert scheduler.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, "the scheduler did not start"
-            time.sleep(0.1)
-        time.sleep(0.2)  # the file is written in one go, but give it a moment
-        address = json.loads(info.read_text())["address"]
-        started = [
-            _start(
-                [
-                    "worker",
-                    address,
-                    "--nthreads",
-                    "1",
-                    "--no-nanny",
-                    "--no-dashboard",
-                    "--name",
-                    f"w{i}",
-                ],
-                log,
-            )
-            for i in range(workers)
-        ]
-        procs += started
-        with Client(address, timeout=30, set_as_default=False) as client:
-            client.wait_for_workers(workers, timeout=90)
-        return Cluster(address, scheduler, started)
-    except BaseException:
-        _stop(procs[::-1])
-        raise
 
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    c = _start_cluster(tmp_path_factory.mktemp("dask"), workers=2)
+    c = start_cluster(tmp_path_factory.mktemp("dask"), workers=2)
     try:
         yield c
     finally:
-        _stop([*c.workers, c.scheduler])
+        stop([*c.workers, c.scheduler])
 
 
 @pytest.fixture(scope="module")
@@ -178,7 +97,7 @@ def test_a_dead_scheduler_stops_the_coordinator_and_the_experiment_resumes_local
     tmp_path: Path, local_reference: tuple[Any, Path]
 ) -> None:
     exp, local_db = local_reference
-    doomed = _start_cluster(tmp_path, workers=1)
+    doomed = start_cluster(tmp_path, workers=1)
     db = tmp_path / "doomed.duckdb"
     stopped_at: list[float] = []
 
@@ -198,7 +117,7 @@ def test_a_dead_scheduler_stops_the_coordinator_and_the_experiment_resumes_local
         assert doomed.address in info.value.line()
         assert "rerun" in info.value.line()
     finally:
-        _stop([*doomed.workers, doomed.scheduler])
+        stop([*doomed.workers, doomed.scheduler])
     with Store(db) as store, LocalPool(1) as pool:
         report = run_experiment(exp, store, pool)
     assert report.skipped >= 2 and report.skipped + report.ran == exp.total

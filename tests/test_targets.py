@@ -1,30 +1,39 @@
-"""The report's figures measured from indicators with SQL, on hand-made series."""
+"""The report's figures measured on hand-made observations."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from helix.experiments.targets import in_memory, measure, recovery_months
+from helix.experiments.targets import measure, recovery_months
 from helix.scenario.schema import Target
+from helix.world.catalogue import INDICATORS
+from helix.world.indicators import Observations
 
 MONTHS = [f"{y}-{m:02d}" for y in range(2020, 2026) for m in range(1, 13)]
 
 
-def _indicators(series: dict[tuple[str, str], list[float]]) -> dict[str, np.ndarray]:
-    """Long-form rows for (indicator, city) -> monthly values, one sector each."""
-    cols: dict[str, list] = {
-        k: [] for k in ("month", "city", "district", "sector", "indicator", "value")
-    }
-    for (indicator, city), values in series.items():
-        for month, value in zip(MONTHS, values, strict=False):
-            cols["month"].append(month)
-            cols["city"].append(city)
-            cols["district"].append(None)
-            cols["sector"].append("ai")
-            cols["indicator"].append(indicator)
-            cols["value"].append(float(value))
-    return {k: np.asarray(v, dtype=object if k != "value" else float) for k, v in cols.items()}
+def _observations(series: dict[tuple[str, str], list[float]]) -> Observations:
+    """Observations of two cities and one sector (all else zero) with the given series."""
+    cities = sorted({city for _, city in series} | {"Shanghai", "Beijing"})
+    obs = Observations(MONTHS, cities, ["d0"], ["ai"], np.array([cities.index("Shanghai")]))
+    t = len(MONTHS)
+    for name, info in INDICATORS.items():
+        if info.dims == "city_sector":
+            obs.city_sector[name] = np.zeros((t, len(cities), 1))
+        elif info.dims == "city":
+            obs.city[name] = np.zeros((t, len(cities)))
+        else:
+            obs.district[name] = np.zeros((t, 1))
+    for (name, city), values in series.items():
+        c = cities.index(city)
+        if INDICATORS[name].dims == "city_sector":
+            obs.city_sector[name][:, c, 0] = values
+        elif INDICATORS[name].dims == "city":
+            obs.city[name][:, c] = values
+        else:
+            obs.district[name][:, 0] = values
+    return obs
 
 
 def _target(**fields) -> Target:
@@ -49,23 +58,20 @@ def test_recovery_months_counts_from_the_shock_to_the_old_level():
 def test_growth_ratios_and_city_ratios_read_years_of_the_series():
     growth = [100 * 1.2 ** (i // 12) for i in range(72)]  # output: a flow, +20% a year
     rent = [50 + i for i in range(72)]  # a level
-    con = in_memory(
-        _indicators(
-            {
-                ("output", "Shanghai"): growth,
-                ("rent", "Shanghai"): rent,
-                ("vc_invested", "Shanghai"): [1] * 12 + [3] * 60,
-                ("vc_invested", "Beijing"): [2] * 72,
-            }
-        )
+    obs = _observations(
+        {
+            ("output", "Shanghai"): growth,
+            ("rent", "Shanghai"): rent,
+            ("vc_invested", "Shanghai"): [1] * 12 + [3] * 60,
+            ("vc_invested", "Beijing"): [2] * 72,
+        }
     )
-    cagr = measure(con, "run", _target(indicator="output", statistic="cagr", observed=0.2))
+    cagr = measure(obs, _target(indicator="output", statistic="cagr", observed=0.2))
     assert cagr["simulated"] == pytest.approx(0.2) and cagr["pass"]
-    ratio = measure(con, "run", _target(indicator="rent", statistic="ratio", observed=2.0))
+    ratio = measure(obs, _target(indicator="rent", statistic="ratio", observed=2.0))
     assert ratio["simulated"] == pytest.approx(np.mean(rent[60:]) / np.mean(rent[:12]))
     crossing = measure(
-        con,
-        "run",
+        obs,
         _target(
             indicator="vc_invested",
             statistic="city_ratio",
@@ -76,8 +82,7 @@ def test_growth_ratios_and_city_ratios_read_years_of_the_series():
     assert crossing["simulated"] == {"2020": pytest.approx(0.5), "2025": pytest.approx(1.5)}
     assert crossing["pass"]
     level = measure(
-        con,
-        "run",
+        obs,
         _target(
             indicator="rent",
             statistic="level",
@@ -88,3 +93,12 @@ def test_growth_ratios_and_city_ratios_read_years_of_the_series():
         ),
     )
     assert level["simulated"] == 62 and level["pass"]
+
+
+def test_a_level_of_a_count_is_at_the_size_of_the_real_world():
+    obs = _observations({("unicorns", "Shanghai"): [5.0] * 72})
+    t = _target(indicator="unicorns", statistic="level", start="2021-01", end="2021-01")
+    assert measure(obs, t, scale=0.5)["simulated"] == 10.0
+    share = _target(indicator="top_graduate_abroad_share", statistic="level", start="2021-01")
+    obs.city["top_graduate_abroad_share"][:, obs.cities.index("Shanghai")] = 0.3
+    assert measure(obs, share.model_copy(update={"end": "2021-01"}), scale=0.5)["simulated"] == 0.3

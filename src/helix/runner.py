@@ -23,7 +23,7 @@ class StoredRun:
 
 
 def run_and_store(scenario: Scenario, store: Store, progress: Progress | None = None) -> StoredRun:
-    """Simulate, write the run in one transaction, and measure the targets from the store."""
+    """Simulate, write the run in one transaction, and measure its targets."""
     run_id = new_run_id()
     started = now()
     clock = time.perf_counter()
@@ -50,5 +50,5 @@ def run_and_store(scenario: Scenario, store: Store, progress: Progress | None = 
         events=result.event_table(coded=True),
         snapshots=result.snapshot_table(coded=True),
     )
-    targets = measure_all(store.con, run_id, scenario)
+    targets = measure_all(result.observations, scenario)
     return StoredRun(run_id, seconds, store.path, result, targets)

@@ -1,5 +1,10 @@
 """What to run and where: targets, variants, replicates, sweeps, sensitivity, executors.
 
+Every statistic of a run is measured in :mod:`helix.experiments.measures`; experiments,
+calibration (:mod:`helix.experiments.calibration`) and validation
+(:mod:`helix.experiments.validation`) run on the same backends (:mod:`.executors`, local
+processes or a Dask cluster; :mod:`.batch` for batches of tasks).
+
 >>> from helix.experiments import LocalPool, load_experiment, run_experiment
 >>> from helix.store import Store
 >>> exp = load_experiment("examples/no-tax-break.toml", replicates=2, until="2022-12", scale=0.03)

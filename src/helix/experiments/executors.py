@@ -1,5 +1,10 @@
 """Where runs happen: local processes or a Dask cluster, behind ``concurrent.futures``.
 
+One execution layer for experiments, calibration and validation: experiments hand a backend
+to their coordinator (:mod:`helix.experiments.runner`, which writes each run to the store);
+calibration and validation map a function over tasks on the same backends with
+:func:`helix.experiments.batch.run_tasks`.
+
 A backend holds a :class:`concurrent.futures.Executor` (a ``ProcessPoolExecutor`` on this
 machine, or the executor of a Dask ``Client``) plus what the coordinator needs to survive its
 failures: how many runs it can do at once (``slots``), how to recover from a broken pool, and
@@ -29,6 +34,7 @@ from helix.errors import ExperimentError
 from helix.experiments.worker import THREAD_LIMITS, limit_threads
 
 CONNECT_TIMEOUT_S = 5.0
+MAX_ATTEMPTS = 2  # tries per run or task: a second lost worker is not a coincidence
 STILLBORN_POOLS = 3  # pools in a row whose workers died before finishing any run
 
 

@@ -32,13 +32,20 @@ import duckdb
 
 from helix.errors import ExperimentError, StoreError
 from helix.experiments.design import Experiment, RunSpec
-from helix.experiments.executors import Backend
+from helix.experiments.executors import MAX_ATTEMPTS, Backend
 from helix.experiments.summary import Summary, store_summary, summarise
 from helix.experiments.worker import RunReturn, RunTask, run_task
 from helix.scenario.load import scenario_to_dict
-from helix.store import Store, helix_version, now
+from helix.store.experiments import (
+    OutcomeValue,
+    PointValue,
+    has_runs,
+    register_experiment,
+    run_statuses,
+    write_run_outcomes,
+)
+from helix.store.runs import Store, now
 
-MAX_ATTEMPTS = 2
 STATUS_INTERVAL_S = 0.5
 
 
@@ -103,49 +110,29 @@ class ExperimentReport:
 
 def register(store: Store, exp: Experiment) -> None:
     """Record the experiment (its file and resolved content) and its sweep points."""
-    con = store.con
-    stamp = now()
-    with store.transaction():
-        con.execute(
-            "INSERT INTO experiments VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (experiment_id)"
-            " DO UPDATE SET name = excluded.name, file = excluded.file,"
-            " file_text = excluded.file_text, updated = excluded.updated",
-            [
-                exp.experiment_id,
-                exp.name,
-                exp.file,
-                exp.text,
-                json.dumps(exp.resolved(), default=str),
-                exp.total,
-                helix_version(),
-                stamp,
-                stamp,
-            ],
-        )
-        con.execute("DELETE FROM experiment_points WHERE experiment_id = ?", [exp.experiment_id])
-        rows = [
-            [exp.experiment_id, point, p.name, p.key, float(value)]
-            for point in range(len(exp.samples))
-            for p, value in zip(exp.parameters, exp.point_values(point).values(), strict=True)
-        ]
-        if rows:
-            con.executemany("INSERT INTO experiment_points VALUES (?, ?, ?, ?, ?)", rows)
-
-
-def run_statuses(store: Store, experiment_id: str) -> dict[str, str]:
-    """run_id -> status of the experiment's recorded runs."""
-    rows = store.con.execute(
-        "SELECT run_id, status FROM runs WHERE experiment_id = ?", [experiment_id]
-    ).fetchall()
-    return {str(r): str(s) for r, s in rows}
+    points = [
+        PointValue(point, p.name, p.key, float(value))
+        for point in range(len(exp.samples))
+        for p, value in zip(exp.parameters, exp.point_values(point).values(), strict=True)
+    ]
+    register_experiment(
+        store,
+        experiment_id=exp.experiment_id,
+        name=exp.name,
+        file=exp.file,
+        text=exp.text,
+        resolved=exp.resolved(),
+        total=exp.total,
+        points=points,
+    )
 
 
 def experiment_status(store: Store | None, exp: Experiment) -> dict[str, int]:
     """``{"total", "done", "failed", "pending"}`` of the experiment in the store."""
     ids = {spec.run_id for spec in exp.runs()}
     statuses: dict[str, str] = {}
-    if store is not None and _has_runs_table(store):
-        statuses = run_statuses(store, exp.experiment_id)
+    if store is not None and has_runs(store.con):
+        statuses = run_statuses(store.con, exp.experiment_id)
     done = sum(1 for r, s in statuses.items() if s == "done" and r in ids)
     failed = sum(1 for r, s in statuses.items() if s == "failed" and r in ids)
     return {
@@ -154,13 +141,6 @@ def experiment_status(store: Store | None, exp: Experiment) -> dict[str, int]:
         "failed": failed,
         "pending": exp.total - done - failed,
     }
-
-
-def _has_runs_table(store: Store) -> bool:
-    row = store.con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'runs'"
-    ).fetchone()
-    return bool(row and row[0])
 
 
 def status_file(db: str | Path, experiment_id: str) -> Path:
@@ -246,7 +226,7 @@ class Coordinator:
     def run(self) -> ExperimentReport:
         """Run what is pending, then summarise every finished run of the experiment."""
         register(self.store, self.exp)
-        statuses = run_statuses(self.store, self.exp.experiment_id)
+        statuses = run_statuses(self.store.con, self.exp.experiment_id)
         done = {r for r, s in statuses.items() if s == "done"}
         self.queue.extend(spec for spec in self.exp.runs() if spec.run_id not in done)
         p = self.progress
@@ -261,8 +241,8 @@ class Coordinator:
             self.status_path.unlink(missing_ok=True)
         seconds = time.perf_counter() - self.clock
         with ctrl_c_in_queries():
-            summary, values = summarise(self.store.con, self.exp)
-            store_summary(self.store.con, self.exp, summary, values)
+            summary, values = summarise(self.store, self.exp)
+            store_summary(self.store, self.exp, summary, values)
         return ExperimentReport(
             experiment_id=self.exp.experiment_id,
             name=self.exp.name,
@@ -301,7 +281,13 @@ class Coordinator:
             except ExperimentError as exc:  # a sweep point the schema rejects
                 self._fail(spec, exc.line())
                 continue
-            task = RunTask(spec.run_id, scenario, self.exp.keeps_microdata(spec.variant), attempt)
+            task = RunTask(
+                spec.run_id,
+                scenario,
+                self.exp.keeps_microdata(spec.variant),
+                attempt,
+                self.exp.outcomes,
+            )
             fut = self.backend.submit(run_task, task)
             self.in_flight[fut] = (spec, self.backend.generation, attempt)
         self.progress.running = len(self.in_flight)
@@ -336,6 +322,14 @@ class Coordinator:
             events=result.event_table(coded=True) if keep else None,
             snapshots=result.snapshot_table(coded=True) if keep else None,
             experiment=self._position(spec),
+        )
+        write_run_outcomes(
+            self.store,
+            self.exp.experiment_id,
+            [
+                OutcomeValue(spec.run_id, spec.variant, spec.replicate, spec.sweep_point, k, v)
+                for k, v in ret.outcomes.items()
+            ],
         )
         self.progress.done += 1
         self.progress.ran += 1

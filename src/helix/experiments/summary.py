@@ -1,7 +1,8 @@
-"""Summaries the user can act on, read from the store with SQL.
+"""Summaries the user can act on: each run's outcomes and their summary per variant.
 
-Each outcome is measured on every finished run of the experiment from the ``indicators`` table
-(one query per outcome), then summarised per variant:
+Each outcome is measured by the worker on the run it has just simulated (with
+:mod:`helix.experiments.measures`, as targets are) and comes back with the run; the
+coordinator stores it, then summarises every finished run per variant:
 
 - ``mean``: the mean over replicates (and sweep points), with the 5% and 95% quantiles as the
   90% band (``low``, ``high``);
@@ -22,41 +23,24 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import duckdb
 import numpy as np
 
-from helix.experiments.design import Experiment, Outcome, outcome_window, salib_problem
-from helix.experiments.targets import INTENSIVE
-from helix.world.indicators import UNITS
+from helix.experiments import measures
+from helix.experiments.design import Experiment
+from helix.experiments.spec import Outcome, outcome_window
+from helix.experiments.sweeps import salib_problem
+from helix.store.experiments import (
+    OutcomeValue,
+    SummaryRow,
+    failed_by_variant,
+    finished_runs,
+    outcome_values,
+    replace_summary,
+)
+from helix.store.runs import Store, observations
+from helix.world.indicators import Observations
 
 BAND = (0.05, 0.95)
-
-
-@dataclass(frozen=True)
-class OutcomeValue:
-    """One outcome of one run."""
-
-    run_id: str
-    variant: str
-    replicate: int
-    sweep_point: int
-    outcome: str
-    value: float
-
-
-@dataclass(frozen=True)
-class SummaryRow:
-    """One line of the summary (the ``experiment_summaries`` table, less the experiment id)."""
-
-    variant: str
-    outcome: str
-    statistic: str
-    parameter: str | None
-    value: float | None
-    low: float | None
-    high: float | None
-    n: int
-    failed: int
 
 
 @dataclass
@@ -72,88 +56,43 @@ class Summary:
 
 # -------------------------------------------------------------------------------- outcomes
 
-_MONTH_STATS = {
-    "final": "arg_max(v, date)",
-    "mean": "avg(v ORDER BY date)",
-    "total": "sum(v ORDER BY date)",
-    "max": "max(v)",
-    "min": "min(v)",
-}
-_YEAR_STATS = {
-    "final_year": "arg_max(a, year)",
-    "change": "arg_max(a, year) - arg_min(a, year)",
-    "growth": "CASE WHEN arg_min(a, year) > 0 THEN arg_max(a, year) / arg_min(a, year) - 1 END",
-    "cagr": "CASE WHEN arg_min(a, year) > 0 AND max(year) > min(year) THEN "
-    "pow(arg_max(a, year) / arg_min(a, year), 1.0 / (max(year) - min(year))) - 1 END",
-}
 
-
-def outcome_query(outcome: Outcome, run_start: str, run_end: str) -> tuple[str, list[Any]]:
-    """SQL giving (run_id, value) of one outcome for each finished run of an experiment.
-
-    The experiment id is the first parameter. Sums are ordered, so the result does not depend
-    on DuckDB's threads.
-    """
-    agg = "AVG" if outcome.indicator in INTENSIVE else "SUM"
-    flow = UNITS[outcome.indicator][0].endswith("/month")
-    start, end = outcome_window(outcome, run_start, run_end)
-    filters = ""
-    params: list[Any] = [outcome.indicator]
-    for column in ("city", "sector", "district"):
-        value = getattr(outcome, column)
-        if value is not None:
-            filters += f" AND i.{column} = ?"
-            params.append(value)
-    params += [start, end]
-    monthly = (
-        f"SELECT i.run_id, i.date, {agg}(i.value ORDER BY i.city, i.district, i.sector) AS v"
-        " FROM indicators i"
-        " JOIN runs r ON r.run_id = i.run_id"
-        " WHERE r.experiment_id = ? AND r.status = 'done' AND i.indicator = ?"
-        f"{filters} AND i.date BETWEEN ? AND ? GROUP BY i.run_id, i.date"
+def outcome_value(obs: Observations, outcome: Outcome, scale: float) -> float:
+    """One outcome of one run, measured on its observations (NaN if it cannot be measured)."""
+    s = measures.series(
+        obs, outcome.indicator, city=outcome.city, sector=outcome.sector, district=outcome.district
     )
-    if outcome.statistic in _MONTH_STATS:
-        sql = (
-            f"WITH m AS ({monthly}) SELECT run_id, {_MONTH_STATS[outcome.statistic]} FROM m"
-            " GROUP BY run_id"
-        )
-    else:
-        yearly = (
-            "SELECT run_id, CAST(substr(date, 1, 4) AS INTEGER) AS year, "
-            f"{'SUM' if flow else 'AVG'}(v ORDER BY date) AS a FROM m GROUP BY run_id, year"
-        )
-        sql = (
-            f"WITH m AS ({monthly}), y AS ({yearly}) "
-            f"SELECT run_id, {_YEAR_STATS[outcome.statistic]} FROM y GROUP BY run_id"
-        )
-    return sql, params
+    start, end = outcome_window(outcome, obs.months[0], obs.months[-1])
+    return measures.statistic(s, outcome.statistic, start, end, scale)
 
 
-def measure_outcomes(con: duckdb.DuckDBPyConnection, exp: Experiment) -> list[OutcomeValue]:
-    """Every outcome of every finished run of the experiment."""
-    runs = con.execute(
-        "SELECT run_id, variant, replicate, sweep_point FROM runs"
-        " WHERE experiment_id = ? AND status = 'done' ORDER BY variant, sweep_point, replicate",
-        [exp.experiment_id],
-    ).fetchall()
-    position = {r[0]: r[1:] for r in runs}
-    run_start = exp.base["start"]
-    run_end = exp.spec.until or exp.base["end"]
+def run_outcomes(obs: Observations, outcomes: dict[str, Outcome], scale: float) -> dict[str, float]:
+    """Every outcome of one run: what a worker sends back with the run."""
+    return {name: outcome_value(obs, o, scale) for name, o in outcomes.items()}
+
+
+def measure_outcomes(store: Store, exp: Experiment) -> list[OutcomeValue]:
+    """Every outcome of every finished run of the experiment, in the design's order.
+
+    The values come from the store, as workers computed them; an outcome that a run lacks (the
+    file gained an outcome since, or the coordinator died between writing the run and its
+    outcomes) is measured on the run's stored indicators.
+    """
+    con = store.con
+    stored = {(v.run_id, v.outcome): v.value for v in outcome_values(con, exp.experiment_id)}
+    specs = {spec.run_id: spec for spec in exp.runs()}
     out: list[OutcomeValue] = []
-    for name, outcome in exp.outcomes.items():
-        sql, params = outcome_query(outcome, run_start, run_end)
-        values = dict(con.execute(sql, [exp.experiment_id, *params]).fetchall())
-        for rid, (variant, rep, point) in position.items():
-            v = values.get(rid)
+    for run in finished_runs(con, exp.experiment_id):
+        missing = [name for name in exp.outcomes if (run.run_id, name) not in stored]
+        if missing and run.run_id in specs:
+            scale = float(exp.scenario_data(specs[run.run_id])["scale"])
+            obs = observations(con, run.run_id)
+            for name in missing:
+                stored[(run.run_id, name)] = outcome_value(obs, exp.outcomes[name], scale)
+        for name in exp.outcomes:
+            value = stored.get((run.run_id, name), float("nan"))
             out.append(
-                OutcomeValue(
-                    rid,
-                    variant,
-                    int(rep),
-                    int(point),
-                    name,
-                    float("nan") if v is None else float(v),
-                )
+                OutcomeValue(run.run_id, run.variant, run.replicate, run.sweep_point, name, value)
             )
     return out
 
@@ -306,21 +245,10 @@ def _indices(
     return rows
 
 
-def failed_by_variant(con: duckdb.DuckDBPyConnection, experiment_id: str) -> dict[str, int]:
-    rows = con.execute(
-        "SELECT variant, count(*) FROM runs WHERE experiment_id = ? AND status = 'failed'"
-        " GROUP BY variant",
-        [experiment_id],
-    ).fetchall()
-    return {str(v): int(n) for v, n in rows}
-
-
-def summarise(
-    con: duckdb.DuckDBPyConnection, exp: Experiment
-) -> tuple[Summary, list[OutcomeValue]]:
-    """Measure the outcomes of the experiment's finished runs and summarise them."""
-    values = measure_outcomes(con, exp)
-    failed = failed_by_variant(con, exp.experiment_id)
+def summarise(store: Store, exp: Experiment) -> tuple[Summary, list[OutcomeValue]]:
+    """Gather the outcomes of the experiment's finished runs and summarise them."""
+    values = measure_outcomes(store, exp)
+    failed = failed_by_variant(store.con, exp.experiment_id)
     rows = variant_rows(values, exp, failed)
     sensitivity, notes = sensitivity_rows(values, exp, failed)
     if failed:
@@ -328,74 +256,8 @@ def summarise(
     return Summary(rows + sensitivity, notes), values
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, list[Any]]) -> None:
-    """Insert columns (names as in the table) in one statement; NaN and None become NULL."""
-    frame = {  # noqa: F841 - read by DuckDB's replacement scan below
-        k: np.array([np.nan if x is None else x for x in v], dtype=float)
-        if k in _DOUBLES
-        else np.array(v, dtype=object if k not in _INTEGERS else np.int64)
-        for k, v in columns.items()
-    }
-    select = ", ".join(
-        f"CASE WHEN isnan({k}) THEN NULL ELSE {k} END AS {k}"
-        if k in _DOUBLES
-        else (f"CAST({k} AS VARCHAR) AS {k}" if k not in _INTEGERS else k)
-        for k in columns
-    )
-    con.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {select} FROM frame")
-
-
-_DOUBLES = frozenset({"value", "low", "high"})
-_INTEGERS = frozenset({"replicate", "sweep_point", "n", "failed"})
-
-
 def store_summary(
-    con: duckdb.DuckDBPyConnection, exp: Experiment, summary: Summary, values: list[OutcomeValue]
+    store: Store, exp: Experiment, summary: Summary, values: list[OutcomeValue]
 ) -> None:
     """Replace the experiment's rows in ``experiment_outcomes`` and ``experiment_summaries``."""
-    eid = exp.experiment_id
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.execute("DELETE FROM experiment_outcomes WHERE experiment_id = ?", [eid])
-        con.execute("DELETE FROM experiment_summaries WHERE experiment_id = ?", [eid])
-        if values:
-            _insert(
-                con,
-                "experiment_outcomes",
-                {
-                    "experiment_id": [eid] * len(values),
-                    "run_id": [v.run_id for v in values],
-                    "variant": [v.variant for v in values],
-                    "replicate": [v.replicate for v in values],
-                    "sweep_point": [v.sweep_point for v in values],
-                    "outcome": [v.outcome for v in values],
-                    "value": [v.value for v in values],
-                },
-            )
-        if summary.rows:
-            rows = summary.rows
-            _insert(
-                con,
-                "experiment_summaries",
-                {
-                    "experiment_id": [eid] * len(rows),
-                    **{
-                        k: [getattr(r, k) for r in rows]
-                        for k in (
-                            "variant",
-                            "outcome",
-                            "statistic",
-                            "parameter",
-                            "value",
-                            "low",
-                            "high",
-                            "n",
-                            "failed",
-                        )
-                    },
-                },
-            )
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
+    replace_summary(store, exp.experiment_id, values, summary.rows)

@@ -1,113 +1,80 @@
-"""The report's figures, measured on a run's indicators with SQL, as a user would.
+"""The report's figures (a scenario's ``[targets]``), measured on a run's observations.
 
-Everything here reads the ``indicators`` table only (of the store, or of an in-memory DuckDB
-holding one run), so a simulated target can be checked by hand with the same query.
+Every number comes from :mod:`helix.experiments.measures`, the one implementation of the
+statistics; this module only says which statistic each kind of target asks for and whether
+the simulated value agrees with the report. A stored run is measured the same way after
+:func:`helix.store.runs.observations` has rebuilt its observations.
 
-Aggregation: within a month, series of several sectors or districts are summed, except
-intensive ones (shares, rents, wages), which are averaged. Across the months of a year, flows
-(units "per month") are summed and levels averaged.
+A target's year statistics (``cagr``, ``ratio``, ``growth``, ``change``, ``city_ratio``)
+compare the whole calendar years of its ``start`` and ``end``; ``level`` reads the month
+``start``; ``recovery_months`` counts from ``start`` up to ``end``.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-import duckdb
 import numpy as np
 
+from helix.experiments import measures
 from helix.scenario.schema import Scenario, Target
-from helix.world.indicators import UNITS
+from helix.world.catalogue import INDICATORS
+from helix.world.indicators import Observations
 
-INTENSIVE = frozenset(
-    name for name, (unit, _) in UNITS.items() if unit == "share" or name in {"rent", "wage"}
-)
-
-
-def _is_flow(indicator: str) -> bool:
-    return UNITS[indicator][0].endswith("/month")
+INTENSIVE = frozenset(name for name, i in INDICATORS.items() if i.intensive)
+"""Indicators averaged, not summed, over cells (shares, rents, wages)."""
 
 
-def monthly(
-    con: duckdb.DuckDBPyConnection, run_id: str, indicator: str, city: str, sector: str | None
-) -> dict[str, float]:
-    """Month -> value of one indicator for a city (and optionally one sector)."""
-    agg = "AVG" if indicator in INTENSIVE else "SUM"
-    sql = (
-        f"SELECT date, {agg}(value) FROM indicators WHERE run_id = ? AND indicator = ?"
-        " AND city = ?" + (" AND sector = ?" if sector else "") + " GROUP BY date ORDER BY date"
-    )
-    params: list[Any] = [run_id, indicator, city] + ([sector] if sector else [])
-    return {d: float(v) for d, v in con.execute(sql, params).fetchall()}
+def _finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None
 
 
-def annual(series: dict[str, float], year: str, flow: bool) -> float:
-    values = [v for d, v in series.items() if d.startswith(year)]
-    if not values:
-        return float("nan")
-    return float(np.sum(values) if flow else np.mean(values))
+def _series(obs: Observations, t: Target, city: str) -> measures.Series:
+    return measures.series(obs, t.indicator, city=city, sector=t.sector)
 
 
-def recovery_months(series: dict[str, float], start: str, end: str) -> float | None:
-    """Months from ``start`` until the series is back at its level of the month before."""
-    months = sorted(series)
-    if start not in series:
-        return None
-    i = months.index(start)
-    if i == 0:
-        return None
-    baseline = series[months[i - 1]]
-    for j in range(i, len(months)):
-        if months[j] > end:
-            break
-        if series[months[j]] >= baseline:
-            return float(j - i)
-    return None
-
-
-def measure(
-    con: duckdb.DuckDBPyConnection, run_id: str, t: Target, scale: float = 1.0
-) -> dict[str, Any]:
+def measure(obs: Observations, t: Target, scale: float = 1.0) -> dict[str, Any]:
     """Simulated value of one target, the report's value and whether they agree.
 
-    A level of an extensive indicator (a count, a sum) is divided by the run's ``scale``, so a
-    run at scale 10 is compared with the report at the size of the real world.
+    Returns:
+        ``{"simulated", "report", "pass"}``; ``simulated`` is a number (``None`` if it cannot
+        be measured), or for ``change`` and ``city_ratio`` a dict of the two years' values
+        (``{"2019": ..., "2024": ...}``).
     """
-    series = monthly(con, run_id, t.indicator, t.city, t.sector)
-    flow = _is_flow(t.indicator)
-    y0, y1 = t.start[:4], t.end[:4]
+    s = _series(obs, t, t.city)
+    y0, y1 = int(t.start[:4]), int(t.end[:4])
     simulated: Any
     value: float | None
-    if t.statistic == "cagr":
-        years = int(y1) - int(y0)
-        a, b = annual(series, y0, flow), annual(series, y1, flow)
-        value = (b / a) ** (1.0 / max(years, 1)) - 1.0 if a > 0 else None
+    if t.statistic == "level":
+        value = _finite(measures.scaled(t.indicator, "level", s.at(t.start), scale))
         simulated = value
-    elif t.statistic == "level":
-        value = series.get(t.start)
-        if value is not None and t.indicator not in INTENSIVE:
-            value /= scale
+    elif t.statistic in ("cagr", "growth"):
+        value = _finite(measures.over_years(s, t.statistic, y0, y1))
         simulated = value
-    elif t.statistic in ("ratio", "growth"):
-        a, b = annual(series, y0, flow), annual(series, y1, flow)
-        value = b / a if a > 0 else None
-        if value is not None and t.statistic == "growth":
-            value -= 1.0
+    elif t.statistic == "ratio":
+        years = s.yearly()
+        value = _finite(measures.ratio(years.get(y0, math.nan), years.get(y1, math.nan)))
         simulated = value
     elif t.statistic == "change":
-        a, b = annual(series, y0, flow), annual(series, y1, flow)
+        years = s.yearly()
+        a, b = (
+            measures.scaled(t.indicator, "change", years.get(y, math.nan), scale) for y in (y0, y1)
+        )
         value = b - a
-        simulated = {y0: a, y1: b}
+        simulated = {str(y0): a, str(y1): b}
     elif t.statistic == "city_ratio":
         assert t.other_city is not None
-        other = monthly(con, run_id, t.indicator, t.other_city, t.sector)
-        ratios = {}
-        for y in (y0, y1):
-            denominator = annual(other, y, flow)
-            ratios[y] = annual(series, y, flow) / denominator if denominator > 0 else None
+        mine = s.yearly()
+        other = _series(obs, t, t.other_city).yearly()
+        ratios = {
+            str(y): _finite(measures.ratio(other.get(y, math.nan), mine.get(y, math.nan)))
+            for y in (y0, y1)
+        }
         simulated = ratios
-        value = ratios[y1]
+        value = ratios[str(y1)]
     elif t.statistic == "recovery_months":
-        value = recovery_months(series, t.start, t.end)
+        value = _finite(measures.recovery_months(s, t.start, t.end))
         simulated = value
     else:  # pragma: no cover - the schema admits no other statistic
         raise ValueError(t.statistic)
@@ -129,19 +96,14 @@ def _agrees(t: Target, value: float | None, simulated: Any) -> bool:
     return False
 
 
-def measure_all(
-    con: duckdb.DuckDBPyConnection, run_id: str, scenario: Scenario
-) -> dict[str, dict[str, Any]]:
-    return {name: measure(con, run_id, t, scenario.scale) for name, t in scenario.targets.items()}
+def measure_all(obs: Observations, scenario: Scenario) -> dict[str, dict[str, Any]]:
+    """Every target of the scenario measured on one run's observations."""
+    return {name: measure(obs, t, scenario.scale) for name, t in scenario.targets.items()}
 
 
-def in_memory(indicators: dict[str, np.ndarray], run_id: str = "run") -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB holding one run's indicators, for workers that have no store."""
-    con = duckdb.connect()
-    frame = {"run_id": np.full(len(indicators["value"]), run_id), **indicators}  # noqa: F841
-    con.execute(
-        "CREATE TABLE indicators AS SELECT run_id, month AS date, CAST(city AS VARCHAR) AS city,"
-        " CAST(district AS VARCHAR) AS district, CAST(sector AS VARCHAR) AS sector,"
-        " CAST(indicator AS VARCHAR) AS indicator, value FROM frame"
-    )
-    return con
+def recovery_months(series: dict[str, float], start: str, end: str) -> float | None:
+    """Months from ``start`` until a month -> value series is back at its level of the month
+    before (``None`` if it is not back by ``end``): :func:`measures.recovery_months` on a dict."""
+    months = sorted(series)
+    s = measures.Series("", months, np.array([series[m] for m in months], dtype=float))
+    return _finite(measures.recovery_months(s, start, end))

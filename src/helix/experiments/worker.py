@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from helix.scenario.schema import Scenario
-    from helix.world.simulation import RunResult
+from helix.experiments.spec import Outcome
+from helix.experiments.summary import run_outcomes
+from helix.scenario.schema import Scenario
+from helix.world.simulation import RunResult, simulate
 
 # One thread per process: processes x threads stays within the cores. numba needs no limit:
 # helix's kernels are not parallel, so numba never starts its thread pool (and setting
@@ -40,17 +40,18 @@ def limit_threads() -> None:
 
 @dataclass(frozen=True)
 class RunTask:
-    """One run to do: its id, scenario and whether to keep firm microdata."""
+    """One run to do: its id, scenario, whether to keep firm microdata, what to measure."""
 
     run_id: str
     scenario: Scenario
     keep_firms: bool
     attempt: int = 1
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
 
 
 @dataclass
 class RunReturn:
-    """What comes back: the result, or the error the run raised."""
+    """What comes back: the result and its outcomes, or the error the run raised."""
 
     run_id: str
     started: datetime
@@ -58,18 +59,18 @@ class RunReturn:
     result: RunResult | None
     error: str | None = None
     host: str = ""
+    outcomes: dict[str, float] = field(default_factory=dict)
 
 
 def run_task(task: RunTask) -> RunReturn:
     """Simulate one run; an exception of the model comes back as ``error``."""
     limit_threads()
-    from helix.world.simulation import simulate
-
     started = datetime.now(UTC).replace(tzinfo=None)
     clock = time.perf_counter()
     host = f"{os.uname().nodename}:{os.getpid()}"
     try:
         result = simulate(task.scenario, keep_firms=task.keep_firms)
+        outcomes = run_outcomes(result.observations, task.outcomes, task.scenario.scale)
     except Exception as exc:  # a model error is data for the coordinator, not a crash
         return RunReturn(
             task.run_id,
@@ -79,4 +80,6 @@ def run_task(task: RunTask) -> RunReturn:
             f"{exc.__class__.__name__}: {exc}",
             host,
         )
-    return RunReturn(task.run_id, started, time.perf_counter() - clock, result, None, host)
+    return RunReturn(
+        task.run_id, started, time.perf_counter() - clock, result, None, host, outcomes
+    )

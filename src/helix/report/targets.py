@@ -1,7 +1,7 @@
 """The report's own figures (targets T1-T7): measured per run, tabled, and marked on the plots.
 
-Targets are measured with :func:`helix.experiments.targets.measure`, the same SQL as
-``helix run``. A mark is placed on the figure showing the target's indicator (and sector), at
+Targets are measured with :func:`helix.experiments.targets.measure` on each run's stored
+observations, as ``helix run`` measures them. A mark is placed on the figure showing the target's indicator (and sector), at
 the report's value, and its legend entry says whether the simulated world meets it.
 """
 
@@ -18,6 +18,7 @@ from helix.experiments.targets import measure
 from helix.report.source import RunInfo
 from helix.report.spec import REPORT_COLOR, FigureSpec, Level, Series, Shade
 from helix.scenario.schema import Target, month_index, month_label
+from helix.store.runs import observations
 
 
 @dataclass
@@ -112,12 +113,13 @@ def verdicts(con: duckdb.DuckDBPyConnection, runs: list[RunInfo]) -> list[Verdic
     if not runs:
         return []
     out = []
+    stored = {r.run_id: observations(con, r.run_id) for r in runs}
     for name, t in runs[0].targets().items():
         values: list[float | None] = []
         passes: list[bool] = []
         for r in runs:
             try:
-                m = measure(con, r.run_id, t)
+                m = measure(stored[r.run_id], t)
             except (KeyError, ValueError, ZeroDivisionError):
                 values.append(None)
                 passes.append(False)

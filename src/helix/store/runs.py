@@ -18,173 +18,12 @@ from typing import Any
 import duckdb
 import numpy as np
 
+from helix.version import __version__
 from helix.coded import Coded, column_length
 from helix.errors import StoreError
-from helix.version import __version__
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    run_id VARCHAR PRIMARY KEY,
-    scenario_name VARCHAR,
-    scenario_json JSON,
-    seed UBIGINT,
-    helix_version VARCHAR,
-    started TIMESTAMP,
-    finished TIMESTAMP,
-    status VARCHAR,
-    error VARCHAR,
-    experiment_id VARCHAR,
-    variant VARCHAR,
-    replicate INTEGER,
-    sweep_point INTEGER
-);
-CREATE TABLE IF NOT EXISTS indicators (
-    run_id VARCHAR,
-    date VARCHAR,
-    city VARCHAR,
-    district VARCHAR,
-    sector VARCHAR,
-    indicator VARCHAR,
-    value DOUBLE
-);
-CREATE TABLE IF NOT EXISTS firm_events (
-    run_id VARCHAR,
-    date VARCHAR,
-    firm_id BIGINT,
-    city VARCHAR,
-    sector VARCHAR,
-    event VARCHAR,
-    amount DOUBLE
-);
-CREATE TABLE IF NOT EXISTS firm_snapshots (
-    run_id VARCHAR,
-    date VARCHAR,
-    firm_id BIGINT,
-    city VARCHAR,
-    sector VARCHAR,
-    age_months INTEGER,
-    employees DOUBLE,
-    revenue DOUBLE,
-    valuation DOUBLE
-);
--- Experiments (helix.experiments): the file as given and resolved, its sweep points, each
--- run's outcomes, and the summary (mean and 90% band per variant, difference from the
--- baseline with its confidence interval, Sobol or Morris indices per parameter).
-CREATE TABLE IF NOT EXISTS experiments (
-    experiment_id VARCHAR PRIMARY KEY,
-    name VARCHAR,
-    file VARCHAR,
-    file_text VARCHAR,
-    resolved_json JSON,
-    total_runs INTEGER,
-    helix_version VARCHAR,
-    created TIMESTAMP,
-    updated TIMESTAMP
-);
-CREATE TABLE IF NOT EXISTS experiment_points (
-    experiment_id VARCHAR,
-    sweep_point INTEGER,
-    parameter VARCHAR,
-    key VARCHAR,
-    value DOUBLE
-);
-CREATE TABLE IF NOT EXISTS experiment_outcomes (
-    experiment_id VARCHAR,
-    run_id VARCHAR,
-    variant VARCHAR,
-    replicate INTEGER,
-    sweep_point INTEGER,
-    outcome VARCHAR,
-    value DOUBLE
-);
-CREATE TABLE IF NOT EXISTS experiment_summaries (
-    experiment_id VARCHAR,
-    variant VARCHAR,
-    outcome VARCHAR,
-    statistic VARCHAR,
-    parameter VARCHAR,
-    value DOUBLE,
-    low DOUBLE,
-    high DOUBLE,
-    n INTEGER,
-    failed INTEGER
-);
-CREATE VIEW IF NOT EXISTS experiment_sensitivity AS
-    SELECT experiment_id, variant, outcome, parameter, statistic AS "index", value,
-        high - value AS conf
-    FROM experiment_summaries WHERE parameter IS NOT NULL;
--- Calibrations (helix.experiments.calibration): the best candidate of a study, its fit per
--- target over fresh seeds, the identifiability of each free parameter, the correlation of the
--- parameters among the top trials, and profiles re-run along each parameter.
-CREATE TABLE IF NOT EXISTS calibrations (
-    calibration_id VARCHAR PRIMARY KEY,
-    created TIMESTAMP,
-    scenario_name VARCHAR,
-    study_name VARCHAR,
-    study_file VARCHAR,
-    trials INTEGER,
-    seeds JSON,
-    fit_seeds JSON,
-    scale DOUBLE,
-    until VARCHAR,
-    best_trial INTEGER,
-    best_loss DOUBLE,
-    fit_loss DOUBLE,
-    best_values JSON,
-    calibrated_toml VARCHAR,
-    scenario_json JSON,
-    command VARCHAR,
-    helix_version VARCHAR
-);
-CREATE TABLE IF NOT EXISTS calibration_fit (
-    calibration_id VARCHAR,
-    target VARCHAR,
-    indicator VARCHAR,
-    statistic VARCHAR,
-    comparison VARCHAR,
-    simulated_mean DOUBLE,
-    simulated_sd DOUBLE,
-    simulated_first_mean DOUBLE,
-    report DOUBLE,
-    tolerance DOUBLE,
-    within BOOLEAN,
-    seeds_within DOUBLE,
-    seeds INTEGER,
-    loss DOUBLE,
-    source VARCHAR
-);
-CREATE TABLE IF NOT EXISTS calibration_parameters (
-    calibration_id VARCHAR,
-    parameter VARCHAR,
-    low DOUBLE,
-    high DOUBLE,
-    log_scale BOOLEAN,
-    start_value DOUBLE,
-    best DOUBLE,
-    top_mean DOUBLE,
-    top_sd DOUBLE,
-    top_q10 DOUBLE,
-    top_q90 DOUBLE,
-    top_width DOUBLE,
-    profile_low DOUBLE,
-    profile_high DOUBLE,
-    profile_width DOUBLE,
-    importance DOUBLE,
-    verdict VARCHAR
-);
-CREATE TABLE IF NOT EXISTS calibration_correlations (
-    calibration_id VARCHAR,
-    parameter VARCHAR,
-    other VARCHAR,
-    correlation DOUBLE
-);
-CREATE TABLE IF NOT EXISTS calibration_profiles (
-    calibration_id VARCHAR,
-    parameter VARCHAR,
-    value DOUBLE,
-    loss DOUBLE
-);
-"""
+from helix.store.schema import SCHEMA
+from helix.world.catalogue import INDICATORS
+from helix.world.indicators import Observations
 
 
 def helix_version() -> str:
@@ -416,3 +255,60 @@ def indicator_rows(con: duckdb.DuckDBPyConnection, run_id: str) -> list[tuple[An
         " ORDER BY indicator, date, city, district NULLS FIRST, sector NULLS FIRST",
         [run_id],
     ).fetchall()
+
+
+def observations(con: duckdb.DuckDBPyConnection, run_id: str) -> Observations:
+    """The dense observations of a stored run, rebuilt from its ``indicators`` rows.
+
+    The labels come in the order of the run's scenario (as the run had them), so measures of
+    :mod:`helix.experiments.measures` give a stored run the answer they gave the live one.
+
+    Raises:
+        StoreError: no finished run has this id.
+    """
+    row = con.execute(
+        "SELECT scenario_json FROM runs WHERE run_id = ? AND status = 'done'", [run_id]
+    ).fetchone()
+    if row is None:
+        raise StoreError(f"no finished run {run_id!r} in the store", key="run_id")
+    scenario = json.loads(row[0])
+    cities = list(scenario.get("cities", {}))
+    sectors = list(scenario.get("sectors", {}))
+    districts = list(scenario.get("districts", {}))
+    district_city = np.array(
+        [cities.index(scenario["districts"][d]["city"]) for d in districts], dtype=np.int32
+    )
+    months = [
+        str(m)
+        for (m,) in con.execute(
+            "SELECT DISTINCT date FROM indicators WHERE run_id = ? ORDER BY date", [run_id]
+        ).fetchall()
+    ]
+    cols = con.execute(
+        "SELECT indicator, list_position($2, date) - 1 AS month,"
+        " coalesce(list_position($3, city) - 1, -1) AS city,"
+        " coalesce(list_position($4, district) - 1, -1) AS district,"
+        " coalesce(list_position($5, sector) - 1, -1) AS sector, value"
+        " FROM indicators WHERE run_id = $1",
+        [run_id, months, cities, districts, sectors],
+    ).fetchnumpy()
+    t, nc, ns, nd = len(months), len(cities), len(sectors), len(districts)
+    obs = Observations(months, cities, districts, sectors, district_city)
+    names = np.asarray(cols["indicator"]).astype(str)
+    for name, info in INDICATORS.items():
+        rows = names == name
+        month = np.asarray(cols["month"])[rows]
+        value = np.asarray(cols["value"], dtype=float)[rows]
+        if info.dims == "city_sector":
+            arr = np.zeros((t, nc, ns))
+            arr[month, np.asarray(cols["city"])[rows], np.asarray(cols["sector"])[rows]] = value
+            obs.city_sector[name] = arr
+        elif info.dims == "city":
+            arr = np.zeros((t, nc))
+            arr[month, np.asarray(cols["city"])[rows]] = value
+            obs.city[name] = arr
+        else:
+            arr = np.zeros((t, nd))
+            arr[month, np.asarray(cols["district"])[rows]] = value
+            obs.district[name] = arr
+    return obs

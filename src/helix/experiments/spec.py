@@ -1,0 +1,181 @@
+"""The experiment file's schema (pydantic): variants, swept parameters, the sweep, outcomes.
+
+Every problem with a file becomes one :class:`~helix.errors.ExperimentError` naming the file
+and key (:func:`helix.experiments.design.load_experiment`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from helix.errors import ExperimentError
+from helix.world.calendar import month_index
+from helix.world.catalogue import INDICATORS
+
+BASELINE = "baseline"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _check_month(value: str | None) -> str | None:
+    if value is not None:
+        month_index(value)
+    return value
+
+
+class Variant(_Strict):
+    """A named what-if: changes to the base scenario."""
+
+    description: str = Field("", description="What the variant asks.")
+    scenario: dict[str, Any] = Field(
+        default_factory=dict,
+        description="A TOML table merged into the scenario (may add policies or shocks).",
+    )
+    remove: list[str] = Field(
+        default_factory=list, description="Dotted paths of tables to delete, e.g. a policy."
+    )
+    set: dict[str, Any] = Field(
+        default_factory=dict, description="Dotted keys (which must exist) and their new values."
+    )
+
+
+class Parameter(_Strict):
+    """A typed parameter with a range: an uncertainty or a lever (EMA Workbench)."""
+
+    key: str = Field(
+        description="Dotted path into the scenario, e.g. parameters.rents.depreciation."
+    )
+    low: float = Field(description="Lowest value swept.")
+    high: float = Field(description="Highest value swept.")
+    description: str = Field("", description="What the parameter means.")
+
+
+class Sweep(_Strict):
+    """How points are drawn over the uncertainties and levers."""
+
+    design: Literal["grid", "latin", "sobol", "morris"] = Field(
+        description="grid: full factorial; latin: Latin hypercube; sobol: Saltelli's design "
+        "for Sobol indices; morris: elementary-effects trajectories (all through SALib)."
+    )
+    samples: int = Field(
+        16,
+        ge=1,
+        le=1_000_000,
+        description="grid: points per parameter; latin: points; sobol: N (a power of two); "
+        "morris: trajectories.",
+    )
+    second_order: bool = Field(False, description="sobol: also estimate second-order indices.")
+    levels: int = Field(4, ge=2, le=100, description="morris: grid levels.")
+
+
+Statistic = Literal[
+    "final", "mean", "total", "max", "min", "final_year", "change", "growth", "cagr"
+]
+"""An outcome's statistic: one of :mod:`helix.experiments.measures`' statistics over a window."""
+
+
+class Outcome(_Strict):
+    """A typed result read from a run's indicators (EMA Workbench's ScalarOutcome).
+
+    Each month, the indicator is summed over the selected cities, sectors and districts (shares,
+    rents and wages are averaged). Over the window ``start``..``end`` (default: the whole run;
+    an end after the run's last month is clipped): ``final`` is the last month, ``mean``,
+    ``total``, ``max``, ``min`` are taken over the months; ``final_year`` is the window's last
+    calendar year (flows summed over its months, levels averaged), ``change``, ``growth`` and
+    ``cagr`` compare the window's last year with its first.
+    """
+
+    indicator: str = Field(description="Indicator name, e.g. output, unicorns, rent.")
+    city: str | None = Field(None, description="City (default: all cities).")
+    sector: str | None = Field(None, description="Sector (default: all sectors).")
+    district: str | None = Field(None, description="District (rent, vacancy, office_stock).")
+    start: str | None = Field(None, description="First month of the window, YYYY-MM.")
+    end: str | None = Field(None, description="Last month of the window, YYYY-MM.")
+    statistic: Statistic = Field("final_year", description="How the window is summarised.")
+    description: str = Field("", description="What the outcome measures.")
+
+    _check_months = field_validator("start", "end")(_check_month)
+
+
+class ExperimentFile(_Strict):
+    """The experiment file's schema."""
+
+    name: str = Field(description="Short name of the experiment.")
+    description: str = Field("", description="The question the experiment asks.")
+    scenario: str | None = Field(
+        None, description="Base scenario file, relative to this file (default: shipped world)."
+    )
+    set: dict[str, Any] = Field(
+        default_factory=dict, description="Dotted keys set in the base scenario for every run."
+    )
+    seed: int | None = Field(
+        None, ge=0, le=2**63 - 1, description="Base seed (default: the scenario's seed)."
+    )
+    replicates: int = Field(10, ge=1, le=100_000, description="Seeds per variant and point.")
+    until: str | None = Field(None, description="Last simulated month, YYYY-MM (a short run).")
+    scale: float | None = Field(None, ge=1e-4, le=1e4, description="Agent-count multiplier.")
+    microdata: bool | list[str] = Field(
+        False,
+        description="Keep firm events and snapshots: true, false, or a list of variants "
+        "(off by default: at scale 1 they are ~30 MB a run, ten times the indicators).",
+    )
+    common_random_numbers: bool = Field(
+        True, description="Variants share seeds, so differences from the baseline are paired."
+    )
+    baseline: str = Field(BASELINE, description="Variant the others are compared with.")
+    confidence: float = Field(
+        0.95, gt=0, lt=1, description="Level of the confidence intervals of differences."
+    )
+    variants: dict[str, Variant] = Field(default_factory=dict)
+    uncertainties: dict[str, Parameter] = Field(default_factory=dict)
+    levers: dict[str, Parameter] = Field(default_factory=dict)
+    sweep: Sweep | None = None
+    outcomes: dict[str, Outcome] = Field(default_factory=dict)
+
+    _check_until = field_validator("until")(_check_month)
+
+
+def check_outcomes(outcomes: dict[str, Outcome], base: dict[str, Any], file: str) -> None:
+    """Each outcome must name a known indicator, city, sector or district."""
+    for name, o in outcomes.items():
+        where = f"outcomes.{name}"
+        if o.indicator not in INDICATORS:
+            raise ExperimentError(
+                f"unknown indicator {o.indicator!r}", file=file, key=f"{where}.indicator"
+            )
+        for attr, table in (("city", "cities"), ("sector", "sectors"), ("district", "districts")):
+            value = getattr(o, attr)
+            if value is not None and value not in base.get(table, {}):
+                raise ExperimentError(f"unknown {attr} {value!r}", file=file, key=f"{where}.{attr}")
+        if o.sector is not None and INDICATORS[o.indicator].dims != "city_sector":
+            raise ExperimentError(
+                f"{o.indicator} has no sector breakdown", file=file, key=f"{where}.sector"
+            )
+        if o.district is not None and INDICATORS[o.indicator].dims != "district":
+            raise ExperimentError(
+                f"{o.indicator} has no district breakdown", file=file, key=f"{where}.district"
+            )
+        first, last = month_index(base["start"]), month_index(base["end"])
+        if o.start is not None and not first <= month_index(o.start) <= last:
+            raise ExperimentError(
+                f"{o.start} is outside the run {base['start']}..{base['end']}",
+                file=file,
+                key=f"{where}.start",
+            )
+        if o.start and o.end and month_index(o.end) < month_index(o.start):
+            raise ExperimentError(
+                f"{o.end} is before start {o.start}", file=file, key=f"{where}.end"
+            )
+
+
+def outcome_window(o: Outcome, run_start: str, run_end: str) -> tuple[str, str]:
+    """The outcome's first and last month, clipped to the run."""
+    start = o.start or run_start
+    end = o.end or run_end
+    if month_index(end) > month_index(run_end):
+        end = run_end
+    return start, end

@@ -1,0 +1,232 @@
+"""The job behind ``helix validate``: run a world over seeds and hold its firms against the
+facts."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from helix.errors import ExperimentError
+from helix.experiments.batch import run_tasks, task_backend
+from helix.experiments.validation.facts import FACT_IDS, FACTS, FOLLOW_UP_MONTHS, Fact
+from helix.experiments.validation.statistics import (
+    annual_growth,
+    coefficient_of_variation,
+    funnel_shares,
+    hill_alpha,
+    subbotin_shape,
+    survival_share,
+    volatility_size_slope,
+)
+from helix.experiments.worker import limit_threads
+from helix.jsonsafe import json_safe
+from helix.scenario.load import load_scenario, scenario_to_dict
+from helix.scenario.schema import Scenario
+from helix.world.calendar import month_index
+from helix.world.simulation import simulate
+
+Progress = Callable[[int, int], None]
+
+
+def _month_indices(months: np.ndarray) -> np.ndarray:
+    uniq, inverse = np.unique(months, return_inverse=True)
+    return np.array([month_index(m) for m in uniq], np.int64)[inverse]
+
+
+def firm_statistics(
+    snapshots: dict[str, np.ndarray], events: dict[str, np.ndarray], last_month: str
+) -> dict[str, float]:
+    """Every fact's statistic for one run's firm snapshots and events.
+
+    Args:
+        snapshots: ``RunResult.snapshot_table()`` (month, firm_id, employees, age_months, ...).
+        events: ``RunResult.event_table()`` (month, firm_id, event, ...).
+        last_month: The run's last month, ``YYYY-MM``.
+    """
+    out: dict[str, float] = dict.fromkeys(FACT_IDS, float("nan"))
+    last = month_index(last_month)
+    months = np.asarray(snapshots["month"]).astype(str)
+    if len(months):
+        years = _month_indices(months) // 12
+        final = months == max(months)
+        out["zipf_tail"] = hill_alpha(np.asarray(snapshots["employees"])[final])
+        out["age_exponential"] = coefficient_of_variation(
+            np.asarray(snapshots["age_months"])[final]
+        )
+        size, growth, _ = annual_growth(snapshots["firm_id"], years, snapshots["employees"])
+        out["tent_growth"] = subbotin_shape(growth)
+        out["volatility_size"] = volatility_size_slope(size, growth)
+
+    kinds = np.asarray(events["event"]).astype(str) if len(events.get("event", [])) else None
+    if kinds is not None:
+        ids = np.asarray(events["firm_id"])
+        when = _month_indices(np.asarray(events["month"]).astype(str)).astype(float)
+
+        def first_month(kind: str) -> dict[int, float]:
+            sel = kinds == kind
+            order = np.argsort(when[sel], kind="stable")[::-1]  # earliest wins when assigned last
+            return dict(zip(ids[sel][order].tolist(), when[sel][order].tolist(), strict=True))
+
+        founded = first_month("founded")
+        failed = first_month("failed")
+        fid = np.array(list(founded), dtype=np.int64)
+        f_month = np.array([founded[i] for i in fid.tolist()], float)
+        d_month = np.array([failed.get(i, np.nan) for i in fid.tolist()], float)
+        out["survival_5y"] = survival_share(f_month, d_month, last)
+
+        funded_sel = kinds == "funded"
+        funded_ids, rounds = np.unique(ids[funded_sel], return_counts=True)
+        first_funded = first_month("funded")
+        unicorns = set(ids[kinds == "unicorn"].tolist())
+        startups = np.isin(funded_ids, fid)  # founded during the run, so the first round is seed
+        funded_ids, rounds = funded_ids[startups], rounds[startups]
+        out["follow_on"], out["seed_to_unicorn"] = funnel_shares(
+            np.array([first_funded[i] for i in funded_ids.tolist()], float),
+            rounds,
+            np.array([i in unicorns for i in funded_ids.tolist()], bool),
+            last,
+            FOLLOW_UP_MONTHS,
+        )
+    return out
+
+
+def validation_run(task: tuple[dict[str, Any], int]) -> dict[str, Any]:
+    """Simulate one seed and compute every fact's statistic (runs in a worker process)."""
+    limit_threads()  # as every run of an experiment: one compute thread per worker
+    data, seed = task
+    try:
+        world = Scenario.model_validate({**data, "seed": int(seed)})
+        result = simulate(world, keep_firms=True)
+        stats = firm_statistics(result.snapshot_table(), result.event_table(), world.end)
+        return {"ok": True, "stats": stats}
+    except Exception as exc:
+        return {"ok": False, "error": f"{exc.__class__.__name__}: {exc}"}
+
+
+@dataclass
+class FactResult:
+    """A fact with its statistic simulated over seeds."""
+
+    fact: Fact
+    values: list[float]
+    mean: float | None
+    sd: float | None
+    passed: bool
+    seeds_passed: float
+
+    def to_json(self) -> dict[str, Any]:
+        lo, hi = self.fact.band()
+        return json_safe(
+            {
+                **asdict(self.fact),
+                "band": [lo, hi],
+                "simulated_mean": self.mean,
+                "simulated_sd": self.sd,
+                "simulated_per_seed": self.values,
+                "pass": self.passed,
+                "seeds_passed": self.seeds_passed,
+            }
+        )
+
+
+@dataclass
+class ValidationResult:
+    """``helix validate``'s answer."""
+
+    scenario_name: str
+    seeds: list[int]
+    scale: float
+    start: str
+    end: str
+    facts: list[FactResult] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "scenario": self.scenario_name,
+            "seeds": self.seeds,
+            "scale": self.scale,
+            "start": self.start,
+            "end": self.end,
+            "passed": sum(f.passed for f in self.facts),
+            "facts": [f.to_json() for f in self.facts],
+        }
+
+
+def summarise(per_seed: Sequence[dict[str, float]]) -> list[FactResult]:
+    """Mean, spread and verdict of each fact over the seeds' statistics."""
+    out = []
+    for fact in FACTS:
+        values = [float(s.get(fact.id, float("nan"))) for s in per_seed]
+        finite = np.array([v for v in values if math.isfinite(v)])
+        mean = float(finite.mean()) if len(finite) else None
+        sd = float(finite.std(ddof=1)) if len(finite) > 1 else (0.0 if len(finite) else None)
+        out.append(
+            FactResult(
+                fact=fact,
+                values=values,
+                mean=mean,
+                sd=sd,
+                passed=fact.passes(mean),
+                seeds_passed=float(np.mean([fact.passes(v) for v in values])) if values else 0.0,
+            )
+        )
+    return out
+
+
+def validate(
+    scenario: str | Path | None = None,
+    overrides: Sequence[str] = (),
+    *,
+    seeds: int = 8,
+    scale: float | None = None,
+    until: str | None = None,
+    workers: int | None = None,
+    cluster: str | None = None,
+    progress: Progress | None = None,
+) -> ValidationResult:
+    """Run a world over ``seeds`` seeds and hold its firms against the published facts.
+
+    Args:
+        scenario: Scenario TOML (the shipped default when ``None``).
+        overrides: ``KEY.PATH=VALUE`` overrides.
+        seeds: Replicates (seeds ``seed .. seed+seeds-1`` of the scenario).
+        scale: Agent scale (the scenario's own by default).
+        until: Last month (the scenario's own end by default).
+        workers: Worker processes (all cores by default, at most one per seed; 1 runs in this
+            process).
+        cluster: Address of a Dask scheduler (``tcp://host:port``) to run on instead.
+        progress: Called with ``(runs done, runs planned)``.
+    """
+    if seeds < 1:
+        raise ExperimentError("--seeds must be at least 1", key="--seeds")
+    world = load_scenario(scenario, list(overrides), scale=scale, until=until)
+    data = scenario_to_dict(world)
+    seed_list = [world.seed + k for k in range(seeds)]
+    done = 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, len(seed_list))
+
+    tasks = [(data, s) for s in seed_list]
+    with task_backend(cluster, workers, len(tasks)) as backend:
+        results = run_tasks(backend, validation_run, tasks, tick)
+    errors = [r["error"] for r in results if not r["ok"]]
+    if errors:
+        raise ExperimentError(f"a validation run failed: {errors[0]}")
+    per_seed = [r["stats"] for r in results]
+    return ValidationResult(
+        scenario_name=world.name,
+        seeds=seed_list,
+        scale=world.scale,
+        start=world.start,
+        end=world.end,
+        facts=summarise(per_seed),
+    )

@@ -1,0 +1,170 @@
+"""The store's tables: every ``CREATE`` statement, run when a store is opened for writing.
+
+Runs and their indicators, events and snapshots; experiments (:mod:`helix.store.experiments`)
+and calibrations (:mod:`helix.store.calibrations`). Adding a column here means adding it to
+its writer in the subject's module.
+"""
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id VARCHAR PRIMARY KEY,
+    scenario_name VARCHAR,
+    scenario_json JSON,
+    seed UBIGINT,
+    helix_version VARCHAR,
+    started TIMESTAMP,
+    finished TIMESTAMP,
+    status VARCHAR,
+    error VARCHAR,
+    experiment_id VARCHAR,
+    variant VARCHAR,
+    replicate INTEGER,
+    sweep_point INTEGER
+);
+CREATE TABLE IF NOT EXISTS indicators (
+    run_id VARCHAR,
+    date VARCHAR,
+    city VARCHAR,
+    district VARCHAR,
+    sector VARCHAR,
+    indicator VARCHAR,
+    value DOUBLE
+);
+CREATE TABLE IF NOT EXISTS firm_events (
+    run_id VARCHAR,
+    date VARCHAR,
+    firm_id BIGINT,
+    city VARCHAR,
+    sector VARCHAR,
+    event VARCHAR,
+    amount DOUBLE
+);
+CREATE TABLE IF NOT EXISTS firm_snapshots (
+    run_id VARCHAR,
+    date VARCHAR,
+    firm_id BIGINT,
+    city VARCHAR,
+    sector VARCHAR,
+    age_months INTEGER,
+    employees DOUBLE,
+    revenue DOUBLE,
+    valuation DOUBLE
+);
+-- Experiments (helix.experiments): the file as given and resolved, its sweep points, each
+-- run's outcomes, and the summary (mean and 90% band per variant, difference from the
+-- baseline with its confidence interval, Sobol or Morris indices per parameter).
+CREATE TABLE IF NOT EXISTS experiments (
+    experiment_id VARCHAR PRIMARY KEY,
+    name VARCHAR,
+    file VARCHAR,
+    file_text VARCHAR,
+    resolved_json JSON,
+    total_runs INTEGER,
+    helix_version VARCHAR,
+    created TIMESTAMP,
+    updated TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS experiment_points (
+    experiment_id VARCHAR,
+    sweep_point INTEGER,
+    parameter VARCHAR,
+    key VARCHAR,
+    value DOUBLE
+);
+CREATE TABLE IF NOT EXISTS experiment_outcomes (
+    experiment_id VARCHAR,
+    run_id VARCHAR,
+    variant VARCHAR,
+    replicate INTEGER,
+    sweep_point INTEGER,
+    outcome VARCHAR,
+    value DOUBLE
+);
+CREATE TABLE IF NOT EXISTS experiment_summaries (
+    experiment_id VARCHAR,
+    variant VARCHAR,
+    outcome VARCHAR,
+    statistic VARCHAR,
+    parameter VARCHAR,
+    value DOUBLE,
+    low DOUBLE,
+    high DOUBLE,
+    n INTEGER,
+    failed INTEGER
+);
+CREATE VIEW IF NOT EXISTS experiment_sensitivity AS
+    SELECT experiment_id, variant, outcome, parameter, statistic AS "index", value,
+        high - value AS conf
+    FROM experiment_summaries WHERE parameter IS NOT NULL;
+-- Calibrations (helix.experiments.calibration): the best candidate of a study, its fit per
+-- target over fresh seeds, the identifiability of each free parameter, the correlation of the
+-- parameters among the top trials, and profiles re-run along each parameter.
+CREATE TABLE IF NOT EXISTS calibrations (
+    calibration_id VARCHAR PRIMARY KEY,
+    created TIMESTAMP,
+    scenario_name VARCHAR,
+    study_name VARCHAR,
+    study_file VARCHAR,
+    trials INTEGER,
+    seeds JSON,
+    fit_seeds JSON,
+    scale DOUBLE,
+    until VARCHAR,
+    best_trial INTEGER,
+    best_loss DOUBLE,
+    fit_loss DOUBLE,
+    best_values JSON,
+    calibrated_toml VARCHAR,
+    scenario_json JSON,
+    command VARCHAR,
+    helix_version VARCHAR
+);
+CREATE TABLE IF NOT EXISTS calibration_fit (
+    calibration_id VARCHAR,
+    target VARCHAR,
+    indicator VARCHAR,
+    statistic VARCHAR,
+    comparison VARCHAR,
+    simulated_mean DOUBLE,
+    simulated_sd DOUBLE,
+    simulated_first_mean DOUBLE,
+    report DOUBLE,
+    tolerance DOUBLE,
+    within BOOLEAN,
+    seeds_within DOUBLE,
+    seeds INTEGER,
+    loss DOUBLE,
+    source VARCHAR
+);
+CREATE TABLE IF NOT EXISTS calibration_parameters (
+    calibration_id VARCHAR,
+    parameter VARCHAR,
+    low DOUBLE,
+    high DOUBLE,
+    log_scale BOOLEAN,
+    start_value DOUBLE,
+    best DOUBLE,
+    top_mean DOUBLE,
+    top_sd DOUBLE,
+    top_q10 DOUBLE,
+    top_q90 DOUBLE,
+    top_width DOUBLE,
+    profile_low DOUBLE,
+    profile_high DOUBLE,
+    profile_width DOUBLE,
+    importance DOUBLE,
+    verdict VARCHAR
+);
+CREATE TABLE IF NOT EXISTS calibration_correlations (
+    calibration_id VARCHAR,
+    parameter VARCHAR,
+    other VARCHAR,
+    correlation DOUBLE
+);
+CREATE TABLE IF NOT EXISTS calibration_profiles (
+    calibration_id VARCHAR,
+    parameter VARCHAR,
+    value DOUBLE,
+    loss DOUBLE
+);
+"""
