@@ -18,10 +18,10 @@ from typing import Any
 import duckdb
 import numpy as np
 
-from helix.version import __version__
 from helix.coded import Coded, column_length
 from helix.errors import StoreError
 from helix.store.schema import SCHEMA
+from helix.version import __version__
 from helix.world.catalogue import INDICATORS
 from helix.world.indicators import Observations
 
