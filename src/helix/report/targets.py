@@ -119,7 +119,7 @@ def verdicts(con: duckdb.DuckDBPyConnection, runs: list[RunInfo]) -> list[Verdic
         passes: list[bool] = []
         for r in runs:
             try:
-                m = measure(stored[r.run_id], t)
+                m = measure(stored[r.run_id], t, float(r.scenario.get("scale", 1.0)))
             except (KeyError, ValueError, ZeroDivisionError):
                 values.append(None)
                 passes.append(False)
