@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterator
 from pathlib import Path
@@ -73,3 +74,30 @@ def test_no_scheduler_is_one_error_naming_the_address(tmp_path: Path) -> None:
     with pytest.raises(ExperimentError) as info:
         validate(cluster="tcp://127.0.0.1:9", **VALIDATION)
     assert "tcp://127.0.0.1:9" in info.value.line()
+
+
+def _cli_json(cli: Any, *args: str | Path) -> dict[str, Any]:
+    result = cli(*args, "--json")
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_the_cli_calibrates_and_validates_on_the_cluster_as_it_does_locally(
+    cluster: Cluster, cli: Any, tmp_path: Path
+) -> None:
+    """``helix calibrate --quick --cluster`` and ``helix validate --cluster`` on the second world."""
+    out = {}
+    for where, options in (("local", ["--workers", "1"]), ("dask", ["--cluster", cluster.address])):
+        folder = tmp_path / where
+        folder.mkdir()
+        calibration = _cli_json(
+            cli, "calibrate", "tiny-corridor", "--quick", *options,
+            "--db", folder / "c.duckdb", "--out", folder / "calibrated.toml",
+        )  # fmt: skip
+        for key in ("calibration_id", "db", "study_file", "out"):
+            calibration.pop(key)
+        validation = _cli_json(cli, "validate", "tiny-corridor", "--seeds", "2", *options)
+        out[where] = (calibration, validation)
+    for part, (local, remote) in enumerate(zip(out["local"], out["dask"], strict=True)):
+        differ = sorted(k for k in local if not _same(local[k], remote.get(k)))
+        assert not differ, (part, differ, [(local[k], remote.get(k)) for k in differ])

@@ -26,6 +26,7 @@ from helix.cli.app import (
 )
 from helix.experiments import calibration as cal
 from helix.experiments import validation as val
+from helix.scenario.load import load_scenario
 
 
 @app.command()
@@ -50,7 +51,7 @@ def calibrate(
         float | None, typer.Option(help="Agent scale of the runs. (default: the scenario's)")
     ] = None,
     quick: Annotated[
-        bool, typer.Option("--quick", help="A small budget: 8 trials, 2 seeds, scale 0.05.")
+        bool, typer.Option("--quick", help="A small budget: 8 trials, 2 seeds, scale 0.05 (more for a small world).")
     ] = False,
     profile_points: Annotated[
         int,
@@ -72,7 +73,9 @@ def calibrate(
     n_trials = trials if trials is not None else (cal.QUICK_TRIALS if quick else 200)
     n_seeds = seeds if seeds is not None else (cal.QUICK_SEEDS if quick else 4)
     n_fit = fit_seeds if fit_seeds is not None else (cal.QUICK_SEEDS if quick else 8)
-    run_scale = scale if scale is not None else (cal.QUICK_SCALE if quick else None)
+    run_scale = scale
+    if quick and scale is None:
+        run_scale = cal.quick_scale(load_scenario(scenario, set_ or []))
     command = " ".join(
         ["helix calibrate", *([str(scenario)] if scenario else [])]
         + [f"--set {s}" for s in set_ or []]

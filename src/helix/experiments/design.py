@@ -70,7 +70,7 @@ from helix.experiments.sweeps import (
     swept_parameters,
 )
 from helix.experiments.variants import apply_variant, full_dump, set_key, shorten
-from helix.scenario.load import read_toml, read_toml_file, validate
+from helix.scenario.load import read_toml, read_toml_file, shipped_worlds, validate
 from helix.scenario.schema import Scenario
 from helix.world.calendar import month_index
 
@@ -262,11 +262,13 @@ def _parse(data: dict[str, Any], label: str) -> ExperimentFile:
 
 def _base_scenario(spec: ExperimentFile, label: str) -> dict[str, Any]:
     """The base scenario, resolved to a full dict (every default filled in)."""
-    path: Path | None = None
+    path: Path | str | None = None
     if spec.scenario is not None:
         path = Path(spec.scenario)
         if not path.is_absolute():
             path = Path(label).parent / path
+        if not path.exists() and spec.scenario in shipped_worlds():
+            path = spec.scenario  # a shipped world, by name
     try:
         data, _ = read_toml(path)
     except ScenarioError as exc:

@@ -57,6 +57,7 @@ from helix.experiments.calibration.job import (
     calibrate,
     calibrated_toml,
     calibrated_world,
+    quick_scale,
     store_calibration,
 )
 from helix.experiments.calibration.loss import (
@@ -135,6 +136,7 @@ __all__ = [
     "print_report",
     "profile_from_points",
     "profile_interval",
+    "quick_scale",
     "replace_generated",
     "run_search",
     "short_name",

@@ -41,6 +41,16 @@ PROFILE_SEED_OFFSET = 0
 QUICK_TRIALS = 8
 QUICK_SEEDS = 2
 QUICK_SCALE = 0.05
+QUICK_FIRMS = 1_000
+
+
+def quick_scale(world: Scenario) -> float:
+    """The scale of a quick calibration: 0.05, or more for a small world, so that it starts with
+    at least ``QUICK_FIRMS`` firms (a handful of firms per city makes targets read zero), and
+    never above the world's own scale."""
+    firms = sum(city.firms for city in world.cities.values())  # at scale 1
+    wanted = QUICK_FIRMS / firms if firms > 0 else QUICK_SCALE
+    return min(world.scale, max(QUICK_SCALE, wanted))
 
 
 @dataclass
