@@ -683,6 +683,27 @@ def validate_command(
         raise typer.Exit(1)
 
 
+@app.command("dashboard")
+def dashboard_command(
+    scenario: ScenarioArg = None,
+    host: Annotated[
+        str, typer.Option(help="Address to bind; another than 127.0.0.1 is warned about.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to bind (0: any free port).")] = 8765,
+    db: DbOpt = Path("helix-runs.duckdb"),
+    workers: Annotated[
+        int | None, typer.Option(help="Simulation processes. (default: all cores)")
+    ] = None,
+) -> None:
+    """Serve the what-if dashboard in the browser (needs `pip install 'helix[dashboard]'`)."""
+    from helix.dashboard.command import dashboard
+
+    try:
+        dashboard(host, port, db, str(scenario) if scenario else None, workers)
+    except HelixError as exc:
+        fail(exc)
+
+
 def main() -> None:
     try:
         app()

@@ -1,0 +1,253 @@
+"""The dashboard's server: endpoints, lever checks, the job queue, the store's lock, binding.
+
+Fast: no simulation runs here (the queue is driven by a stand-in for the experiment runner);
+tests/test_dashboard_whatif.py and tests/e2e/test_dashboard_browser.py run real what-ifs.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+pytest.importorskip(
+    "starlette", reason="the dashboard extra is not installed: pip install 'helix[dashboard]'"
+)
+pytest.importorskip("httpx", reason="starlette's test client needs httpx (in the test extra)")
+
+from starlette.testclient import TestClient  # noqa: E402
+
+from helix.cli import app as cli_app  # noqa: E402
+from helix.dashboard import backend, command  # noqa: E402
+from helix.dashboard.app import Settings, create_app  # noqa: E402
+from helix.errors import ScenarioError  # noqa: E402
+from helix.scenario.load import load_scenario  # noqa: E402
+
+
+class FakePool:
+    """Stands in for the worker processes: the stand-in runner needs none."""
+
+    slots = 1
+
+    def close(self, *, cancel: bool = False) -> None:
+        return None
+
+
+def fake_runner(seconds_per_run: float) -> Any:
+    """A run_what_if that reports progress like the coordinator, without simulating."""
+
+    def run(exp: Any, store: Any, pool: Any, progress: Any) -> None:
+        p = backend.ExperimentProgress(exp.total, 0, 0, 0, 0, 0, 0.0)
+        progress(p)
+        for _ in range(exp.total):
+            time.sleep(seconds_per_run)
+            p.done += 1
+            p.ran += 1
+            progress(p)
+
+    return run
+
+
+@pytest.fixture
+def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    monkeypatch.setattr(backend, "new_pool", lambda workers: FakePool())
+    monkeypatch.setattr(backend, "run_what_if", fake_runner(0.05))
+    monkeypatch.setattr(backend, "write_report", _no_report)
+    settings = Settings(db=tmp_path / "runs.duckdb", warm=False)
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+def _no_report(*args: Any, **kwargs: Any) -> Any:
+    raise backend.HelixError("reports are not written in these tests", key="report")
+
+
+SHORT = {"until": "2021-06", "scale": 0.02, "replicates": 2}
+
+
+def test_page_and_assets_are_served_by_helix(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200 and "helix dashboard" in page.text
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert sources and all(s.startswith(("/", "data:")) for s in sources), sources
+    for name in ("app.js", "style.css"):
+        text = client.get(f"/static/{name}").text
+        assert not re.search(r"https?://", text), f"{name} names another host"
+    plotly = client.get("/static/plotly.min.js")
+    assert plotly.status_code == 200 and len(plotly.text) > 1_000_000
+    assert client.get("/static/secrets.txt").status_code == 404
+
+
+def test_world_lists_every_policy_and_shock_with_bounds_and_units(client: TestClient) -> None:
+    world = client.get("/api/world").json()
+    shipped = load_scenario()
+    assert {p["name"] for p in world["policies"]} == set(shipped.policies)
+    assert {s["name"] for s in world["shocks"]} == set(shipped.shocks)
+    assert world["focus_city"] == shipped.focus_city
+    severity = world["shocks"][0]["fields"]["severity"]
+    assert (severity["low"], severity["high"], severity["unit"]) == (0, 1, "share")
+    team = next(p for p in world["parameters"] if p["key"] == "parameters.founding.team_size")
+    assert (team["low"], team["high"], team["unit"]) == (1, 100, "people")
+
+
+def test_parameter_by_dotted_name(client: TestClient) -> None:
+    info = client.get("/api/parameter", params={"key": "parameters.rents.natural_vacancy"}).json()
+    assert info["unit"] == "share" and info["low"] == 0 and info["high"] == 0.9
+    bad = client.get("/api/parameter", params={"key": "parameters.rents.nonsense"})
+    assert bad.status_code == 400 and "unknown key" in bad.json()["error"]
+
+
+def _cli_line(tmp_path: Path, override: str) -> str:
+    result = CliRunner().invoke(
+        cli_app, ["run", "--set", override, "--db", str(tmp_path / "cli.duckdb")]
+    )
+    assert result.exit_code == 2
+    return result.output.strip().removeprefix("helix: error: ")
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("parameters.founding.team_size", 1000), ("parameters.founding.no_such_thing", 1)],
+)
+def test_bad_lever_is_refused_with_the_cli_line(
+    client: TestClient, tmp_path: Path, key: str, value: float
+) -> None:
+    answer = client.post("/api/check", json={**SHORT, "changes": {key: value}})
+    assert answer.status_code == 400
+    assert answer.json()["error"] == _cli_line(tmp_path, f"{key}={value}")
+    assert client.post("/api/whatif", json={**SHORT, "changes": {key: value}}).status_code == 400
+
+
+def test_a_date_outside_the_run_is_refused(client: TestClient) -> None:
+    policy = next(iter(load_scenario().policies))
+    answer = client.post(
+        "/api/check", json={**SHORT, "changes": {f"policies.{policy}.end": "2040-01"}}
+    )
+    assert answer.status_code == 400
+    assert answer.json()["error"].endswith("2040-01 is outside the run (2020-01 to 2021-06)")
+    ok = client.post("/api/check", json={**SHORT, "changes": {f"policies.{policy}.end": "2021-03"}})
+    assert ok.status_code == 200, ok.json()
+
+
+def test_what_if_is_an_experiment_file_the_cli_reads(tmp_path: Path) -> None:
+    policy = next(iter(load_scenario().policies))
+    what_if = backend.WhatIf(
+        changes={"parameters.founding.team_size": 4.0}, removed=(f"policies.{policy}",), **SHORT
+    )
+    path = backend.write_experiment_file(what_if, tmp_path)
+    exp = backend.load_what_if(path)
+    assert list(exp.variants) == ["baseline", "what-if"] and exp.total == 4
+    assert exp.variants["what-if"].remove == [f"policies.{policy}"]
+    assert backend.write_experiment_file(what_if, tmp_path) == path  # same what-if, same file
+    status = CliRunner().invoke(
+        cli_app, ["experiment", "status", str(path), "--db", str(tmp_path / "none.duckdb")]
+    )
+    assert status.exit_code == 0 and "0 done" in status.output and "4 pending" in status.output
+
+
+def _wait(client: TestClient, job: str, states: tuple[str, ...], timeout: float = 20) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        view = client.get(f"/api/jobs/{job}").json()
+        if view["state"] in states:
+            return view
+        time.sleep(0.05)
+    raise AssertionError(f"job {job} never reached {states}: {view}")
+
+
+def test_two_tabs_queue_and_progress_streams(client: TestClient) -> None:
+    first = client.post("/api/whatif", json=SHORT).json()
+    second = client.post(
+        "/api/whatif", json={**SHORT, "changes": {"parameters.founding.team_size": 4}}
+    ).json()
+    assert first["state"] in ("queued", "running")
+    assert second["state"] == "queued" and second["queue_position"] >= 1
+    with client.stream("GET", f"/api/jobs/{first['job']}/events") as events:
+        lines = [line for line in events.iter_lines() if line.startswith("data: ")]
+    assert len(lines) >= 2 and '"state": "done"' in lines[-1]
+    assert '"done": 4' in lines[-1] and '"total": 4' in lines[-1]
+    done = _wait(client, second["job"], ("done",))
+    assert done["done"] == 4 and done["first_result_s"] is not None
+
+
+def test_cancel_a_running_and_a_queued_what_if(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(backend, "run_what_if", fake_runner(0.5))
+    running = client.post("/api/whatif", json=SHORT).json()
+    waiting = client.post("/api/whatif", json={**SHORT, "replicates": 3}).json()
+    _wait(client, running["job"], ("running",))
+    assert client.post(f"/api/jobs/{waiting['job']}/cancel").json()["state"] == "cancelled"
+    client.post(f"/api/jobs/{running['job']}/cancel")
+    stopped = _wait(client, running["job"], ("cancelled",))
+    assert stopped["done"] < stopped["total"]
+    assert client.get(f"/api/jobs/{waiting['job']}").json()["state"] == "cancelled"
+
+
+@pytest.fixture
+def locked_db(tmp_path: Path) -> Iterator[Path]:
+    """A database held by another process, as a running `helix experiment` holds it."""
+    db = tmp_path / "runs.duckdb"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb,sys,time; c=duckdb.connect({str(db)!r}); print('held', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    try:
+        yield db
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_locked_store_is_a_message_not_a_traceback(
+    locked_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(backend, "new_pool", lambda workers: FakePool())
+    with TestClient(create_app(Settings(db=locked_db, warm=False))) as c:
+        listing = c.get("/api/store")
+        assert listing.status_code == 409
+        message = listing.json()["error"]
+        assert "lock" in message.lower() and "Traceback" not in message and "\n" not in message
+        job = c.post("/api/whatif", json=SHORT).json()
+        failed = _wait(c, job["job"], ("failed",))
+        assert "lock" in failed["message"].lower() and "\n" not in failed["message"]
+
+
+def test_binds_127_0_0_1_by_default(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr("uvicorn.run", lambda app, **kw: seen.update(kw))
+    said: list[str] = []
+    warned: list[str] = []
+    command.dashboard(port=0, db=tmp_path / "runs.duckdb", say=said.append, warn=warned.append)
+    assert seen["host"] == "127.0.0.1" and seen["port"] > 0
+    assert said == [
+        f"helix dashboard on http://127.0.0.1:{seen['port']}/ (store {tmp_path / 'runs.duckdb'}); Ctrl-C stops it"
+    ]
+    assert warned == []
+    command.dashboard(
+        host="0.0.0.0", port=0, db=tmp_path / "runs.duckdb", say=said.append, warn=warned.append
+    )
+    assert seen["host"] == "0.0.0.0" and len(warned) == 1 and "0.0.0.0" in warned[0]
+
+
+def test_the_cli_default_is_loopback_too() -> None:
+    result = CliRunner().invoke(cli_app, ["dashboard", "--help"])
+    assert result.exit_code == 0 and "127.0.0.1" in result.output
+
+
+def test_a_bad_world_is_one_line(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError, match="file not found"):
+        command.dashboard(scenario=str(tmp_path / "nope.toml"), db=tmp_path / "x.duckdb")
