@@ -24,7 +24,7 @@ from helix.dashboard.storeviews import StoreGate
 State = Literal["queued", "running", "done", "cancelled", "failed"]
 
 
-class Cancelled(Exception):
+class CancelledByUserError(Exception):
     """Raised from the progress callback to stop a running what-if."""
 
 
@@ -44,6 +44,7 @@ class Job:
     ran: int = 0
     elapsed: float = 0.0
     message: str = ""
+    summarised: bool = False  # the experiment's summary is in the store
     report: str | None = None
     submitted: float = field(default_factory=time.monotonic)
     first_result_s: float | None = None
@@ -71,6 +72,7 @@ class Job:
             "seconds_left": None if self.seconds_left is None else round(self.seconds_left, 1),
             "first_result_s": self.first_result_s,
             "message": self.message,
+            "summarised": self.summarised,
             "report": self.report,
             "queue_position": position,
         }
@@ -152,7 +154,7 @@ class JobQueue:
             job.state = "running"
             try:
                 self._run(job)
-            except Cancelled:
+            except CancelledByUserError:
                 job.state = "cancelled"
                 job.message = f"cancelled: {job.done} of {job.total} runs kept in the store"
                 if self._pool is not None:
@@ -180,22 +182,25 @@ class JobQueue:
             if job.first_result_s is None and p.ran > 0:
                 job.first_result_s = round(time.monotonic() - job.submitted, 2)
             if job.cancel.is_set():
-                raise Cancelled
+                raise CancelledByUserError
 
         with self.gate.shared() as store:
             backend.run_what_if(exp, store, self._pool_ready(), progress)
         job.elapsed = time.monotonic() - clock
-        job.state = "done"
+        job.summarised = True
         job.message = f"{job.done} of {job.total} runs done, {job.failed} failed"
         try:
+            job.message += "; writing the report"
             with self.gate.alone():
                 out = self.folder / f"report-{job.experiment_id}"
                 files = backend.write_report(
                     self.db, experiment=job.experiment_id, out_dir=out, pngs=False
                 )
             job.report = files.html.parent.name
+            job.message = job.message.removesuffix("; writing the report")
         except backend.HelixError as exc:
-            job.message += f"; no report: {exc.line()}"
+            job.message = job.message.replace("writing the report", f"no report: {exc.line()}")
+        job.state = "done"
 
 
 def _nothing() -> None:

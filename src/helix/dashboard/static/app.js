@@ -225,6 +225,7 @@ function follow(job) {
   state.job = job.job;
   state.experiment = job.experiment_id;
   state.shown = -1;
+  state.summarised = false;
   $("report").removeAttribute("src");
   $("cancel").disabled = false;
   $("experiment-note").textContent = `experiment ${job.experiment_id}: helix experiment status ${job.experiment_file} · helix report --experiment ${job.experiment_id}`;
@@ -235,7 +236,8 @@ function follow(job) {
     const finished = ["done", "cancelled", "failed"].includes(p.state);
     if (finished) source.close();
     showProgress(p);
-    if (p.done + p.skipped !== state.shown && p.done > 0) { state.shown = p.done + p.skipped; drawResults(); }
+    if (p.done !== state.shown && p.done > 0) { state.shown = p.done; drawResults(); }
+    if (p.summarised && !state.summarised) { state.summarised = true; drawSummary(p.experiment_id); }
     if (finished) finish(p);
   };
 }
@@ -253,7 +255,6 @@ async function finish(p) {
   if (p.state === "failed") $("lever-error").textContent = p.message;
   if (p.state !== "done") return;
   await drawResults();
-  await drawSummary(p.experiment_id);
   if (p.report) $("report").src = `/reports/${p.report}/report.html`;
 }
 
