@@ -4,7 +4,9 @@ Everything the page loads comes from this server (plotly.js from the installed p
 so it works with no internet. Endpoints are plain functions (Starlette runs them in its thread
 pool); simulations run only in the job queue's worker. Progress is streamed as server-sent
 events. Any :class:`~helix.errors.HelixError` (a bad lever, a locked database) is answered as
-``{"error": LINE}``, the CLI's one line, and shown in the page.
+``{"error": LINE}``, the CLI's one line, and shown in the page: with status 400 or 409 where a
+request failed, and as ``{"ok": false, ...}`` with status 200 from the endpoints that only check
+what is typed (the browser logs every 4xx as an error, and a refused lever is not one).
 """
 
 from __future__ import annotations
@@ -99,16 +101,17 @@ def create_app(settings: Settings) -> Starlette:
         scenario = request.query_params.get("scenario") or settings.scenario
         try:
             world = backend.load_scenario(scenario)
-            return JSONResponse(backend.parameter_info(world, request.query_params.get("key", "")))
-        except backend.HelixError as exc:
-            return _error(exc)
+            info = backend.parameter_info(world, request.query_params.get("key", ""))
+        except backend.HelixError as exc:  # a verdict on what was typed, not a failed request
+            return JSONResponse({"ok": False, "error": exc.line()})
+        return JSONResponse({"ok": True, **info})
 
     async def check(request: Request) -> Response:
         try:
             what_if = what_if_from(await request.json(), settings.scenario)
             world = await asyncio.to_thread(backend.check_what_if, what_if)
-        except backend.HelixError as exc:
-            return _error(exc)
+        except backend.HelixError as exc:  # a verdict on the levers, not a failed request
+            return JSONResponse({"ok": False, "error": exc.line()})
         return JSONResponse({"ok": True, "start": world.start, "end": world.end})
 
     async def submit(request: Request) -> Response:

@@ -16,9 +16,17 @@ async function api(path, body) {
 
 // ------------------------------------------------------------------------------ figures
 
+// plotly.js 3 reads titles only as {text}: a string title is written as one here.
+function titled(layout) {
+  const text = (t) => (typeof t === "string" ? { text: t } : t);
+  const out = Object.assign({}, layout, { title: Object.assign({ font: { size: 14 } }, text(layout.title)) });
+  for (const axis of ["xaxis", "yaxis"]) if (out[axis]) out[axis] = Object.assign({}, out[axis], { title: text(out[axis].title) });
+  return out;
+}
+
 function plot(id, traces, layout, name) {
   const el = $(id);
-  Plotly.react(el, traces, Object.assign({ template: "plotly_white", height: 380, margin: { l: 70, r: 20, t: 50, b: 45 } }, layout),
+  Plotly.react(el, traces, Object.assign({ height: 380, margin: { l: 70, r: 20, t: 50, b: 45 } }, titled(layout)),
     Object.assign({ toImageButtonOptions: { format: "png", filename: name || id } }, CONFIG));
   addCsv(el, name || id);
 }
@@ -179,10 +187,10 @@ function leversChanged() {
 }
 
 async function checkLevers() {
-  const { ok, data } = await api("/api/check", whatIf());
-  $("lever-error").textContent = ok ? "" : data.error;
-  if (ok) state.runEnd = data.end;
-  return ok;
+  const { data } = await api("/api/check", whatIf());
+  $("lever-error").textContent = data.ok ? "" : data.error;
+  if (data.ok) state.runEnd = data.end;
+  return data.ok;
 }
 
 function drawParams() {
@@ -203,7 +211,8 @@ async function showParam() {
   const key = $("param-key").value.trim();
   if (!key) { $("param-info").textContent = ""; return; }
   const scenario = encodeURIComponent($("scenario").value);
-  const { ok, data } = await api(`/api/parameter?key=${encodeURIComponent(key)}&scenario=${scenario}`);
+  const { data } = await api(`/api/parameter?key=${encodeURIComponent(key)}&scenario=${scenario}`);
+  const ok = data.ok;
   $("param-info").textContent = ok
     ? `now ${data.value} ${data.unit}; bounds [${data.low ?? "−∞"}, ${data.high ?? "∞"}]; ${data.meaning}`
     : data.error;
@@ -213,7 +222,7 @@ async function showParam() {
 // ------------------------------------------------------------------------- the what-if
 
 async function run() {
-  $("lever-error").textContent = "";
+  if (!(await checkLevers())) return;
   const { ok, data } = await api("/api/whatif", whatIf());
   if (!ok) { $("lever-error").textContent = data.error; return; }
   follow(data);
