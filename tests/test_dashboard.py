@@ -6,12 +6,14 @@ tests/test_dashboard_whatif.py and tests/e2e/test_dashboard_browser.py run real 
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import re
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -251,3 +253,35 @@ def test_the_cli_default_is_loopback_too() -> None:
 def test_a_bad_world_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError, match="file not found"):
         command.dashboard(scenario=str(tmp_path / "nope.toml"), db=tmp_path / "x.duckdb")
+
+
+class RecordingPool:
+    """A two-process pool that notes the order runs reach it and does them at once."""
+
+    slots = 2
+    label = "recording"
+    generation = 0
+
+    def __init__(self) -> None:
+        self.order: list[str] = []
+        self.executor = cf.ThreadPoolExecutor(2)
+
+    def submit(self, fn: Any, *args: Any) -> cf.Future[Any]:
+        self.order.append(args[0].run_id)
+        return self.executor.submit(fn, *args)
+
+
+def test_runs_reach_the_pool_pair_by_pair(tmp_path: Path) -> None:
+    what_if = backend.WhatIf(until="2021-06", scale=0.02, replicates=3)
+    exp = backend.load_what_if(backend.write_experiment_file(what_if, tmp_path))
+    pool = RecordingPool()
+    pairs = backend.PairsFirst(pool, exp, expected=exp.total)  # type: ignore[arg-type]
+    specs = list(exp.runs())  # the coordinator's order: every baseline run, then every what-if
+    futures = [
+        pairs.submit(lambda task: task.run_id, SimpleNamespace(run_id=s.run_id)) for s in specs
+    ]
+    assert [f.result(timeout=10) for f in futures] == [s.run_id for s in specs]
+    where = {s.run_id: (s.replicate, s.variant) for s in specs}
+    assert [where[r] for r in pool.order] == [
+        (rep, variant) for rep in range(3) for variant in ("baseline", "what-if")
+    ]
