@@ -6,4 +6,5 @@ answer is seen, with its uncertainty (``pip install 'helix[dashboard]'``).
 - :mod:`~helix.dashboard.jobs`: the queue that runs what-ifs off the request threads.
 - :mod:`~helix.dashboard.backend`: every call into the rest of helix, in one place.
 - :mod:`~helix.dashboard.storeviews`: the read-only SQL over the store.
+- :mod:`~helix.dashboard.pairs`: hands a what-if's runs to the processes pair by pair.
 """

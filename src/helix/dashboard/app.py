@@ -191,7 +191,14 @@ def create_app(settings: Settings) -> Starlette:
             )
         try:
             with gate.cursor() as cur:
-                data = storeviews.series(cur, request.path_params["experiment"], indicator, city)
+                data = storeviews.series(
+                    cur,
+                    request.path_params["experiment"],
+                    indicator,
+                    city,
+                    sector=request.query_params.get("sector") or None,
+                    district=request.query_params.get("district") or None,
+                )
         except backend.HelixError as exc:
             return _error(exc, 409)
         return JSONResponse(data)

@@ -139,17 +139,27 @@ def summary_rows(cur: duckdb.DuckDBPyConnection, experiment_id: str) -> list[dic
 
 
 def series(
-    cur: duckdb.DuckDBPyConnection, experiment_id: str, indicator: str, city: str
+    cur: duckdb.DuckDBPyConnection,
+    experiment_id: str,
+    indicator: str,
+    city: str,
+    sector: str | None = None,
+    district: str | None = None,
 ) -> dict[str, Any]:
     """An indicator at one city, per variant: median and 5-95% band over replicates, and the
     paired difference (what-if minus baseline, replicate by replicate) with its 95% CI."""
     spec = INDICATORS[indicator]
     agg = "avg" if spec.intensive else "sum"
+    where, params = "", [experiment_id, indicator, city]
+    for column, value in (("sector", sector), ("district", district)):
+        if value:
+            where += f" AND i.{column} = ?"
+            params.append(value)
     rows = cur.execute(
         f"SELECT r.variant, r.replicate, i.date, {agg}(i.value) FROM indicators i "
         "JOIN runs r USING (run_id) WHERE r.experiment_id = ? AND r.status = 'done' "
-        "AND i.indicator = ? AND i.city = ? GROUP BY ALL ORDER BY i.date",
-        [experiment_id, indicator, city],
+        f"AND i.indicator = ? AND i.city = ?{where} GROUP BY ALL ORDER BY i.date",
+        params,
     ).fetchall()
     months = sorted({r[2] for r in rows})
     at = {m: i for i, m in enumerate(months)}
@@ -170,6 +180,8 @@ def series(
         "indicator": indicator,
         "unit": spec.unit,
         "city": city,
+        "sector": sector,
+        "district": district,
         "months": months,
         "variants": variants,
         "difference": _paired(runs, len(months)),

@@ -269,7 +269,7 @@ async function finish(p) {
 
 async function drawResults() {
   if (!state.experiment) return;
-  const q = `indicator=${encodeURIComponent($("indicator").value)}&city=${encodeURIComponent($("city").value)}`;
+  const q = ["indicator", "city", "sector", "district"].map((k) => `${k}=${encodeURIComponent($(k).value)}`).join("&");
   const { ok, data } = await api(`/api/experiments/${state.experiment}/series?${q}`);
   if (!ok) { $("lever-error").textContent = data.error; return; }
   const colors = { baseline: ["#555", "rgba(85,85,85,0.2)"], "what-if": ["#1f6f43", "rgba(31,111,67,0.25)"] };
@@ -279,7 +279,8 @@ async function drawResults() {
     traces.push(band(data.months, s.low, s.high, fill, `${variant} 5–95%`));
     traces.push({ x: data.months, y: s.median, type: "scatter", mode: "lines", line: { color: line }, name: `${variant} median (${s.runs} runs)` });
   }
-  const title = `${data.indicator} in ${data.city} (${data.unit})`;
+  const where = [data.district, data.city].filter(Boolean).join(", ") + (data.sector ? `, ${data.sector}` : "");
+  const title = `${data.indicator} in ${where} (${data.unit})`;
   plot("fig-series", traces, { title: `${title}: replicates' median and 5–95% band` }, `series-${data.indicator}-${data.city}`);
   const d = data.difference;
   if (d) {
@@ -380,12 +381,25 @@ async function loadWorld(event) {
   drawLevers(data.shocks, $("shocks"));
   drawParams();
   $("param-keys").replaceChildren(...data.parameters.map((p) => Object.assign(document.createElement("option"), { value: p.key, label: `${p.unit} [${p.low ?? ""}, ${p.high ?? ""}]` })));
-  $("indicator").replaceChildren(...data.indicators.filter((i) => i.dims !== "district").map((i) => Object.assign(document.createElement("option"), { value: i.name, textContent: `${i.name} (${i.unit})` })));
+  $("indicator").replaceChildren(...data.indicators.map((i) => Object.assign(document.createElement("option"), { value: i.name, textContent: `${i.name} (${i.unit})` })));
   $("indicator").value = "output";
   $("city").replaceChildren(...Object.keys(data.cities).map((c) => Object.assign(document.createElement("option"), { value: c, textContent: c })));
   $("city").value = data.focus_city;
+  $("sector").replaceChildren(...["", ...data.sectors].map((c) => Object.assign(document.createElement("option"), { value: c, textContent: c || "all sectors" })));
+  drawDistricts();
   drawMap(data);
   drawTimeline();
+}
+
+// The indicator decides which filter applies: sectors for firm indicators, districts for rents.
+function drawDistricts() {
+  const world = state.world;
+  const kind = (world.indicators.find((i) => i.name === $("indicator").value) || {}).dims;
+  const districts = Object.keys(world.districts).filter((d) => world.districts[d] === $("city").value);
+  $("district").replaceChildren(...["", ...districts].map((c) => Object.assign(document.createElement("option"), { value: c, textContent: c || "all districts" })));
+  $("district").disabled = kind !== "district";
+  $("sector").disabled = kind !== "city_sector";
+  if ($("sector").disabled) $("sector").value = "";
 }
 
 function selectTab(name) {
@@ -407,6 +421,7 @@ $("param-add").addEventListener("click", () => {
   leversChanged();
 });
 for (const id of ["replicates", "scale", "until", "seed"]) $(id).addEventListener("change", leversChanged);
-for (const id of ["indicator", "city"]) $(id).addEventListener("change", drawResults);
+for (const id of ["indicator", "city"]) $(id).addEventListener("change", () => { drawDistricts(); drawResults(); });
+for (const id of ["sector", "district"]) $(id).addEventListener("change", drawResults);
 for (const b of document.querySelectorAll("nav button")) b.addEventListener("click", () => selectTab(b.dataset.tab));
 loadWorld();
