@@ -16,6 +16,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import duckdb
 import pytest
 from typer.testing import CliRunner
 
@@ -27,7 +28,7 @@ pytest.importorskip("httpx", reason="starlette's test client needs httpx (in the
 from starlette.testclient import TestClient
 
 from helix.cli import app as cli_app
-from helix.dashboard import backend, command
+from helix.dashboard import backend, command, storeviews
 from helix.dashboard.app import Settings, create_app
 from helix.errors import ScenarioError
 from helix.scenario.load import load_scenario
@@ -285,3 +286,56 @@ def test_runs_reach_the_pool_pair_by_pair(tmp_path: Path) -> None:
     assert [where[r] for r in pool.order] == [
         (rep, variant) for rep in range(3) for variant in ("baseline", "what-if")
     ]
+
+
+def test_channel_orders_indicators_by_when_they_moved() -> None:
+    """Firms move from the third month, output from the fifth, wage never: in that order."""
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE runs (run_id VARCHAR, experiment_id VARCHAR, status VARCHAR, "
+        "variant VARCHAR, replicate INTEGER)"
+    )
+    con.execute(
+        "CREATE TABLE indicators (run_id VARCHAR, date VARCHAR, city VARCHAR, district VARCHAR, "
+        "sector VARCHAR, indicator VARCHAR, value DOUBLE)"
+    )
+    months = [f"2020-{m:02d}" for m in range(1, 13)]
+    rows = []
+    for variant in ("baseline", "what-if"):
+        for rep in range(3):
+            run = f"{variant}-{rep}"
+            con.execute("INSERT INTO runs VALUES (?, 'x', 'done', ?, ?)", [run, variant, rep])
+            for i, month in enumerate(months):
+                lift = variant == "what-if"
+                noise = 0.01 * rep
+                rows += [
+                    (
+                        run,
+                        month,
+                        "A",
+                        None,
+                        "s1",
+                        "firms",
+                        100 + noise + (5 if lift and i >= 2 else 0),
+                    ),
+                    (run, month, "A", None, "s2", "firms", 50.0),
+                    (
+                        run,
+                        month,
+                        "A",
+                        None,
+                        "s1",
+                        "output",
+                        10 + noise + (1 if lift and i >= 4 else 0),
+                    ),
+                    (run, month, "A", None, None, "wage", 20 + noise),
+                ]
+    con.executemany("INSERT INTO indicators VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    moved = storeviews.channel(con, "x", "A")
+    assert [(r["indicator"], r["moved"]) for r in moved] == [
+        ("firms", "2020-03"),
+        ("output", "2020-05"),
+    ]
+    assert moved[0]["percent_at_end"] == pytest.approx(100 * 5 / 150.01, rel=1e-3)
+    series = storeviews.series(con, "x", "firms", "A", sector="s2")
+    assert series["difference"]["mean"] == [0.0] * 12

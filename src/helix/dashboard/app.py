@@ -203,6 +203,16 @@ def create_app(settings: Settings) -> Starlette:
             return _error(exc, 409)
         return JSONResponse(data)
 
+    def channel(request: Request) -> Response:
+        try:
+            with gate.cursor() as cur:
+                rows = storeviews.channel(
+                    cur, request.path_params["experiment"], request.query_params.get("city", "")
+                )
+        except backend.HelixError as exc:
+            return _error(exc, 409)
+        return JSONResponse({"rows": rows, "run_of_months": storeviews.RUN_OF_MONTHS})
+
     async def report(request: Request) -> Response:
         body = await request.json()
         kind = body.get("kind")
@@ -261,6 +271,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/api/store", store_listing),
         Route("/api/experiments/{experiment}/summary", summary),
         Route("/api/experiments/{experiment}/series", series),
+        Route("/api/experiments/{experiment}/channel", channel),
         Route("/api/report", report, methods=["POST"]),
         Route("/reports/{folder}/report.html", report_file),
     ]

@@ -209,3 +209,57 @@ def _paired(runs: dict[str, dict[int, np.ndarray]], months: int) -> dict[str, An
 
 def _clean(a: np.ndarray) -> list[float | None]:
     return [None if not np.isfinite(v) else float(v) for v in a]
+
+
+RUN_OF_MONTHS = 3  # months in a row a difference must stay clear of zero to count as moved
+
+
+def channel(cur: duckdb.DuckDBPyConnection, experiment_id: str, city: str) -> list[dict[str, Any]]:
+    """The channel a lever works through: the city's indicators in the order they moved.
+
+    An indicator has moved in the first month from which the paired difference's 95% CI
+    excludes zero for ``RUN_OF_MONTHS`` months in a row. Indicators that never move are left
+    out; the change at the end is relative to the baseline's mean there.
+    """
+    rows = cur.execute(
+        "SELECT i.indicator, r.variant, r.replicate, i.date, sum(i.value), avg(i.value) "
+        "FROM indicators i JOIN runs r USING (run_id) WHERE r.experiment_id = ? "
+        "AND r.status = 'done' AND i.city = ? GROUP BY ALL",
+        [experiment_id, city],
+    ).fetchall()
+    months = sorted({r[3] for r in rows})
+    at = {m: i for i, m in enumerate(months)}
+    cubes: dict[str, dict[str, dict[int, np.ndarray]]] = {}
+    for indicator, variant, replicate, date, total, mean in rows:
+        spec = INDICATORS.get(indicator)
+        if spec is None:
+            continue
+        by_rep = cubes.setdefault(indicator, {}).setdefault(variant, {})
+        cells = by_rep.setdefault(replicate, np.full(len(months), np.nan))
+        cells[at[date]] = mean if spec.intensive else total
+    out = []
+    for indicator, runs in cubes.items():
+        diff = _paired(runs, len(months))
+        if diff is None or diff["pairs"] < 2:
+            continue
+        low = np.array([np.nan if v is None else v for v in diff["low"]])
+        high = np.array([np.nan if v is None else v for v in diff["high"]])
+        clear = (low > 0) | (high < 0)
+        streak = np.convolve(clear.astype(int), np.ones(RUN_OF_MONTHS, int), "valid")
+        first = np.flatnonzero(streak == RUN_OF_MONTHS)
+        if not len(first):
+            continue
+        base_end = np.nanmean([a[-1] for a in runs[BASELINE].values()])
+        end = diff["mean"][-1]
+        out.append(
+            {
+                "indicator": indicator,
+                "unit": INDICATORS[indicator].unit,
+                "moved": months[int(first[0])],
+                "difference_at_end": end,
+                "percent_at_end": None
+                if end is None or not base_end
+                else float(100 * end / abs(base_end)),
+            }
+        )
+    return sorted(out, key=lambda r: (r["moved"], r["indicator"]))

@@ -291,9 +291,27 @@ async function drawResults() {
   }
 }
 
+async function drawChannel(experiment) {
+  const city = $("city").value;
+  const { ok, data } = await api(`/api/experiments/${experiment}/channel?city=${encodeURIComponent(city)}`);
+  if (!ok) return;
+  $("channel-title").textContent = `The channel: ${city}'s indicators in the order they moved (95% CI clear of zero ${data.run_of_months} months in a row)`;
+  const table = $("channel-table");
+  table.replaceChildren();
+  const head = table.insertRow();
+  for (const h of ["indicator", "moved from", "difference at the end", "% of baseline"]) head.insertCell().outerHTML = `<th>${h}</th>`;
+  for (const r of data.rows) {
+    const row = table.insertRow();
+    const pct = r.percent_at_end === null ? "—" : `${r.percent_at_end.toFixed(1)}%`;
+    for (const v of [r.indicator, r.moved, `${Number(r.difference_at_end.toPrecision(3)).toLocaleString()} ${r.unit}`, pct]) row.insertCell().textContent = v;
+  }
+  if (!data.rows.length) table.insertRow().insertCell().textContent = "no indicator moved clearly (more replicates narrow the intervals)";
+}
+
 async function drawSummary(experiment) {
   const { ok, data } = await api(`/api/experiments/${experiment}/summary`);
   if (!ok) return;
+  drawChannel(experiment);
   const diffs = data.rows.filter((r) => r.statistic === "difference");
   const means = data.rows.filter((r) => r.statistic === "mean");
   const rel = diffs.map((r) => {
