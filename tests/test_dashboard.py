@@ -39,6 +39,11 @@ class FakePool:
 
     slots = 1
 
+    def submit(self, fn: Any, *args: Any) -> cf.Future[Any]:
+        done: cf.Future[Any] = cf.Future()
+        done.set_result(fn(*args))
+        return done
+
     def close(self, *, cancel: bool = False) -> None:
         return None
 
@@ -187,8 +192,8 @@ def test_cancel_a_running_and_a_queued_what_if(
     running = client.post("/api/whatif", json=SHORT).json()
     waiting = client.post("/api/whatif", json={**SHORT, "replicates": 3}).json()
     _wait(client, running["job"], ("running",))
-    assert client.post(f"/api/jobs/{waiting['job']}/cancel").json()["state"] == "cancelled"
-    client.post(f"/api/jobs/{running['job']}/cancel")
+    assert client.post(f"/api/jobs/{waiting['job']}/cancel", json={}).json()["state"] == "cancelled"
+    client.post(f"/api/jobs/{running['job']}/cancel", json={})
     stopped = _wait(client, running["job"], ("cancelled",))
     assert stopped["done"] < stopped["total"]
     assert client.get(f"/api/jobs/{waiting['job']}").json()["state"] == "cancelled"
@@ -339,3 +344,31 @@ def test_channel_orders_indicators_by_when_they_moved() -> None:
     assert moved[0]["percent_at_end"] == pytest.approx(100 * 5 / 150.01, rel=1e-3)
     series = storeviews.series(con, "x", "firms", "A", sector="s2")
     assert series["difference"]["mean"] == [0.0] * 12
+
+
+def test_another_site_cannot_start_or_cancel_a_what_if(client: TestClient) -> None:
+    """A form on another site posts text/plain, which needs no CORS preflight: refused."""
+    form = client.post(
+        "/api/whatif", content=b'{"replicates": 1}', headers={"Content-Type": "text/plain"}
+    )
+    assert form.status_code == 400 and "application/json" in form.json()["error"]
+    assert client.get("/api/jobs").json() == []
+    assert (
+        client.post(
+            "/api/jobs/j1/cancel", content=b"", headers={"Content-Type": "text/plain"}
+        ).status_code
+        == 400
+    )
+
+
+def test_on_loopback_only_loopback_names_reach_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A DNS name of another site that resolves to 127.0.0.1 (DNS rebinding) is refused."""
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(backend, "new_pool", lambda workers: FakePool())
+    monkeypatch.setattr("uvicorn.run", lambda app, **kw: seen.update(app=app, **kw))
+    command.dashboard(port=0, db=tmp_path / "runs.duckdb", say=lambda _: None)
+    with TestClient(seen["app"], base_url=f"http://127.0.0.1:{seen['port']}") as local:
+        assert local.get("/").status_code == 200
+        assert local.get("/", headers={"Host": "evil.example"}).status_code == 400

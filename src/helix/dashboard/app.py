@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from typing import Any
 
 from plotly.offline import get_plotlyjs
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
@@ -33,6 +36,7 @@ from helix.dashboard.storeviews import StoreGate
 EVENT_INTERVAL_S = 0.25
 ASSETS = ("index.html", "app.js", "style.css")
 TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css"}
+IDENT = re.compile(r"^[A-Za-z0-9_-]+$")  # run, experiment and calibration ids
 
 
 @dataclass
@@ -44,6 +48,22 @@ class Settings:
     workers: int | None = None
     folder: Path | None = None  # experiment files and reports (default: beside the database)
     warm: bool = True
+    # Host names the page may be reached by (None: any). On a loopback address the command
+    # allows only loopback names, so a web page elsewhere cannot reach the dashboard through a
+    # DNS name that resolves to 127.0.0.1 (DNS rebinding).
+    allowed_hosts: list[str] | None = None
+
+
+async def _json_body(request: Request) -> Any:
+    """A POST's JSON body; other content types are refused, so that a page on another site
+    cannot start simulations with a plain form (only JSON needs the browser's CORS preflight,
+    which this server never grants)."""
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        raise backend.HelixError("send JSON (Content-Type: application/json)", key="request")
+    try:
+        return await request.json()
+    except ValueError:
+        raise backend.HelixError("the body is not JSON", key="request") from None
 
 
 def _error(exc: backend.HelixError, status: int = 400) -> JSONResponse:
@@ -108,7 +128,7 @@ def create_app(settings: Settings) -> Starlette:
 
     async def check(request: Request) -> Response:
         try:
-            what_if = what_if_from(await request.json(), settings.scenario)
+            what_if = what_if_from(await _json_body(request), settings.scenario)
             world = await asyncio.to_thread(backend.check_what_if, what_if)
         except backend.HelixError as exc:  # a verdict on the levers, not a failed request
             return JSONResponse({"ok": False, "error": exc.line()})
@@ -116,7 +136,7 @@ def create_app(settings: Settings) -> Starlette:
 
     async def submit(request: Request) -> Response:
         try:
-            what_if = what_if_from(await request.json(), settings.scenario)
+            what_if = what_if_from(await _json_body(request), settings.scenario)
             job = await asyncio.to_thread(jobs().submit, what_if)
         except backend.HelixError as exc:
             return _error(exc)
@@ -134,7 +154,11 @@ def create_app(settings: Settings) -> Starlette:
     def job_list(request: Request) -> Response:
         return JSONResponse([j.view(jobs().position(j)) for j in jobs().jobs.values()])
 
-    def cancel(request: Request) -> Response:
+    async def cancel(request: Request) -> Response:
+        try:
+            await _json_body(request)
+        except backend.HelixError as exc:
+            return _error(exc)
         job = job_of(request)
         if job is None:
             return JSONResponse({"error": "no such job"}, status_code=404)
@@ -214,10 +238,13 @@ def create_app(settings: Settings) -> Starlette:
         return JSONResponse({"rows": rows, "run_of_months": storeviews.RUN_OF_MONTHS})
 
     async def report(request: Request) -> Response:
-        body = await request.json()
+        try:
+            body = await _json_body(request)
+        except backend.HelixError as exc:
+            return _error(exc)
         kind = body.get("kind")
         ident = str(body.get("id", ""))
-        if kind not in ("run", "experiment", "calibration") or not ident.isprintable():
+        if kind not in ("run", "experiment", "calibration") or not IDENT.match(ident):
             return JSONResponse(
                 {"error": "report: name a run, experiment or calibration"}, status_code=400
             )
@@ -275,4 +302,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/api/report", report, methods=["POST"]),
         Route("/reports/{folder}/report.html", report_file),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    middleware = []
+    if settings.allowed_hosts is not None:
+        middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts))
+    return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)

@@ -85,7 +85,15 @@ def dashboard(
         warn(warning)
     if port == 0:
         port = free_port(host)
-    app = create_app(Settings(db=db, scenario=scenario, workers=workers))
+    loopback_names = ["127.0.0.1", "localhost", "[::1]", "::1", host]
+    app = create_app(
+        Settings(
+            db=db,
+            scenario=scenario,
+            workers=workers,
+            allowed_hosts=loopback_names if is_loopback(host) else None,
+        )
+    )
     shown = f"[{host}]" if ":" in host else host
     say(f"helix dashboard on http://{shown}:{port}/ (store {db}); Ctrl-C stops it")
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

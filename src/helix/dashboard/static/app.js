@@ -19,7 +19,7 @@ async function api(path, body) {
 // plotly.js 3 reads titles only as {text}: a string title is written as one here.
 function titled(layout) {
   const text = (t) => (typeof t === "string" ? { text: t } : t);
-  const out = Object.assign({}, layout, { title: Object.assign({ font: { size: 14 } }, text(layout.title)) });
+  const out = Object.assign({}, layout, { title: Object.assign({ font: { size: 14 }, x: 0.01, xanchor: "left" }, text(layout.title)) });
   for (const axis of ["xaxis", "yaxis"]) if (out[axis]) out[axis] = Object.assign({}, out[axis], { title: text(out[axis].title) });
   return out;
 }
