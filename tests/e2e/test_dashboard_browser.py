@@ -190,7 +190,30 @@ def session(browser: Any, server: str, tmp_path_factory: pytest.TempPathFactory)
     folder = Path(os.environ.get("HELIX_TEST_ARTIFACTS") or tmp_path_factory.mktemp("artefacts"))
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "dashboard.png").write_bytes(shot)
+    # Browse the store: the what-if is listed as an experiment and opens as its report.
+    browser.find_element(By.CSS_SELECTOR, "nav button[data-tab='store']").click()
+    WebDriverWait(browser, 60).until(
+        lambda d: d.execute_script(
+            "return Array.from(document.querySelectorAll('#store-lists button'))"
+            ".some(b => b.textContent === 'results')"
+        )
+    )
+    browser.execute_script(
+        "Array.from(document.querySelectorAll('#store-lists button'))"
+        ".find(b => b.textContent === 'left').click()"
+    )
+    WebDriverWait(browser, 180).until(
+        lambda d: d.execute_script(
+            "const f = document.getElementById('pane-left');"
+            "return !!(f.src && f.contentDocument &&"
+            " f.contentDocument.querySelector('.js-plotly-plot .main-svg'))"
+        )
+    )
+    browsed = browser.execute_script(
+        "return document.getElementById('pane-left').contentDocument.title"
+    )
     return {
+        "browsed": browsed,
         "refused": refused,
         "progress": browser.find_element(By.ID, "progress-text").text,
         "figure": figure,
@@ -232,6 +255,10 @@ def test_no_request_to_another_host(session: dict[str, Any]) -> None:
         u for u in urls if urlparse(u).scheme not in LOCAL_SCHEMES and urlparse(u).netloc != own
     ]
     assert elsewhere == [], elsewhere
+
+
+def test_store_lists_the_what_if_and_opens_its_report(session: dict[str, Any]) -> None:
+    assert session["browsed"].startswith("helix experiment: dashboard what-if")
 
 
 def test_screenshot_is_not_blank(session: dict[str, Any]) -> None:
