@@ -31,7 +31,7 @@ from helix.cli import app as cli_app
 from helix.dashboard import backend, command, storeviews
 from helix.dashboard.app import Settings, create_app
 from helix.errors import ScenarioError
-from helix.scenario.load import load_scenario
+from helix.scenario.load import load_scenario, scenario_to_toml
 
 
 class FakePool:
@@ -372,3 +372,14 @@ def test_on_loopback_only_loopback_names_reach_it(
     with TestClient(seen["app"], base_url=f"http://127.0.0.1:{seen['port']}") as local:
         assert local.get("/").status_code == 200
         assert local.get("/", headers={"Host": "evil.example"}).status_code == 400
+
+
+def test_a_scenario_file_is_the_what_ifs_base(client: TestClient, tmp_path: Path) -> None:
+    world = tmp_path / "world.toml"
+    world.write_text(scenario_to_toml(load_scenario(None, ['name="my-world"'])), encoding="utf-8")
+    assert client.get("/api/world", params={"scenario": str(world)}).json()["name"] == "my-world"
+    job = client.post("/api/whatif", json={**SHORT, "scenario": str(world)}).json()
+    text = Path(job["experiment_file"]).read_text(encoding="utf-8")
+    assert f'scenario = "{world.resolve()}"' in text
+    missing = client.get("/api/world", params={"scenario": str(tmp_path / "nope.toml")})
+    assert missing.status_code == 400 and missing.json()["error"].endswith("file not found")

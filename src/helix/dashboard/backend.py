@@ -286,7 +286,10 @@ def write_experiment_file(what_if: WhatIf, folder: Path) -> Path:
         "replicates": what_if.replicates,
     }
     if what_if.scenario is not None:
-        doc["scenario"] = str(Path(what_if.scenario).resolve())
+        # A file is written as an absolute path, so the experiment file works from anywhere;
+        # anything else (a shipped world's name) is passed on as given.
+        given = Path(what_if.scenario)
+        doc["scenario"] = str(given.resolve()) if given.is_file() else what_if.scenario
     if what_if.seed is not None:
         doc["seed"] = what_if.seed
     if what_if.until is not None:
