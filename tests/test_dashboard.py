@@ -383,3 +383,10 @@ def test_a_scenario_file_is_the_what_ifs_base(client: TestClient, tmp_path: Path
     assert f'scenario = "{world.resolve()}"' in text
     missing = client.get("/api/world", params={"scenario": str(tmp_path / "nope.toml")})
     assert missing.status_code == 400 and missing.json()["error"].endswith("file not found")
+
+
+def test_replicates_are_checked_as_the_experiment_checks_them(client: TestClient) -> None:
+    answer = client.post("/api/check", json={**SHORT, "replicates": 0}).json()
+    assert not answer["ok"] and answer["error"].endswith(
+        "replicates: Input should be greater than or equal to 1 (got 0)"
+    ), answer

@@ -130,6 +130,7 @@ def create_app(settings: Settings) -> Starlette:
         try:
             what_if = what_if_from(await _json_body(request), settings.scenario)
             world = await asyncio.to_thread(backend.check_what_if, what_if)
+            await asyncio.to_thread(jobs().prepare, what_if)
         except backend.HelixError as exc:  # a verdict on the levers, not a failed request
             return JSONResponse({"ok": False, "error": exc.line()})
         return JSONResponse({"ok": True, "start": world.start, "end": world.end})

@@ -95,10 +95,19 @@ class JobQueue:
         self._thread = threading.Thread(target=self._work, name="helix-what-if", daemon=True)
         self._thread.start()
 
+    def prepare(self, what_if: backend.WhatIf) -> tuple[Path, backend.Experiment]:
+        """Check the what-if as a world and as an experiment; write its experiment file.
+
+        Raises:
+            HelixError: the CLI's line (a lever as ``helix run --set`` checks it, replicates
+                or scale as ``helix experiment`` checks them).
+        """
+        path = backend.write_experiment_file(what_if, self.folder)
+        return path, backend.load_what_if(path)
+
     def submit(self, what_if: backend.WhatIf) -> Job:
         """Check the what-if, write its experiment file and queue it (a HelixError if bad)."""
-        path = backend.write_experiment_file(what_if, self.folder)
-        exp = backend.load_what_if(path)
+        path, exp = self.prepare(what_if)
         job = Job(f"j{next(self._ids)}", what_if, path, exp.experiment_id, exp.total)
         with self._lock:
             self.jobs[job.job_id] = job
