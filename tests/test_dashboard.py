@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -390,3 +391,12 @@ def test_replicates_are_checked_as_the_experiment_checks_them(client: TestClient
     assert not answer["ok"] and answer["error"].endswith(
         "replicates: Input should be greater than or equal to 1 (got 0)"
     ), answer
+
+
+def test_a_taken_port_is_one_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(backend.HelixError, match=f"--port: cannot listen on 127.0.0.1:{port}"):
+            command.dashboard(port=port, db=tmp_path / "runs.duckdb", say=lambda _: None)

@@ -47,6 +47,18 @@ def free_port(host: str = DEFAULT_HOST) -> int:
         return int(s.getsockname()[1])
 
 
+def check_port(host: str, port: int) -> None:
+    """A port already taken is one line, not the server's traceback after the address is shown."""
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            s.bind((host, port))
+    except OSError as exc:
+        raise HelixError(
+            f"cannot listen on {host}:{port} ({exc.strerror or exc})", key="--port"
+        ) from None
+
+
 def dashboard(
     host: str = DEFAULT_HOST,
     port: int = DEFAULT_PORT,
@@ -85,6 +97,8 @@ def dashboard(
         warn(warning)
     if port == 0:
         port = free_port(host)
+    else:
+        check_port(host, port)
     loopback_names = ["127.0.0.1", "localhost", "[::1]", "::1", host]
     app = create_app(
         Settings(
