@@ -20,13 +20,13 @@ import pytest
 import tomli_w
 
 from helix.experiments import calibration as cal
-from helix.experiments.calibration import search
 from helix.experiments.calibration import (
     Evaluated,
     FreeParameter,
     fit_targets,
     identifiability,
     replace_generated,
+    search,
     spec_hash,
     study_file,
     total_loss,

@@ -17,7 +17,8 @@ from helix.cli import report
 from helix.cli import scenario
 from helix.cli import experiment
 from helix.cli import calibrate
+from helix.cli import dashboard
 
 # isort: on
 
-__all__ = ["app", "calibrate", "experiment", "main", "report", "run", "scenario"]
+__all__ = ["app", "calibrate", "dashboard", "experiment", "main", "report", "run", "scenario"]

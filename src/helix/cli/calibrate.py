@@ -51,7 +51,11 @@ def calibrate(
         float | None, typer.Option(help="Agent scale of the runs. (default: the scenario's)")
     ] = None,
     quick: Annotated[
-        bool, typer.Option("--quick", help="A small budget: 8 trials, 2 seeds, scale 0.05 (more for a small world).")
+        bool,
+        typer.Option(
+            "--quick",
+            help="A small budget: 8 trials, 2 seeds, scale 0.05 (more for a small world).",
+        ),
     ] = False,
     profile_points: Annotated[
         int,
