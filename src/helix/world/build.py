@@ -69,10 +69,26 @@ def _firms(setting: Inputs, rng: np.random.Generator) -> Firms:
             valuation_usd=valuation,
             last_round=np.maximum(last_round, born),
             productivity_at_round=productivity,
+            employees_at_round=employees,
             vc_share=vc_share,
             unicorn=(valuation >= UNICORN_USD) & (stage < STAGE_PUBLIC),
         )
     return firms
+
+
+def _cash_on_plan(setting: Inputs, firms: Firms, revenue: np.ndarray) -> None:
+    """A starting VC-backed private firm holds what its last round left for the rest of its plan:
+    its planned burn (costs, estimated as 1.4 x the wage bill, less revenue; at least a tenth of
+    costs) for the months until its planned next round (``funding.plan_budget``), so that it
+    starts on its plan rather than with a windfall to spend."""
+    p = setting.params
+    stage = firms.view("stage")
+    backed = (stage >= 1) & (stage < STAGE_PUBLIC)
+    costs = 1.4 * firms.view("employees") * setting.city_wage0[firms.view("city")]
+    left = np.maximum(p.funding.round_runway_months + firms.view("last_round"), 1.0)
+    burn = np.maximum(costs - revenue, 0.1 * costs)
+    firms.planned_burn[: firms.n] = np.where(backed, burn, 0.0)
+    firms.cash[: firms.n] = np.where(backed, burn * left, firms.view("cash"))
 
 
 def _funds(setting: Inputs, rng: np.random.Generator) -> Funds:
@@ -206,6 +222,7 @@ def initial_world(inputs: Inputs, rng: np.random.Generator) -> tuple[Setting, Wo
     output = real_output(inputs, world, density)
     firms.revenue[: firms.n] = output
     firms.revenue_at_round[: firms.n] = output
+    _cash_on_plan(inputs, firms, output)
     market = np.bincount(firms.view("sector"), weights=output, minlength=ns)
     setting = Setting(
         **{f.name: getattr(inputs, f.name) for f in fields(Inputs)},

@@ -61,7 +61,8 @@ class Flows:
     births: np.ndarray = field(metadata=_CS)
     lab_support: np.ndarray = field(metadata=_C)  # yuan of lab equipment given to entrants
     # funding (USD, rounds)
-    vc_invested: np.ndarray = field(metadata=_CS)
+    vc_invested: np.ndarray = field(metadata=_CS)  # by private funds
+    vc_total: np.ndarray = field(metadata=_CS)  # by private and guidance funds
     deals: np.ndarray = field(metadata=_CS)
     cross_city_deals: np.ndarray = field(metadata=_C)  # rounds led by funds from other cities
     state_vc: np.ndarray = field(metadata=_C)  # invested by guidance funds

@@ -76,7 +76,7 @@ def _support_share(
         + flows.lab_support
         + state_vc
     )
-    vc = cs["vc_invested"][t].sum(axis=1) * usd_yuan - state_vc
+    vc = cs["vc_invested"][t].sum(axis=1) * usd_yuan  # private only
     return support / np.maximum(support + vc, 1e-300)
 
 

@@ -137,13 +137,13 @@ MECHANISMS: tuple[Mechanism, ...] = (
     Mechanism("policy", _policy, ("labs",), ()),
     Mechanism("knowledge", _knowledge, ("knowledge",), ("firm_count",)),
     Mechanism("shocks", _shocks, ("chips",), ()),
-    Mechanism("rd", _rd, ("rd",), ()),
+    Mechanism("rd", _rd, ("rd", "funding", "growth"), ()),
     Mechanism("innovation", _innovation, ("knowledge",), ()),
     Mechanism("disputes", _disputes, ("disputes",), ("ip_disputes",)),
     Mechanism(
         "operations",
         _operations,
-        ("growth", "knowledge"),
+        ("growth", "knowledge", "funding"),
         (
             "output",
             "real_output",
@@ -173,8 +173,8 @@ MECHANISMS: tuple[Mechanism, ...] = (
     Mechanism(
         "funding",
         _funding,
-        ("funding",),
-        ("vc_invested", "deals", "cross_city_deals", "state_vc", "value_created"),
+        ("funding", "growth"),
+        ("vc_invested", "vc_total", "deals", "cross_city_deals", "state_vc", "value_created"),
     ),
     Mechanism(
         "exits", _exits, ("exits", "funding"), ("deaths", "ipos", "acquisitions", "value_created")

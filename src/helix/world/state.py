@@ -44,8 +44,10 @@ class Firms:
     last_pitch: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))  # step
     productivity_at_round: np.ndarray = field(default_factory=lambda: np.zeros(0))
     revenue_at_round: np.ndarray = field(default_factory=lambda: np.zeros(0))  # yuan/month
+    employees_at_round: np.ndarray = field(default_factory=lambda: np.zeros(0))
     vc_share: np.ndarray = field(default_factory=lambda: np.zeros(0))  # owned by VC funds
     vc_raised: np.ndarray = field(default_factory=lambda: np.zeros(0))  # cumulative, yuan
+    planned_burn: np.ndarray = field(default_factory=lambda: np.zeros(0))  # yuan/month, at round
     support: np.ndarray = field(default_factory=lambda: np.zeros(0))  # cumulative gov., yuan
     loss_months: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     lab_until: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))  # step

@@ -6,6 +6,10 @@
 - Acquisition: a VC-backed private firm is bought with a monthly probability by the largest firm
   of its (city, sector); employees and knowledge mass join the acquirer, so concentration rises
   (Schumpeter Mark II, Breschi, Malerba & Orsenigo 2000).
+- Distress sale: a VC-backed private firm that is failing (see below: its follow-on round did
+  not come and its cash ran out) is, with probability ``distress_sale_share``, bought by its sector's leader for
+  ``distress_price_share`` of its last post-money valuation (an acqui-hire: a zero-value exit
+  for founders, Hall & Woodward 2010); otherwise it fails.
 - Failure (Nelson & Winter 1982): a firm exits when its cash runs out, or after ``loss_months``
   consecutive loss months with less than three months of costs in hand. Employees go back to the
   city's pool of job seekers.
@@ -20,7 +24,8 @@ import numpy as np
 from helix.world import kernels
 from helix.world.mechanisms.funding import add_value_created
 from helix.world.setting import Setting
-from helix.world.state import STAGE_PUBLIC, World
+from helix.world.parameters import Exits
+from helix.world.state import STAGE_PUBLIC, Firms, World
 
 
 def _leaders(setting: Setting, world: World) -> np.ndarray:
@@ -41,6 +46,34 @@ def _return_proceeds(setting: Setting, world: World, city: np.ndarray, usd: np.n
     funds.dry_powder_usd += setting.params.funding.fundraise_return_share * (share @ proceeds)
 
 
+def _failing(p: Exits, f: Firms) -> np.ndarray:
+    """Firms out of cash, or after ``loss_months`` of losses with under 3 months of costs."""
+    broke = f.view("cash") < 0
+    exhausted = (f.view("loss_months") >= p.loss_months) & (f.view("cash") < 3 * f.view("costs"))
+    return broke | exhausted
+
+
+def _merge(world: World, bought: np.ndarray, acquirer: np.ndarray) -> None:
+    """The ``bought`` firms join their ``acquirer``: staff, knowledge mass and cash."""
+    f = world.firms
+    n = f.n
+    knowledge = np.bincount(
+        acquirer, weights=f.employees[bought] * np.exp(f.productivity[bought]), minlength=n
+    )
+    staff = np.bincount(acquirer, weights=f.employees[bought], minlength=n)
+    buyers = np.unique(acquirer)
+    new_staff = f.employees[buyers] + staff[buyers]
+    f.productivity[buyers] = np.log(
+        (f.employees[buyers] * np.exp(f.productivity[buyers]) + knowledge[buyers])
+        / np.maximum(new_staff, 1e-12)
+    )
+    f.employees[buyers] = new_staff
+    f.cash[buyers] += np.bincount(acquirer, weights=f.cash[bought], minlength=n)[buyers]
+    f.alive[bought] = False
+    f.employees[bought] = 0.0
+    f.cash[bought] = 0.0
+
+
 def exit_firms(setting: Setting, world: World, rng: np.random.Generator) -> None:
     """Listings, acquisitions and failures of this month."""
     p = setting.params.exits
@@ -49,7 +82,7 @@ def exit_firms(setting: Setting, world: World, rng: np.random.Generator) -> None
     nc, ns = setting.n_cities, setting.n_sectors
     alive = f.view("alive")
     stage = f.view("stage")
-    u_ipo, u_buy = rng.random(n), rng.random(n)
+    u_ipo, u_buy, u_sale = rng.random(n), rng.random(n), rng.random(n)
 
     ipo = np.flatnonzero(
         alive
@@ -64,31 +97,30 @@ def exit_firms(setting: Setting, world: World, rng: np.random.Generator) -> None
     world.record("ipo", ipo, f.valuation_usd[ipo])
 
     leaders = _leaders(setting, world)
+    buyer = kernels.take(leaders, f.view("city") * ns + f.view("sector"))
+    can_buy = (buyer >= 0) & (buyer != np.arange(n))
     target = alive & (stage >= 1) & (stage < STAGE_PUBLIC) & (u_buy < p.acquisition_rate)
-    buyer = np.where(target, kernels.take(leaders, f.view("city") * ns + f.view("sector")), -1)
-    bought = np.flatnonzero(target & (buyer >= 0) & (buyer != np.arange(n)))
-    acquirer = buyer[bought]
-    _return_proceeds(setting, world, f.city[bought], f.vc_share[bought] * f.valuation_usd[bought])
-    world.record("acquired", bought, f.valuation_usd[bought])
-    knowledge = np.bincount(
-        acquirer, weights=f.employees[bought] * np.exp(f.productivity[bought]), minlength=n
+    bought = np.flatnonzero(target & can_buy)
+    price = f.valuation_usd[bought]
+    _return_proceeds(setting, world, f.city[bought], f.vc_share[bought] * price)
+    world.record("acquired", bought, price)
+    _merge(world, bought, buyer[bought])
+
+    # A VC-backed firm out of cash whose next round has not come: sold for little or shut down.
+    alive = f.view("alive")
+    distressed = (
+        alive & _failing(p, f) & (f.view("stage") >= 1) & (f.view("stage") < STAGE_PUBLIC)
     )
-    staff = np.bincount(acquirer, weights=f.employees[bought], minlength=n)
-    buyers = np.unique(acquirer)
-    new_staff = f.employees[buyers] + staff[buyers]
-    f.productivity[buyers] = np.log(
-        (f.employees[buyers] * np.exp(f.productivity[buyers]) + knowledge[buyers]) / new_staff
-    )
-    f.employees[buyers] = new_staff
-    f.cash[buyers] += np.bincount(acquirer, weights=f.cash[bought], minlength=n)[buyers]
-    f.alive[bought] = False
-    f.employees[bought] = 0.0
-    f.cash[bought] = 0.0
+    sold = np.flatnonzero(distressed & can_buy & (u_sale < p.distress_sale_share))
+    fire_sale = p.distress_price_share * f.valuation_usd[sold]
+    _return_proceeds(setting, world, f.city[sold], f.vc_share[sold] * fire_sale)
+    world.record("acquired", sold, fire_sale)
+    f.cash[sold] = 0.0  # the buyer pays the creditors out of the price (assumption)
+    _merge(world, sold, buyer[sold])
+    bought = np.concatenate([bought, sold])
 
     alive = f.view("alive")
-    broke = f.view("cash") < 0
-    exhausted = (f.view("loss_months") >= p.loss_months) & (f.view("cash") < 3 * f.view("costs"))
-    failed = np.flatnonzero(alive & (broke | exhausted))
+    failed = np.flatnonzero(alive & _failing(p, f))
     world.record("failed", failed, f.employees[failed])
     world.talent.pool += np.bincount(f.city[failed], weights=f.employees[failed], minlength=nc)
     f.alive[failed] = False

@@ -9,8 +9,9 @@ rounds (Cochrane 2005):
     ln V_pre = ln V_prev + μ·Δt + ℓ·(a - a_prev) + τ·clip(ln(1+Y) - ln(1+Y_prev), ±3) + σ·√Δt·z
 
 (Δt in years; a first round starts from the seed valuation and uses the gap to local practice
-for a - a_prev), ℓ loading the productivity gained and τ the revenue growth (traction) since
-the last round, z ~ N(0,1).
+for a - a_prev), ℓ loading the productivity gained and τ the growth of revenue per employee
+(traction; revenue bought by hiring on the last round's money is priced in) since the last
+round, z ~ N(0,1).
 A round sells a share δ of the firm, falling from ~22% at seed to ~10% in late rounds (Kaplan &
 Strömberg 2003; Carta): raise = δ·V_pre/(1-δ).
 
@@ -51,6 +52,33 @@ from helix.world import kernels
 from helix.world.catalogue import UNICORN_USD
 from helix.world.setting import Levers, Setting
 from helix.world.state import STAGE_PUBLIC, World
+
+
+def plan_budget(
+    setting: Setting, world: World, revenue: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """What a VC-backed firm's plan lets it spend this month, and which firms have a plan.
+
+    B = Y + b: revenue plus the planned burn b fixed at the last round (the cash after the round
+    over ``round_runway_months``). The firm spends at that rate whether or not the next round
+    comes, while it holds at least a month of it: a firm with less has no plan left, spends
+    nothing ahead of revenue and keeps a runway like any other (it fails if its running costs
+    exceed its revenue until the cash is gone). On plan: a private firm with a round within
+    ``stale_months`` (a firm investors have written off has no plan) and cash above b.
+    """
+    p = setting.params.funding
+    f = world.firms
+    stage = f.view("stage")
+    since = world.step - f.view("last_round")
+    burn = f.view("planned_burn")
+    backed = (
+        f.view("alive")
+        & (stage >= 1)
+        & (stage < STAGE_PUBLIC)
+        & (since < p.stale_months)
+        & (f.view("cash") > burn)
+    )
+    return np.where(backed, revenue + burn, 0.0), backed
 
 
 def add_value_created(setting: Setting, world: World, city: np.ndarray, usd: np.ndarray) -> None:
@@ -110,7 +138,11 @@ def invest(setting: Setting, world: World, levers: Levers, rng: np.random.Genera
     funds.dry_powder_usd += np.where(
         private, per_fund * appetite * track_record_factor(setting, world)[home], 0.0
     )
-    funds.dry_powder_usd += np.where(funds.opens == world.step, funds.commitment_usd, 0.0)
+    # Guidance funds are paid their commitment in equal monthly instalments from their opening.
+    months_in = max(round(12 * p.guidance_paid_in_years), 1)
+    since_open = world.step - funds.opens
+    paying = funds.state_owned & (since_open >= 0) & (since_open < months_in)
+    funds.dry_powder_usd += np.where(paying, funds.commitment_usd / months_in, 0.0)
     funds.dry_powder_usd *= 1.0 - np.where(private, p.expiry, 0.0)
 
     if len(rows) == 0:  # the month's flows stay at zero
@@ -124,10 +156,13 @@ def invest(setting: Setting, world: World, levers: Levers, rng: np.random.Genera
         a - world.practice[f.district[rows], f.sector[rows]],
         a - f.productivity_at_round[rows],
     )
+    # Traction per head: revenue bought by hiring on the last round's money is priced in.
+    per_head = np.maximum(f.employees[rows], 1.0)
+    per_head_then = np.maximum(f.employees_at_round[rows], 1.0)
     traction = np.where(
         first,
         0.0,
-        np.log1p(f.revenue[rows]) - np.log1p(f.revenue_at_round[rows]),
+        np.log1p(f.revenue[rows] / per_head) - np.log1p(f.revenue_at_round[rows] / per_head_then),
     )
     surprise = (
         p.quality_loading * quality
@@ -135,14 +170,23 @@ def invest(setting: Setting, world: World, levers: Levers, rng: np.random.Genera
         + p.step_sd * np.sqrt(years) * rng.standard_normal(len(rows))
     )
     step = np.where(first, 0.0, p.step_mean * years) + surprise
-    dilution = np.asarray(p.dilution_by_stage)[np.minimum(stage[rows], 4)]
-    previous = np.where(first, p.seed_valuation_usd * (1 - dilution), f.valuation_usd[rows])
-    pre_money = previous * np.exp(step)
-    raise_usd = dilution * pre_money / (1.0 - dilution)
+    seed_pre = p.seed_valuation_usd * (1 - p.dilution_by_stage[0])
+    previous = np.where(first, seed_pre, f.valuation_usd[rows])
     f.last_pitch[rows] = world.step
     c, s = f.city[rows], f.sector[rows]
+    # The plan: the round pays the net burn of the stage's team (or today's, if larger) for the
+    # runway: its costs at today's cost per employee less today's revenue.
+    team = np.asarray(p.planned_team_by_stage)[np.minimum(stage[rows], 4)]
+    emp = np.maximum(f.employees[rows], 1.0)
+    per_employee = np.where(
+        f.costs[rows] > 0,
+        f.costs[rows] / emp,
+        world.talent.wage[c] * (1.0 + setting.params.growth.other_costs),
+    )
+    plan_costs = np.maximum(team, emp) * per_employee
+    plan_usd = p.round_runway_months * np.maximum(plan_costs - f.revenue[rows], 0.0) / p.usd_yuan
     cell = c * ns + s
-    fundable = surprise >= p.hurdle
+    fundable = (surprise >= p.hurdle) & (plan_usd > 0)  # a firm its revenue pays for asks for none
     deal_flow = np.bincount(cell, weights=fundable, minlength=nc * ns).reshape(nc, ns)
     mean_quality = np.bincount(
         cell, weights=np.exp(np.clip(surprise, -5, 5)), minlength=nc * ns
@@ -172,6 +216,17 @@ def invest(setting: Setting, world: World, levers: Levers, rng: np.random.Genera
     offer = weight * per_weight[:, None, None]  # funds x cities x sectors
     budget = offer.sum(axis=0)
 
+    # Money chasing deals: valuations answer the money offered over the money the cell's
+    # fundable plans ask for (Gompers & Lerner 2000). A plan the valuation cannot carry at
+    # max_dilution is cut to it.
+    ask = np.bincount(cell, weights=plan_usd * fundable, minlength=nc * ns)
+    supply = np.where(
+        ask > 0, np.clip(budget.ravel() / np.maximum(ask, 1e-300), 0.1, 10.0), 1.0
+    )
+    pre_money = previous * np.exp(step) * supply[cell] ** p.supply_elasticity
+    raise_usd = np.minimum(plan_usd, p.max_dilution / (1.0 - p.max_dilution) * pre_money)
+    dilution = raise_usd / (pre_money + raise_usd)
+
     # Deals above the bar that the cell's money could pay for, best first, while it lasts.
     affordable = fundable & (raise_usd <= budget.ravel()[cell])
     pool_rows = np.flatnonzero(affordable)
@@ -191,10 +246,20 @@ def invest(setting: Setting, world: World, levers: Levers, rng: np.random.Genera
     deals = np.bincount(cell[funded], minlength=nc * ns).reshape(nc, ns).astype(float)
     from_home = np.stack([spent[home == k, k, :].sum(axis=0) for k in range(nc)])
     away_share = 1.0 - from_home / np.maximum(spent.sum(axis=0), 1e-300)
-    world.flows.vc_invested = invested
+    state = spent[funds.state_owned].sum(axis=0)  # cities x sectors
+    world.flows.vc_total = invested
+    world.flows.vc_invested = np.maximum(invested - state, 0.0)
+    world.flows.state_vc = state.sum(axis=1)
     world.flows.deals = deals
     world.flows.cross_city_deals = (deals * np.clip(away_share, 0.0, 1.0)).sum(axis=1)
-    world.flows.state_vc = spent[funds.state_owned].sum(axis=(0, 2))
+
+    # A turned-down VC-backed firm keeps the bad news: its value is marked down to the pre-money
+    # investors saw (never up without a round), so pitching again does not redraw from the old
+    # value and the value process persists between rounds as in Cochrane (2005).
+    turned_down = np.ones(len(rows), bool)
+    turned_down[funded] = False
+    down = rows[turned_down & ~first]
+    f.valuation_usd[down] = np.minimum(f.valuation_usd[down], pre_money[turned_down & ~first])
 
     idx = rows[funded]
     post = pre_money[funded] + raise_usd[funded]
@@ -202,10 +267,12 @@ def invest(setting: Setting, world: World, levers: Levers, rng: np.random.Genera
     add_value_created(setting, world, f.city[idx], markup)
     f.cash[idx] += raise_usd[funded] * p.usd_yuan
     f.vc_raised[idx] += raise_usd[funded] * p.usd_yuan
+    f.planned_burn[idx] = np.maximum(f.cash[idx], 0.0) / p.round_runway_months
     f.stage[idx] = np.minimum(f.stage[idx] + 1, STAGE_PUBLIC - 1)
     f.last_round[idx] = world.step
     f.productivity_at_round[idx] = f.productivity[idx]
     f.revenue_at_round[idx] = f.revenue[idx]
+    f.employees_at_round[idx] = f.employees[idx]
     f.valuation_usd[idx] = post
     f.vc_share[idx] = 1.0 - (1.0 - f.vc_share[idx]) * (1.0 - dilution[funded])
     world.record("funded", idx, raise_usd[funded])

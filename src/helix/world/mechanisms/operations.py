@@ -14,8 +14,13 @@ Headcount Δln E = (E/10)^(-β/2)·[h·clip(margin) + r·clip(ln(cash/(costs·T)
   z ~ N(0,1): profits and unspent runway are turned into hires; both parts shrink with size,
   the idiosyncratic shock as in Stanley et al. (1996) (a large firm is a portfolio of units whose
   fortunes partly cancel), the systematic part more gently (small firms grow faster, Evans 1987).
+  A VC-backed firm (a round within ``stale_months``) spends ahead of revenue instead of keeping
+  a runway: its runway term is replaced by (E/10)^(-β/2)·k·clip(ln(E*/E), 0, 1), E* the team its plan pays
+  for (:func:`planned_team`), so a round turns into hires, and R&D with them (``rd``: R&D is a
+  share of the wage bill); Kortum & Lerner (2000), Davila, Foster & Gupta (2003).
   Hires come out of the job seekers of the city and of the cities within commuting reach by
-  high-speed rail (``talent.match_hires``), at most a share of each pool a month (all firms of a city are rationed by the same fill rate); layoffs go back to
+  high-speed rail (``talent.match_hires``), at most a share of each pool a month (VC-backed firms' offers are served first, the other
+  firms of a city share the rest at one fill rate); layoffs go back to
   the firm's city, so engineers are conserved.
 """
 
@@ -24,6 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from helix.world import kernels
+from helix.world.mechanisms.funding import plan_budget
 from helix.world.mechanisms.rd import RdSpending
 from helix.world.mechanisms.rents import space_per_employee
 from helix.world.mechanisms.talent import match_hires
@@ -58,6 +64,20 @@ def real_output(setting: Inputs, world: World, density: np.ndarray) -> np.ndarra
     return np.where(f.view("alive"), out, 0.0)
 
 
+def planned_team(setting: Setting, world: World, revenue: np.ndarray) -> np.ndarray:
+    """Headcount a VC-backed firm's plan pays for this month; 0 for the other firms.
+
+    E* = B / c: the plan's budget (``funding.plan_budget``) at the firm's running cost per
+    employee c = w·(1 + other costs) + rent per employee (R&D, which follows the team, aside).
+    """
+    f = world.firms
+    budget, _ = plan_budget(setting, world, revenue)
+    emp = np.maximum(f.view("employees"), 1.0)
+    wage = kernels.take(world.talent.wage, f.view("city"))
+    per_employee = wage * (1.0 + setting.params.growth.other_costs) + f.view("rent_paid") / emp
+    return budget / np.maximum(per_employee, 1.0)
+
+
 def operate(
     setting: Setting,
     world: World,
@@ -80,7 +100,7 @@ def operate(
     revenue = output * kernels.take(world.price, s)
     wages = emp * kernels.take(world.talent.wage, c)
     rent = emp * kernels.take(space_per_employee(setting, world) * world.offices.rent_per_m2, d)
-    costs = np.where(alive, wages * (1.0 + g.other_costs) + rent + rd.real, 0.0)
+    costs = np.where(alive, wages * (1.0 + g.other_costs) + rent + rd.real + rd.other_ahead, 0.0)
 
     nc, ns = setting.n_cities, setting.n_sectors
     cell = c * ns + s
@@ -100,18 +120,35 @@ def operate(
 
     margin = np.clip(profit / np.maximum(np.maximum(revenue, costs), 1.0), -1.0, 1.0)
     runway = np.log(np.maximum(f.view("cash"), 1.0) / np.maximum(costs * g.runway_months, 1.0))
+    planned = planned_team(setting, world, revenue)
+    backed = planned > 0
+    plan_gap_clipped = np.clip(np.log(np.maximum(planned, 1.0) / np.maximum(emp, 1.0)), 0.0, 1.0)
     # Larger firms are portfolios of units whose fortunes partly cancel: both the systematic and
-    # the idiosyncratic part of growth shrink with size (Stanley et al. 1996).
+    # the idiosyncratic part of growth shrink with size (Stanley et al. 1996). A VC-backed firm
+    # hires toward the team its cash pays for until its next round (no cuts on the plan: it bets
+    # on the round); the others answer to their runway over its aim.
     size_factor = (np.maximum(emp, 1.0) / 10.0) ** (-g.size_exponent)
-    growth = np.sqrt(size_factor) * (
-        g.hiring_response * margin + g.runway_response * np.clip(runway, -1.0, 1.0)
-    ) + size_factor * g.shock_sd * rng.standard_normal(n)
+    growth = (
+        np.sqrt(size_factor)
+        * (
+            g.hiring_response * margin
+            + np.where(backed, 0.0, g.runway_response * np.clip(runway, -1.0, 1.0))
+        )
+        + np.where(backed, np.sqrt(size_factor) * g.plan_hiring_speed * plan_gap_clipped, 0.0)
+        + size_factor * g.shock_sd * rng.standard_normal(n)
+    )
     change = np.where(alive, emp * np.expm1(growth), 0.0)
     wanted = np.maximum(change, 0.0)
-    (demand,) = kernels.group_sums(c, nc, wanted)
+    demand, backed_demand = kernels.group_sums(c, nc, wanted, np.where(backed, wanted, 0.0))
     hired, taken = match_hires(setting, world, levers, demand)
-    fill = np.where(demand > 0, hired / np.maximum(demand, 1e-12), 0.0)
-    hires = wanted * kernels.take(fill, c)
+    # VC-backed firms' offers are served first (they bid with equity and the promise of the next
+    # round: Sorenson, Dahl, Canales & Burton 2021 find VC-backed startups pay more than other
+    # startups; assumption for the strict priority), the rest share what is left at one rate.
+    fill_backed = np.minimum(hired / np.maximum(backed_demand, 1e-12), 1.0)
+    left = np.maximum(hired - fill_backed * backed_demand, 0.0)
+    other_demand = demand - backed_demand
+    fill_other = np.minimum(left / np.maximum(other_demand, 1e-12), 1.0)
+    hires = wanted * np.where(backed, kernels.take(fill_backed, c), kernels.take(fill_other, c))
     layoffs = np.minimum(np.maximum(-change, 0.0), np.maximum(emp - 1.0, 0.0))
     f.employees[:n] = emp + hires - layoffs
 

@@ -9,6 +9,10 @@ national super-deduction in every Chinese city). Real R&D responds with
 (Chen et al. 2021). The tax expenditure is d·τ·(reported R&D); the relabelled part buys no
 knowledge but is government support all the same, which feeds the dependence indicator.
 Assumption: the deduction is worth its full value to loss-making firms too (carried forward).
+A VC-backed firm also spends ahead of revenue: what its plan allows above its running costs
+(``funding.plan_budget``), and its hires have not yet absorbed, is spent all the same: a share
+``plan_share`` on R&D (equipment, compute, contract research: Kortum & Lerner 2000 on venture
+money and innovation), the rest on other things (marketing, contractors) that buy no knowledge.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from helix.world import kernels
+from helix.world.mechanisms.funding import plan_budget
 from helix.world.setting import Levers, Setting
 from helix.world.state import World
 
@@ -28,6 +33,7 @@ class RdSpending:
     reported: np.ndarray
     tax_expenditure: np.ndarray
     real_intensity: np.ndarray  # real R&D over wage bill
+    other_ahead: np.ndarray  # yuan this month: a VC-backed firm's plan spent on other things
 
 
 def rd_spending(setting: Setting, levers: Levers, world: World) -> RdSpending:
@@ -46,10 +52,19 @@ def rd_spending(setting: Setting, levers: Levers, world: World) -> RdSpending:
     wage_bill = np.where(
         f.view("alive"), f.view("employees") * kernels.take(world.talent.wage, c), 0.0
     )
-    reported = reported_intensity * wage_bill
+    # A VC-backed firm spends a share of what its plan allows above last month's costs on R&D
+    # ahead of revenue (equipment, compute, contract research), the rest on hires (operations).
+    budget, backed = plan_budget(setting, world, f.view("revenue"))
+    other = 1.0 + setting.params.growth.other_costs
+    running = wage_bill * (other + real_intensity) + f.view("rent_paid")  # costs but this R&D
+    unspent = np.where(backed, np.maximum(budget - running, 0.0), 0.0)
+    ahead = p.plan_share * unspent
+    real = real_intensity * wage_bill + ahead
+    reported = reported_intensity * wage_bill + ahead
     return RdSpending(
-        real=real_intensity * wage_bill,
+        real=real,
         reported=reported,
         tax_expenditure=deduction * p.corporate_tax_rate * reported,
-        real_intensity=real_intensity,
+        real_intensity=real / np.maximum(wage_bill, 1.0),
+        other_ahead=unspent - ahead,
     )

@@ -144,6 +144,15 @@ class Growth(Strict):
     runway_response: float = P(
         0.04, 0, 1, "1/month", "Monthly headcount growth per log of runway over its aim."
     )
+    plan_hiring_speed: float = P(
+        0.15,
+        0,
+        1,
+        "1/month",
+        "Share of the log gap to its planned team a VC-backed firm closes a month (spending "
+        "ahead of revenue: Kortum & Lerner 2000; Davila, Foster & Gupta 2003: headcount jumps "
+        "after a round; the speed is an assumption).",
+    )
 
 
 class Exits(Strict):
@@ -171,6 +180,22 @@ class Exits(Strict):
         "1/month",
         "Monthly chance that a VC-backed firm is acquired by its sector's leader.",
     )
+    distress_sale_share: float = P(
+        0.3,
+        0,
+        1,
+        "share",
+        "Share of VC-backed firms out of cash that are sold to their sector's leader for little "
+        "instead of shutting down (acqui-hires; Hall & Woodward 2010: about half of VC-backed "
+        "exits return nothing to founders; assumption for the split).",
+    )
+    distress_price_share: float = P(
+        0.05,
+        0,
+        1,
+        "share",
+        "Price of a distress sale as a share of the last post-money valuation (assumption).",
+    )
 
 
 class Rd(Strict):
@@ -181,6 +206,15 @@ class Rd(Strict):
         2.0, 0, 5, "elasticity", "Reported R&D response, incl. relabelling (Chen et al. 2021)."
     )
     corporate_tax_rate: float = P(0.25, 0, 1, "share", "China's corporate income tax rate.")
+    plan_share: float = P(
+        0.5,
+        0,
+        1,
+        "share",
+        "Share of a VC-backed firm's planned spending above its running costs that goes to R&D "
+        "(equipment, compute, contract research), the rest to marketing and contractors "
+        "(Kortum & Lerner 2000 on venture money and innovation; the split is an assumption).",
+    )
 
 
 class Disputes(Strict):

@@ -80,6 +80,47 @@ class Funding(Strict):
     hurdle: float = P(
         0.0, -5, 5, "log", "Least surprise (quality plus due-diligence noise) a fund invests in."
     )
+    round_runway_months: float = P(
+        21,
+        6,
+        48,
+        "months",
+        "Months of planned burn a round is sized for (Carta, State of Private Markets: median "
+        "time between seed, A and B rounds ~18-24 months).",
+    )
+    planned_team_by_stage: list[float] = Field(
+        [10.0, 30.0, 80.0, 200.0, 500.0],
+        description="Headcount a seed, A, B, C, D+ round plans to pay for (people; with the "
+        "city's cost per employee and round_runway_months this gives round sizes of ~$1-2M seed, "
+        "~$5M A, ~$12M B, ~$30M C, ~$80M D+ in Shanghai, the orders of ITjuzi/Zero2IPO medians "
+        "for Chinese tech rounds 2018-2022; assumption).",
+    )
+    max_dilution: float = P(
+        0.4,
+        0.05,
+        0.9,
+        "share",
+        "Largest share of the firm a round may sell; a plan worth more is cut to it (Kaplan & "
+        "Strömberg 2003: investors rarely take more than ~40% in one round).",
+    )
+    supply_elasticity: float = P(
+        0.15,
+        0,
+        1,
+        "elasticity",
+        "Response of pre-money valuations to the money a cell's funds offer over the money its "
+        "fundable deals ask for (Gompers & Lerner 2000: doubling inflows raises valuations "
+        "7-21%, an elasticity of ~0.1-0.3).",
+    )
+    guidance_paid_in_years: float = P(
+        5.0,
+        0,
+        20,
+        "years",
+        "Years over which a guidance fund receives its committed capital, in equal monthly "
+        "instalments (0: all at once). Chinese government guidance funds call their capital in "
+        "tranches over their 5-year investment period (Zero2IPO; Pan, Deng & Li 2022; assumption).",
+    )
 
     expiry: float = P(
         0.01,
