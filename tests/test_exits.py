@@ -31,7 +31,8 @@ def _with_exits(**values: float):
 
 
 def test_firms_without_cash_fail_and_their_people_return_to_the_pool():
-    setting, world = _with_exits(ipo_rate=0.0, acquisition_rate=0.0)
+    # No distress sales here: every failing firm shuts down (sales: test_venture_finance).
+    setting, world = _with_exits(ipo_rate=0.0, acquisition_rate=0.0, distress_sale_share=0.0)
     f = world.firms
     n = f.n
     rng = np.random.default_rng(0)

@@ -17,6 +17,7 @@ from helix.experiments.validation.facts import FACT_IDS, FACTS, FOLLOW_UP_MONTHS
 from helix.experiments.validation.statistics import (
     annual_growth,
     coefficient_of_variation,
+    exit_share,
     funnel_shares,
     hill_alpha,
     subbotin_shape,
@@ -85,12 +86,21 @@ def firm_statistics(
         unicorns = set(ids[kinds == "unicorn"].tolist())
         startups = np.isin(funded_ids, fid)  # founded during the run, so the first round is seed
         funded_ids, rounds = funded_ids[startups], rounds[startups]
+        first_round = np.array([first_funded[i] for i in funded_ids.tolist()], float)
         out["follow_on"], out["seed_to_unicorn"] = funnel_shares(
-            np.array([first_funded[i] for i in funded_ids.tolist()], float),
+            first_round,
             rounds,
             np.array([i in unicorns for i in funded_ids.tolist()], bool),
             last,
             FOLLOW_UP_MONTHS,
+        )
+        acquired, listed = first_month("acquired"), first_month("ipo")
+        exited = np.array(
+            [min(acquired.get(i, np.inf), listed.get(i, np.inf)) for i in funded_ids.tolist()],
+            float,
+        )
+        out["vc_exit_share"] = exit_share(
+            first_round, np.where(np.isinf(exited), np.nan, exited), last, FOLLOW_UP_MONTHS
         )
     return out
 

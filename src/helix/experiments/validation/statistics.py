@@ -180,6 +180,28 @@ def funnel_shares(
     )
 
 
+def exit_share(first_funded: np.ndarray, exited: np.ndarray, last: int, horizon: int) -> float:
+    """Of startups first funded ``horizon`` months or more before ``last``: the share that
+    exited (acquired or listed) within ``horizon`` months of their first round.
+
+    Args:
+        first_funded: Month index of each startup's first round.
+        exited: Month index of its first acquisition or listing (NaN if none).
+        last: Last month index observed.
+        horizon: Months of follow-up.
+
+    Returns:
+        The share, NaN if the cohort is empty.
+    """
+    first_funded = np.asarray(first_funded, float)
+    exited = np.asarray(exited, float)
+    cohort = first_funded + horizon <= last
+    if not cohort.any():
+        return float("nan")
+    gap = exited[cohort] - first_funded[cohort]
+    return float((np.isfinite(gap) & (gap <= horizon)).mean())
+
+
 def coefficient_of_variation(x: np.ndarray) -> float:
     """Standard deviation over mean (1 for an exponential distribution)."""
     x = np.asarray(x, float)

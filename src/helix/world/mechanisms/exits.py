@@ -23,8 +23,8 @@ import numpy as np
 
 from helix.world import kernels
 from helix.world.mechanisms.funding import add_value_created
-from helix.world.setting import Setting
 from helix.world.parameters import Exits
+from helix.world.setting import Setting
 from helix.world.state import STAGE_PUBLIC, Firms, World
 
 
@@ -108,9 +108,7 @@ def exit_firms(setting: Setting, world: World, rng: np.random.Generator) -> None
 
     # A VC-backed firm out of cash whose next round has not come: sold for little or shut down.
     alive = f.view("alive")
-    distressed = (
-        alive & _failing(p, f) & (f.view("stage") >= 1) & (f.view("stage") < STAGE_PUBLIC)
-    )
+    distressed = alive & _failing(p, f) & (f.view("stage") >= 1) & (f.view("stage") < STAGE_PUBLIC)
     sold = np.flatnonzero(distressed & can_buy & (u_sale < p.distress_sale_share))
     fire_sale = p.distress_price_share * f.valuation_usd[sold]
     _return_proceeds(setting, world, f.city[sold], f.vc_share[sold] * fire_sale)

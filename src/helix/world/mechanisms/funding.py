@@ -220,9 +220,7 @@ def invest(setting: Setting, world: World, levers: Levers, rng: np.random.Genera
     # fundable plans ask for (Gompers & Lerner 2000). A plan the valuation cannot carry at
     # max_dilution is cut to it.
     ask = np.bincount(cell, weights=plan_usd * fundable, minlength=nc * ns)
-    supply = np.where(
-        ask > 0, np.clip(budget.ravel() / np.maximum(ask, 1e-300), 0.1, 10.0), 1.0
-    )
+    supply = np.where(ask > 0, np.clip(budget.ravel() / np.maximum(ask, 1e-300), 0.1, 10.0), 1.0)
     pre_money = previous * np.exp(step) * supply[cell] ** p.supply_elasticity
     raise_usd = np.minimum(plan_usd, p.max_dilution / (1.0 - p.max_dilution) * pre_money)
     dilution = raise_usd / (pre_money + raise_usd)
