@@ -66,7 +66,7 @@ def test_money_leaving_funds_arrives_at_firms(scenario, advanced):
     invested0 = world.funds.invested_in_city_usd.sum()
     rounds0 = f.view("last_round").copy()
     invest(setting, world, lev, np.random.default_rng(0))
-    vc = world.flows.vc_invested.sum()
+    vc = world.flows.vc_total.sum()  # private and state funds
     assert vc > 0
     usd_yuan = setting.params.funding.usd_yuan
     assert (f.view("cash") - cash0).sum() == pytest.approx(vc * usd_yuan, rel=1e-9)
