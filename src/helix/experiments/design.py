@@ -72,6 +72,7 @@ from helix.experiments.sweeps import (
 from helix.experiments.variants import apply_variant, full_dump, set_key, shorten
 from helix.scenario.load import read_toml, read_toml_file, shipped_worlds, validate
 from helix.scenario.schema import Scenario
+from helix.scenario.suggest import looks_like_scenario, unknown_key_reason
 from helix.world.calendar import month_index
 
 
@@ -243,13 +244,17 @@ def _read(path: str | Path) -> tuple[dict[str, Any], str, str]:
 
 
 def _parse(data: dict[str, Any], label: str) -> ExperimentFile:
+    if looks_like_scenario(data):
+        raise ExperimentError(
+            f"a scenario file, not an experiment: run it with `helix run {label}`", file=label
+        )
     try:
         return ExperimentFile.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
         kind = err.get("type", "")
         if kind == "extra_forbidden":
-            reason = "unknown key"
+            reason = unknown_key_reason(ExperimentFile, tuple(err["loc"]))
         elif kind == "missing":
             reason = "required key is missing"
         else:
