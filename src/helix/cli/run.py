@@ -28,6 +28,7 @@ from helix.errors import HelixError
 from helix.jsonsafe import json_safe
 from helix.runner import StoredRun, run_and_store
 from helix.scenario.load import load_scenario
+from helix.scenario.memory import check_memory
 from helix.scenario.schema import Scenario
 from helix.store import Store
 
@@ -57,6 +58,8 @@ def run(
 ) -> None:
     """Run a world (the shipped world by default) and store the results."""
     world = load_scenario(scenario, set_ or [], seed=seed, until=until, scale=scale)
+    # Before the store is opened: a run that cannot fit is refused with nothing written.
+    check_memory(world, label=str(scenario) if scenario is not None else None)
     progress = LazyProgress(f"{world.name} {world.start}..{world.end}", enabled=True)
     with Store(db) as store:
         try:

@@ -71,6 +71,7 @@ from helix.experiments.sweeps import (
 )
 from helix.experiments.variants import apply_variant, full_dump, set_key, shorten
 from helix.scenario.load import read_toml, read_toml_file, shipped_worlds, validate
+from helix.scenario.memory import check_memory
 from helix.scenario.schema import Scenario
 from helix.scenario.suggest import looks_like_scenario, unknown_key_reason
 from helix.world.calendar import month_index
@@ -322,6 +323,14 @@ def load_experiment(
             raise ExperimentError(
                 f"{spec.until} is before the start {base['start']}", file=label, key="until"
             )
+        horizon = base.get("horizon") or base["end"]
+        if month_index(spec.until) > month_index(horizon):
+            raise ExperimentError(
+                f"{spec.until} is past the world's horizon {horizon}, the last month its "
+                "figures are meant for (a world may declare a later `horizon`)",
+                file=label,
+                key="until",
+            )
     variants: dict[str, Variant] = {}
     if spec.baseline not in spec.variants:
         if spec.baseline != BASELINE:
@@ -369,4 +378,8 @@ def _check_variants(exp: Experiment) -> None:
     for vi, variant in enumerate(exp.variants):
         for point in corners:
             spec = RunSpec("check", variant, vi, 0, point, exp.seed)
-            exp_to_check.scenario(spec)
+            world = exp_to_check.scenario(spec)
+            try:
+                check_memory(world, keep_firms=exp.keeps_microdata(variant))
+            except ScenarioError as exc:
+                raise ExperimentError(exc.reason, file=exp.file, key="scale") from None
