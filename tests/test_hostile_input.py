@@ -91,6 +91,20 @@ def test_scale_nan_says_it_is_not_a_finite_number(cli, tmp_path):
     assert "finite" in line and "10000" not in line
 
 
+def test_an_experiment_refuses_nan_and_inf(cli, tmp_path):
+    db = tmp_path / "r.duckdb"
+    what_if = EXAMPLES / "tiny-corridor-what-if.toml"
+    line = one_line_error(cli("experiment", what_if, "--scale", "nan", "--db", db), "scale")
+    assert "finite" in line and "10000" not in line
+    sweep = tmp_path / "sweep.toml"
+    sweep.write_text(
+        'name = "x"\nscenario = "tiny-corridor"\nreplicates = 1\n[sweep]\ndesign = "latin"\n'
+        '[levers.decay]\nkey = "parameters.knowledge.decay_per_minute"\nlow = 0.0\nhigh = inf\n'
+    )
+    one_line_error(cli("experiment", sweep, "--db", db), "levers.decay.high", "finite")
+    assert not db.exists()
+
+
 # ----------------------------------------------------------------- 7: absurdly nested files
 
 

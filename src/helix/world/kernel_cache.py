@@ -20,13 +20,16 @@ import tempfile
 from pathlib import Path
 
 import numba
-from numba.core.caching import FunctionCache
 
 
 def _numba_finds_a_place(source_file: str) -> bool:
     """Whether numba's own locators find a writable cache folder for a function of
     ``source_file`` (a probe compiled with that file name, so numba looks where it would look
     for the kernels)."""
+    try:
+        from numba.core.caching import FunctionCache
+    except ImportError:  # numba moved its cache machinery: let it decide as it always did
+        return True
     namespace: dict[str, object] = {}
     exec(compile("def _probe():\n    return 0\n", source_file, "exec"), namespace)
     try:
