@@ -264,6 +264,22 @@ def test_an_unknown_key_in_an_override_suggests_the_nearest(cli, tmp_path, overr
     one_line_error(result, key, f"did you mean '{nearest}'")
 
 
+@pytest.mark.parametrize(
+    ("override", "key", "nearest"),
+    [
+        ("cities.Aldr.firms=3", "cities.Aldr", "Alder"),
+        ("policies.core-visa.value=2", "policies.core-visa", "core-visas"),
+    ],
+)
+def test_a_misspelt_name_in_an_override_suggests_the_nearest(cli, tmp_path, override, key, nearest):
+    """A misspelt city or policy would make a new one, which lacks its required keys: the line
+    names the misspelt entry and the nearest existing one, not a missing key of a new entry."""
+    db = tmp_path / "r.duckdb"
+    result = cli("run", "tiny-corridor", "--until", "2021-03", "--db", db, "--set", override)
+    one_line_error(result, f"{key}: not one of the", f"did you mean '{nearest}'")
+    assert not db.exists()
+
+
 def test_an_unknown_key_in_a_scenario_file_suggests_the_nearest(cli, tmp_path):
     from helix.scenario.load import read_default_text
 

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from helix.errors import HelixError, ScenarioError
 from helix.scenario.schema import Scenario, month_index
-from helix.scenario.suggest import looks_like_experiment, unknown_key_reason
+from helix.scenario.suggest import did_you_mean, looks_like_experiment, unknown_key_reason
 
 DEFAULT_NAME = "shanghai-delta"
 """The world loaded when none is named."""
@@ -201,6 +201,7 @@ def load_scenario(
     # The horizon is read before the overrides, so that `--set end=...` cannot carry a run past
     # it; a world's own `horizon` (or one set with --set) may move it.
     file_horizon = data.get("horizon") or data.get("end")
+    new_tables = _new_named_tables(data, overrides or [])
     extra = list(overrides or [])
     if seed is not None:
         extra.append(f"seed={int(seed)}")
@@ -246,7 +247,46 @@ def load_scenario(
             }
     elif data.get("end") != file_horizon:
         _check_horizon(data.get("end"), data.get("horizon") or file_horizon, label, "end")
-    return validate(data, label)
+    try:
+        return validate(data, label)
+    except ScenarioError as exc:
+        # `--set cities.Shangai.firms=1` makes a new city that lacks every required key; the
+        # user meant an existing one, so say that instead of "cities.Shangai.role: missing".
+        for parent, name, known in new_tables:
+            prefix = f"{parent}.{name}."
+            if exc.reason == "required key is missing" and (exc.key or "").startswith(prefix):
+                missing = (exc.key or "").removeprefix(prefix)
+                raise ScenarioError(
+                    f"not one of the {parent}{did_you_mean(name, known)}; "
+                    f"as a new one it lacks the required key {missing!r}",
+                    file=label,
+                    key=f"{parent}.{name}",
+                ) from None
+        raise
+
+
+def _new_named_tables(
+    data: dict[str, Any], overrides: list[str]
+) -> list[tuple[str, str, list[str]]]:
+    """(table, name, existing names) for each override that makes a new entry in a table of
+    named tables (a city, district, policy ...), as a misspelt name does."""
+    found = []
+    for text in overrides:
+        try:
+            path, _ = parse_override(text)
+        except ScenarioError:
+            continue
+        node: Any = data
+        for i, part in enumerate(path[:-1]):
+            if not isinstance(node, dict):
+                break
+            if part not in node:
+                named = node and all(isinstance(v, dict) for v in node.values())
+                if named and i > 0:
+                    found.append((".".join(path[:i]), part, list(node)))
+                break
+            node = node[part]
+    return found
 
 
 def _check_horizon(last: Any, horizon: Any, label: str, key: str) -> None:
