@@ -242,7 +242,10 @@ def experiment_status(
     if as_json:
         sys.stdout.write(json.dumps(status) + "\n")
         return
+    state = f"running now (pid {status['pid']})" if status["running"] else "not running"
     out.print(
         f"{exp.name} ({exp.experiment_id}): {status['done']} done, {status['failed']} failed, "
-        f"{status['pending']} pending of {status['total']} runs in {db}"
+        f"{status['pending']} pending of {status['total']} runs in {db}; {state}",
+        markup=False,
+        highlight=False,
     )

@@ -23,6 +23,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -226,8 +227,9 @@ class DaskCluster:
         self.generation = 0
         self._timeout = timeout
         self._lost_since: float | None = None
+        _probe(address, timeout)
         try:
-            self.client = Client(address, timeout=timeout, set_as_default=False)
+            self.client = _quiet_client(Client)(address, timeout=timeout, set_as_default=False)
         except (OSError, TimeoutError) as exc:
             raise ExperimentError(
                 f"no Dask scheduler answers at {address} within {timeout:g} s "
@@ -282,6 +284,53 @@ class DaskCluster:
 
     def __exit__(self, *exc: object) -> None:
         self.close(cancel=exc[0] is not None)
+
+
+def _probe(address: str, timeout: float) -> None:
+    """Refuse an address that is malformed or where nothing listens, before Dask's ``Client``
+    is made: a ``Client`` that fails to connect spends another ten seconds closing itself when
+    it is collected, and prints its own traceback from ``__del__``.
+
+    Only TCP-based addresses (``tcp://``, ``tls://``, or no scheme) are probed; others are left
+    to Dask.
+    """
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        scheme, location = parse_address(address)
+    except ValueError as exc:
+        raise ExperimentError(f"not a scheduler address ({exc})", key="--cluster") from None
+    if scheme not in ("tcp", "tls"):
+        return
+    try:
+        host, port = parse_host_port(location)
+    except ValueError as exc:
+        raise ExperimentError(
+            f"not a scheduler address, want tcp://HOST:PORT ({exc})", key="--cluster"
+        ) from None
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or exc.__class__.__name__
+        raise ExperimentError(
+            f"no Dask scheduler answers at {address} within {timeout:g} s ({reason})",
+            key="--cluster",
+        ) from None
+
+
+def _quiet_client(client_class: type) -> type:
+    """Dask's ``Client``, closing itself quickly and quietly when collected half-made."""
+
+    class QuietClient(client_class):  # type: ignore[misc, valid-type]
+        def __del__(self) -> None:
+            try:
+                if self.status not in ("closed", "closing"):
+                    self.close(timeout=0.5)
+            except Exception:  # the connection never was; nothing to tell
+                pass
+
+    return QuietClient
 
 
 def backend_for(cluster: str | None, workers: int | None) -> LocalPool | DaskCluster:
