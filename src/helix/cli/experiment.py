@@ -261,4 +261,5 @@ def experiment_status(
         f"{status['pending']} pending of {status['total']} runs in {db}; {state}",
         markup=False,
         highlight=False,
+        soft_wrap=True,
     )

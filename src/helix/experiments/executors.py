@@ -18,6 +18,7 @@ handles it) and exit when the coordinator dies, even by ``kill -9``.
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures as cf
 import logging
 import multiprocessing
@@ -135,6 +136,7 @@ class LocalPool:
         self.label = f"{self.slots} local process{'es' if self.slots > 1 else ''}"
         self.generation = 0
         self._stillborn = 0
+        self._ever_finished = False
         self._lock = threading.Lock()
         self.executor = self._new_executor()
 
@@ -162,6 +164,7 @@ class LocalPool:
     def _note_success(self, fut: cf.Future[Any]) -> None:
         if not fut.cancelled() and fut.exception() is None:
             self._stillborn = 0
+            self._ever_finished = True
 
     def recover(self, exc: BaseException, generation: int) -> None:
         """A dead worker breaks the whole pool: start a new one (once per broken pool)."""
@@ -169,7 +172,9 @@ class LocalPool:
             return
         self._terminate()
         self._stillborn += 1
-        if self._stillborn >= STILLBORN_POOLS:
+        # Workers that die at start (no main guard) never finish a run; once one has, a broken
+        # pool is a run's doing, which the coordinator tells apart by running it alone.
+        if self._stillborn >= STILLBORN_POOLS and not self._ever_finished:
             raise ExperimentError(
                 "local worker processes keep dying before finishing a run (a script that "
                 "starts experiments needs an `if __name__ == '__main__':` guard)",
@@ -317,6 +322,29 @@ def _probe(address: str, timeout: float) -> None:
             f"no Dask scheduler answers at {address} within {timeout:g} s ({reason})",
             key="--cluster",
         ) from None
+    if scheme == "tcp":
+        # Something listens; Dask's Client waits without end for a peer that accepts and never
+        # speaks (its timeout covers the connection only), so ask for its identity first.
+        try:
+            asyncio.run(asyncio.wait_for(_identity(address), timeout))
+        except Exception as exc:
+            raise ExperimentError(
+                f"no Dask scheduler answers at {address} within {timeout:g} s "
+                f"(something listens there but does not speak Dask: {exc.__class__.__name__})",
+                key="--cluster",
+            ) from None
+
+
+async def _identity(address: str) -> Any:
+    """A scheduler's answer to ``identity`` (the handshake and one request)."""
+    from distributed.comm import connect
+
+    comm = await connect(address)
+    try:
+        await comm.write({"op": "identity", "reply": True})
+        return await comm.read()
+    finally:
+        comm.abort()
 
 
 def _quiet_client(client_class: type) -> type:

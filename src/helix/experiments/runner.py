@@ -6,8 +6,9 @@ same experiment skips the runs already done (their ids come from their position 
 design) and redoes the rest, including runs that failed before. A run that raises is retried
 once, then recorded as failed with its error. A lost local worker breaks the pool: a new pool
 is started and the runs it held are redone; a run lost with its worker has not failed (the
-other runs of a broken pool are healthy), so a loss does not count against its tries; only a
-run lost with its worker :data:`MAX_LOSSES` times (the likely killer) is recorded as failed.
+other runs of a broken pool are healthy), so a loss does not count against its tries. A run
+once lost is redone alone, nothing else in flight, so that a further loss is its own; a run
+lost :data:`MAX_LOSSES` times (the last ones alone: it kills its worker) is recorded as failed.
 A lost Dask scheduler stops the experiment with an :class:`~helix.errors.ExperimentError`;
 rerun it to resume.
 
@@ -50,11 +51,11 @@ from helix.store.experiments import (
 from helix.store.runs import Store, now
 
 STATUS_INTERVAL_S = 0.5
-MAX_LOSSES = 4
+MAX_LOSSES = 3
 """Times a run may be lost with its worker before it is taken for the run that kills them.
 
-A pool that breaks takes every run in flight with it (up to twice the workers); a healthy run is
-in a few such breaks at most, a run that kills its worker (out of memory, a crash) is in all."""
+A pool that breaks takes every run in flight with it, so the first loss says nothing about the
+run; after it the run is redone alone, and each further loss is its own."""
 
 
 @dataclass
@@ -323,8 +324,11 @@ class Coordinator:
             self._notify()
 
     def _fill(self) -> None:
-        """Keep every slot busy, with one run queued behind each."""
+        """Keep every slot busy, with one run queued behind each; a run lost before runs alone."""
         while self.queue and len(self.in_flight) < 2 * self.backend.slots:
+            suspect = self.lost.get(self.queue[0].run_id, 0) > 0
+            if suspect and self.in_flight:
+                break
             spec = self.queue.popleft()
             attempt = self.attempts.get(spec.run_id, 0) + 1
             try:
@@ -341,6 +345,8 @@ class Coordinator:
             )
             fut = self.backend.submit(run_task, task)
             self.in_flight[fut] = (spec, self.backend.generation, attempt)
+            if suspect:
+                break
         self.progress.running = len(self.in_flight)
 
     def _collect(self, fut: cf.Future[Any], spec: RunSpec, generation: int, attempt: int) -> None:
@@ -356,8 +362,9 @@ class Coordinator:
             else:
                 self._fail(
                     spec,
-                    f"its worker was lost {lost} times, last with {exc.__class__.__name__}: "
-                    f"{exc}".strip(),
+                    f"its worker was lost {lost} times, {lost - 1} of them running alone "
+                    f"(it kills its worker: out of memory? a crash?); last: "
+                    f"{exc.__class__.__name__}: {exc}".strip(),
                 )
             return
         if ret.error is None:
