@@ -18,6 +18,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -217,6 +218,7 @@ def test_a_file_that_is_not_a_database_is_one_line(tmp_path: Path) -> None:
 # ------------------------------------------------------------ item 8: a bogus --cluster
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("address", ["bogus", "tcp://127.0.0.1:1", "silent"])
 def test_a_bad_cluster_address_fails_fast_and_quietly(tmp_path: Path, address: str) -> None:
     listener = None
@@ -305,31 +307,38 @@ def test_a_run_that_kills_its_worker_every_time_is_failed_in_the_end(
 # ----------------------------------------------------------------- item 11: a stale status
 
 
-def _locked_status(tmp_path: Path, exp_file: Path, status: dict[str, Any]) -> Any:
-    """``helix experiment status`` while this process holds the database and a status file
-    says ``status``."""
-    exp = load_experiment(exp_file, until="2022-03", replicates=1)
+@contextmanager
+def held(db: Path) -> Iterator[None]:
+    """Another process holds ``db`` open for writing, as a running coordinator does."""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, sys; c = duckdb.connect({str(db)!r});"
+            " print('held', flush=True); sys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        yield
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def _status_while_held(tmp_path: Path, status: dict[str, Any]) -> dict[str, Any]:
+    """The status of an experiment while another process holds the database and a status
+    file beside it says ``status``."""
+    exp = load_experiment(TINY_WHAT_IF, until="2022-03", replicates=1)
     db = tmp_path / "s.duckdb"
     with Store(db):
         pass
     status_file(db, exp.experiment_id).write_text(json.dumps(status))
-    con = duckdb.connect(str(db))  # holds DuckDB's lock, as a running coordinator does
-    try:
-        return helix(
-            "experiment",
-            "status",
-            exp_file,
-            "--until",
-            "2022-03",
-            "--replicates",
-            "1",
-            "--db",
-            db,
-            "--json",
-            cwd=tmp_path,
-        )
-    finally:
-        con.close()
+    with held(db):
+        return read_status(db, exp)
 
 
 def _dead_pid() -> int:
@@ -342,8 +351,10 @@ COUNTS = {"total": 2, "done": 1, "failed": 0, "pending": 1, "running": 1}
 
 
 def test_a_dead_coordinator_s_status_is_not_reported_as_live(tmp_path: Path) -> None:
-    done = _locked_status(tmp_path, TINY_WHAT_IF, {**COUNTS, "pid": _dead_pid()})
-    one_line_error(done.stderr, done.returncode, "s.duckdb", "not running", "is gone")
+    dead = _dead_pid()
+    with pytest.raises(StoreError, match=f"not running .*pid {dead}, is gone") as caught:
+        _status_while_held(tmp_path, {**COUNTS, "pid": dead})
+    assert caught.value.file == str(tmp_path / "s.duckdb")
 
 
 def test_a_reused_pid_is_not_the_coordinator(tmp_path: Path) -> None:
@@ -351,16 +362,14 @@ def test_a_reused_pid_is_not_the_coordinator(tmp_path: Path) -> None:
     me = process_start(os.getpid())
     assert me is not None
     status = {**COUNTS, "pid": os.getpid(), "process_start": me + 12345}
-    done = _locked_status(tmp_path, TINY_WHAT_IF, status)
-    one_line_error(done.stderr, done.returncode, "not running")
+    with pytest.raises(StoreError, match="not running"):
+        _status_while_held(tmp_path, status)
 
 
 def test_a_live_coordinator_s_status_is_read_from_its_file(tmp_path: Path) -> None:
-    # The test process plays the coordinator: it holds the lock and wrote the file.
+    # The test process plays the coordinator that wrote the file.
     status = {**COUNTS, "pid": os.getpid(), "process_start": process_start(os.getpid())}
-    done = _locked_status(tmp_path, TINY_WHAT_IF, status)
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == {
+    assert _status_while_held(tmp_path, status) == {
         "total": 2,
         "done": 1,
         "failed": 0,
@@ -483,6 +492,7 @@ def test_samples_needed_grows_with_the_square_of_the_width() -> None:
     assert samples_needed(10, 0.2, 1.0, "morris") == 40
 
 
+@pytest.mark.slow
 def test_too_few_sobol_samples_are_flagged_with_the_samples_needed(tmp_path: Path) -> None:
     file = tmp_path / "sobol.toml"
     file.write_text(SOBOL.format(samples=4))
