@@ -37,6 +37,11 @@ from helix.experiments.worker import THREAD_LIMITS, limit_threads
 
 CONNECT_TIMEOUT_S = 5.0
 MAX_ATTEMPTS = 2  # tries per run or task: a second lost worker is not a coincidence
+MAX_LOSSES = 3
+"""Times a run or task may be lost with its worker before it is taken for what kills them.
+
+A pool that breaks takes every run in flight with it, so the first loss says nothing about the
+run; after it the run is redone alone, and each further loss is its own."""
 STILLBORN_POOLS = 3  # pools in a row whose workers died before finishing any run
 
 

@@ -36,7 +36,7 @@ import duckdb
 
 from helix.errors import ExperimentError, StoreError
 from helix.experiments.design import Experiment, RunSpec
-from helix.experiments.executors import MAX_ATTEMPTS, Backend
+from helix.experiments.executors import MAX_ATTEMPTS, MAX_LOSSES, Backend
 from helix.experiments.summary import Summary, store_summary, summarise
 from helix.experiments.worker import RunReturn, RunTask, run_task
 from helix.scenario.load import scenario_to_dict
@@ -51,11 +51,6 @@ from helix.store.experiments import (
 from helix.store.runs import Store, now
 
 STATUS_INTERVAL_S = 0.5
-MAX_LOSSES = 3
-"""Times a run may be lost with its worker before it is taken for the run that kills them.
-
-A pool that breaks takes every run in flight with it, so the first loss says nothing about the
-run; after it the run is redone alone, and each further loss is its own."""
 
 
 @dataclass
