@@ -138,7 +138,7 @@ class LazyProgress:
 
 def interrupted(line: str) -> NoReturn:
     """Ctrl-C during a long command: print ``line`` (what is kept, how to resume), exit 130."""
-    err.print(line, markup=False, highlight=False)
+    err.print(line, markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(130)
 
 

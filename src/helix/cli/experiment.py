@@ -122,6 +122,8 @@ def experiment_run(
 ) -> None:
     """Run every (variant, sweep point, replicate) not yet done, then summarise; rerun to resume."""
     exp = _load_experiment(file, until, scale, replicates, samples)
+    for warning in exp.warnings:
+        err.print(f"helix: warning: {warning}", markup=False, highlight=False, soft_wrap=True)
     backend = backend_for(cluster, workers)
     report: ExperimentReport | None = None
     try:
@@ -140,7 +142,9 @@ def experiment_run(
         backend.close(cancel=report is None)
     assert report is not None  # an interrupted or failed run has left above
     if as_json:
-        sys.stdout.write(json.dumps(json_safe({**report.to_json(), "db": str(db)})) + "\n")
+        warnings = [*exp.warnings, *report.summary.warnings]
+        payload = {**report.to_json(), "db": str(db), "warnings": warnings}
+        sys.stdout.write(json.dumps(json_safe(payload)) + "\n")
         return
     _print_experiment(report, exp, db)
 
@@ -205,7 +209,14 @@ def _print_experiment(report: ExperimentReport, exp: Experiment, db: Path) -> No
             if not mine:
                 continue
             stats = list(dict.fromkeys(r.statistic for r in mine))
-            t = Table(title=f"Sensitivity of {outcome} ({variant}), ± {level} confidence")
+            warning = next(
+                (w for w in report.summary.warnings if f" of {outcome} ({variant}):" in w), None
+            )
+            t = Table(
+                title=f"Sensitivity of {outcome} ({variant}), ± {level} confidence",
+                caption=None if warning is None else f"warning: {warning}",
+                caption_style="yellow",
+            )
             t.add_column("parameter")
             for s in stats:
                 t.add_column(s, justify="right")
@@ -223,6 +234,8 @@ def _print_experiment(report: ExperimentReport, exp: Experiment, db: Path) -> No
             out.print(t)
     for note in report.summary.notes:
         out.print(f"[yellow]note:[/] {note}", highlight=False)
+    for warning in report.summary.warnings:
+        err.print(f"helix: warning: {warning}", markup=False, highlight=False, soft_wrap=True)
 
 
 @experiment_app.command("status")
@@ -242,7 +255,11 @@ def experiment_status(
     if as_json:
         sys.stdout.write(json.dumps(status) + "\n")
         return
+    state = f"running now (pid {status['pid']})" if status["running"] else "not running"
     out.print(
         f"{exp.name} ({exp.experiment_id}): {status['done']} done, {status['failed']} failed, "
-        f"{status['pending']} pending of {status['total']} runs in {db}"
+        f"{status['pending']} pending of {status['total']} runs in {db}; {state}",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
     )

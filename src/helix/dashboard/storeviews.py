@@ -37,12 +37,13 @@ class StoreGate:
         self._alone = False
 
     @contextmanager
-    def shared(self) -> Iterator[Store]:
-        """The store, opened if needed (a :class:`~helix.errors.StoreError` if locked)."""
+    def shared(self, *, create: bool = True) -> Iterator[Store]:
+        """The store, opened if needed (a :class:`~helix.errors.StoreError` if locked, or if
+        it does not exist and ``create`` is false)."""
         with self._cond:
             self._cond.wait_for(lambda: not self._alone)
             if self._store is None:
-                self._store = Store(self.db)
+                self._store = Store(self.db, create=create)
             self._users += 1
             store = self._store
         try:
@@ -57,7 +58,8 @@ class StoreGate:
 
     @contextmanager
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        with self.shared() as store:
+        """A cursor for a reader: a missing database is an error, never created by a read."""
+        with self.shared(create=False) as store:
             cur = store.con.cursor()
             try:
                 yield cur
