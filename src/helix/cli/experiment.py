@@ -23,6 +23,7 @@ from helix.cli.app import (
     handles_errors,
     interrupted,
     out,
+    said,
 )
 from helix.experiments.design import Experiment, load_experiment
 from helix.experiments.executors import backend_for
@@ -96,7 +97,7 @@ class ExperimentBar:
             )
             self.bar.start()
             self.task = self.bar.add_task(
-                self.label, total=p.total, completed=p.done + p.failed, **fields
+                said(self.label), total=p.total, completed=p.done + p.failed, **fields
             )
         self.bar.update(self.task, completed=p.done + p.failed, **fields)
 
@@ -155,17 +156,19 @@ def _band(low: Any, high: Any) -> str:
 
 def _print_experiment(report: ExperimentReport, exp: Experiment, db: Path) -> None:
     out.print(
-        f"[bold]helix[/] experiment [cyan]{report.name}[/] ({report.experiment_id}) on "
-        f"{report.backend}: {report.done} of {report.total} runs done, {report.failed} failed, "
-        f"{report.pending} pending; ran {report.ran} in {report.seconds:.1f} s "
-        f"({report.runs_per_minute:.1f} runs/min), {report.skipped} done before; stored in {db}"
+        f"[bold]helix[/] experiment [cyan]{said(report.name)}[/] ({report.experiment_id}) on "
+        f"{said(report.backend)}: {report.done} of {report.total} runs done, {report.failed} "
+        f"failed, {report.pending} pending; ran {report.ran} in {report.seconds:.1f} s "
+        f"({report.runs_per_minute:.1f} runs/min), {report.skipped} done before; stored in "
+        f"{said(db)}",
+        highlight=False,
     )
     rows = report.summary.rows
     level = f"{exp.spec.confidence:.0%}"
     for outcome, spec in exp.outcomes.items():
         where = " ".join(x for x in (spec.city, spec.sector, spec.district) if x)
         t = Table(
-            title=f"{outcome}: {spec.indicator} {where} ({spec.statistic})".replace("  ", " ")
+            title=said(f"{outcome}: {spec.indicator} {where} ({spec.statistic})".replace("  ", " "))
         )
         for col in ("variant", "mean", "90% band", "vs baseline", f"{level} CI", "runs", "failed"):
             t.add_column(col, justify="left" if col == "variant" else "right")
@@ -189,7 +192,7 @@ def _print_experiment(report: ExperimentReport, exp: Experiment, db: Path) -> No
             if mean is None:
                 continue
             t.add_row(
-                variant,
+                said(variant),
                 _num(mean.value),
                 _band(mean.low, mean.high),
                 "baseline" if diff is None else _num(diff.value),
@@ -205,7 +208,7 @@ def _print_experiment(report: ExperimentReport, exp: Experiment, db: Path) -> No
             if not mine:
                 continue
             stats = list(dict.fromkeys(r.statistic for r in mine))
-            t = Table(title=f"Sensitivity of {outcome} ({variant}), ± {level} confidence")
+            t = Table(title=said(f"Sensitivity of {outcome} ({variant}), ± {level} confidence"))
             t.add_column("parameter")
             for s in stats:
                 t.add_column(s, justify="right")
@@ -219,10 +222,10 @@ def _print_experiment(report: ExperimentReport, exp: Experiment, db: Path) -> No
                         cells.append(_num(r.value))
                     else:
                         cells.append(f"{_num(r.value)} ± {_num(r.high - r.value)}")
-                t.add_row(str(param), *cells)
+                t.add_row(said(param), *cells)
             out.print(t)
     for note in report.summary.notes:
-        out.print(f"[yellow]note:[/] {note}", highlight=False)
+        out.print(f"[yellow]note:[/] {said(note)}", highlight=False)
 
 
 @experiment_app.command("status")
@@ -244,5 +247,7 @@ def experiment_status(
         return
     out.print(
         f"{exp.name} ({exp.experiment_id}): {status['done']} done, {status['failed']} failed, "
-        f"{status['pending']} pending of {status['total']} runs in {db}"
+        f"{status['pending']} pending of {status['total']} runs in {db}",
+        markup=False,
+        highlight=False,
     )
