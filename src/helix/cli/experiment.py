@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from typer.core import TyperGroup
@@ -168,7 +169,11 @@ def _print_experiment(report: ExperimentReport, exp: Experiment, db: Path) -> No
     for outcome, spec in exp.outcomes.items():
         where = " ".join(x for x in (spec.city, spec.sector, spec.district) if x)
         t = Table(
-            title=said(f"{outcome}: {spec.indicator} {where} ({spec.statistic})".replace("  ", " "))
+            title=said(
+                f"{outcome}: {spec.indicator} {where} ({spec.statistic})".replace("  ", " ")
+            ),
+            box=box.SIMPLE_HEAD,
+            pad_edge=False,
         )
         for col in ("variant", "mean", "90% band", "vs baseline", f"{level} CI", "runs", "failed"):
             t.add_column(col, justify="left" if col == "variant" else "right")
@@ -208,7 +213,11 @@ def _print_experiment(report: ExperimentReport, exp: Experiment, db: Path) -> No
             if not mine:
                 continue
             stats = list(dict.fromkeys(r.statistic for r in mine))
-            t = Table(title=said(f"Sensitivity of {outcome} ({variant}), ± {level} confidence"))
+            t = Table(
+                title=said(f"Sensitivity of {outcome} ({variant}), ± {level} confidence"),
+                box=box.SIMPLE_HEAD,
+                pad_edge=False,
+            )
             t.add_column("parameter")
             for s in stats:
                 t.add_column(s, justify="right")

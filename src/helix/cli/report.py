@@ -84,7 +84,7 @@ def report(
     finally:
         progress.close()
     for note in files.notes:
-        err.print(f"helix: note: {note}", markup=False, highlight=False)
+        err.print(f"helix: note: {note}", markup=False, highlight=False, soft_wrap=True)
     size_mb = files.html.stat().st_size / 1e6
     if as_json:
         payload = {

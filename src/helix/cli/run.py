@@ -125,11 +125,16 @@ def _run_report(
         )
     except HelixError as exc:
         progress.close()
-        err.print(f"helix: warning: no report: {exc.line()}", markup=False, highlight=False)
+        err.print(
+            f"helix: warning: no report: {exc.line()}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
         return None
     progress.close()
     for note in files.notes:
-        err.print(f"helix: note: {note}", markup=False, highlight=False)
+        err.print(f"helix: note: {note}", markup=False, highlight=False, soft_wrap=True)
     return files.html
 
 
