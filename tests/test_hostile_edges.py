@@ -407,3 +407,22 @@ def test_run_and_validate_fit_80_columns_through_the_installed_script(tmp_path):
     assert "crosses 1 between" in done.stdout and "falls" in done.stdout
     with duckdb.connect(str(tmp_path / "r.db"), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM runs").fetchone() == (1,)
+
+
+@pytest.mark.slow
+def test_a_figure_that_fails_still_gives_the_run_s_json(cli, tmp_path, monkeypatch):
+    def broken(spec: Any, path: Path, missing: Any = None) -> Path:
+        raise ValueError("a figure no font can draw")
+
+    monkeypatch.setattr(static, "render", broken)
+    db = tmp_path / "r.duckdb"
+    result = cli("run", "tiny-corridor", *TINY, "--db", db, "--json", "--out", tmp_path / "rep")
+    assert result.exit_code == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert "report" not in payload
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "no report: ValueError: a figure no font can draw" in lines[0]
+    assert payload["run_id"] in lines[0]
+    assert not (tmp_path / "rep").exists()
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT status FROM runs").fetchall() == [("done",)]

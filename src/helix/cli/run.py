@@ -123,10 +123,13 @@ def _run_report(
         files = write_report(
             db, [run_id], out_dir=out_dir, force=force, progress=report_stages(progress)
         )
-    except HelixError as exc:
+    # Any exception: the run is stored already, and a bug in a figure must not hide that.
+    except Exception as exc:
         progress.close()
+        reason = exc.line() if isinstance(exc, HelixError) else f"{type(exc).__name__}: {exc}"
         err.print(
-            f"helix: warning: no report: {exc.line()}",
+            f"helix: warning: no report: {reason} (the run is stored; helix report {run_id}"
+            " retries)",
             markup=False,
             highlight=False,
             soft_wrap=True,
@@ -184,7 +187,7 @@ def _print_summary(stored: StoredRun, world: Scenario) -> None:
 def targets_table(stored: StoredRun, world: Scenario) -> Table:
     """The targets in the words of the HTML report ("crosses 1 between 2020 and 2025", "falls"),
     in five columns that fit 80; each target's source is in the report and the scenario file."""
-    # Imported here: helix.report's light modules only (the wording), not plotly or matplotlib.
+    # Imported here, as write_report is: helix.report loads plotly and matplotlib.
     from helix.report.targets import Verdict, scalar
 
     t = Table(

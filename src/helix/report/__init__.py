@@ -9,19 +9,6 @@ drawn twice: with Plotly into one self-contained HTML page and with matplotlib i
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from helix.report.build import HTML_NAME, ReportFiles, write_report
+from helix.report.build import HTML_NAME, ReportFiles, write_report
 
 __all__ = ["HTML_NAME", "ReportFiles", "write_report"]
-
-
-def __getattr__(name: str) -> Any:
-    # Loaded on first use: plotly and matplotlib take over a second to import, and the command
-    # line reads a few light modules of this package (a target's wording) without drawing.
-    if name in __all__:
-        from helix.report import build
-
-        return getattr(build, name)
-    raise AttributeError(f"module 'helix.report' has no attribute {name!r}")
