@@ -249,8 +249,8 @@ def main() -> int:
         "--no-measure", action="store_true", help="rewrite README.md from the existing record"
     )
     args = parser.parse_args()
-    readme = README.read_text(encoding="utf-8")
     if args.check:
+        readme = README.read_text(encoding="utf-8")
         record = json.loads(RECORD.read_text(encoding="utf-8"))
         if rewrite(readme, record) != readme:
             print("README.md's figures differ from docs/readme_figures.json: rerun this script")
@@ -262,6 +262,8 @@ def main() -> int:
     else:
         record = measure()
         RECORD.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    # Read only now, after the minute of measuring: edits made meanwhile are kept.
+    readme = README.read_text(encoding="utf-8")
     README.write_text(rewrite(readme, record), encoding="utf-8")
     print(json.dumps(figures(record), indent=1, ensure_ascii=False))
     return 0
