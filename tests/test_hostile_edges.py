@@ -28,11 +28,12 @@ from rich.console import Console
 
 from helix.cli.printing import print_validation
 from helix.cli.run import targets_table
+from helix.errors import StoreError
 from helix.experiments.validation import ValidationResult
 from helix.experiments.validation.facts import FACTS
 from helix.experiments.validation.job import FactResult
 from helix.report import static
-from helix.report.folder import MARKER
+from helix.report.folder import MARKER, report_files, swapped_in
 from helix.scenario.load import load_scenario, read_default_text
 
 HELIX = Path(sys.executable).parent / "helix"
@@ -426,3 +427,48 @@ def test_a_figure_that_fails_still_gives_the_run_s_json(cli, tmp_path, monkeypat
     assert not (tmp_path / "rep").exists()
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT status FROM runs").fetchall() == [("done",)]
+
+
+def test_which_folders_count_as_a_helix_report(tmp_path):
+    legacy = tmp_path / "legacy"  # written before reports were marked
+    legacy.mkdir()
+    for name in ("report.html", "a.png", "b.png"):
+        (legacy / name).write_text("x")
+    assert report_files(legacy) == {"report.html", "a.png", "b.png"}
+    (legacy / "notes.txt").write_text("mine")
+    assert report_files(legacy) is None
+    marked = tmp_path / "marked"
+    marked.mkdir()
+    (marked / "report.html").write_text("x")
+    (marked / MARKER).write_text(json.dumps({"files": ["report.html", "../outside.txt"]}))
+    assert report_files(marked) == {"report.html"}, "a name with a path is not ours to delete"
+    (marked / "thesis.tex").write_text("mine")
+    assert report_files(marked) is None
+    (marked / MARKER).write_text("not json")
+    assert report_files(marked) is None
+
+
+def test_a_forced_report_replaces_only_its_own_files(tmp_path):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "thesis.tex").write_text("precious")
+    (folder / "old.png").write_text("the last report's")
+    (folder / MARKER).write_text(json.dumps({"files": ["report.html", "old.png"]}))
+    (tmp_path / "outside.txt").write_text("keep")
+    with swapped_in(folder, force=True) as fresh:
+        (fresh / "report.html").write_text("new")
+        (fresh / "new.png").write_text("new")
+    assert report_folder(folder) == sorted([MARKER, "new.png", "report.html", "thesis.tex"])
+    assert (tmp_path / "outside.txt").read_text() == "keep"
+    assert report_folder(tmp_path) == ["mine", "outside.txt"]
+
+
+def test_a_failed_write_removes_the_fresh_folder_and_keeps_the_old(tmp_path):
+    folder = tmp_path / "rep"
+    with swapped_in(folder) as fresh:
+        (fresh / "report.html").write_text("first")
+    with pytest.raises(StoreError, match="cannot write report"), swapped_in(folder) as fresh:
+        (fresh / "report.html").write_text("second, half")
+        raise OSError(28, "No space left on device")
+    assert (folder / "report.html").read_text() == "first"
+    assert report_folder(tmp_path) == ["rep"]
