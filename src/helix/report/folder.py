@@ -89,8 +89,9 @@ def swapped_in(target: Path, *, force: bool = False) -> Iterator[Path]:
         StoreError: ``target`` is a file, or a folder holding more than a helix report (and not
             ``force``), or the folder beside it cannot be written.
     """
-    target = target.absolute()
     ours = check_target(target, force)
+    shown = str(target)  # as the user wrote it, in messages
+    target = target.absolute()
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fresh = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
@@ -98,7 +99,7 @@ def swapped_in(target: Path, *, force: bool = False) -> Iterator[Path]:
         fresh.chmod(0o777 & ~_umask())
     except OSError as exc:
         raise StoreError(
-            f"cannot create folder ({exc.strerror})", file=str(target), key="--out"
+            f"cannot create folder ({exc.strerror})", file=shown, key="--out"
         ) from None
     try:
         yield fresh
@@ -111,9 +112,7 @@ def swapped_in(target: Path, *, force: bool = False) -> Iterator[Path]:
         else:
             _swap(fresh, target)
     except OSError as exc:
-        raise StoreError(
-            f"cannot write report ({exc.strerror})", file=str(target), key="--out"
-        ) from None
+        raise StoreError(f"cannot write report ({exc.strerror})", file=shown, key="--out") from None
     finally:
         shutil.rmtree(fresh, ignore_errors=True)
 
@@ -128,10 +127,11 @@ def _swap(fresh: Path, target: Path) -> None:
         try:
             os.rename(fresh, target)
         except OSError:
+            # Put the old report back; should that fail too, it stays whole under ``old``.
             os.rename(old / "report", target)
+            old.rmdir()
             raise
-        finally:
-            shutil.rmtree(old, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
     else:
         os.rename(fresh, target)
 
