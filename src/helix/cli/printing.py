@@ -20,7 +20,7 @@ from helix.experiments.calibration import (
     short_name,
 )
 from helix.experiments.calibration.job import CalibrationResult
-from helix.experiments.calibration.printing import fmt as calibration_fmt
+from helix.experiments.calibration.tables import fmt as calibration_fmt
 from helix.experiments.validation import ValidationResult
 
 
