@@ -206,6 +206,7 @@ def test_missing_file_is_one_line(tmp_path: Path, cli: Callable[..., Any]) -> No
     assert files_in(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_a_cluster_that_does_not_answer_is_named_within_seconds(
     tmp_path: Path, cli: Callable[..., Any]
 ) -> None:
@@ -240,6 +241,7 @@ def test_status_of_a_fresh_experiment_is_all_pending(
 # ------------------------------------------------------------------------- runs and retries
 
 
+@pytest.mark.slow
 def test_local_results_are_identical_with_one_or_two_workers(tmp_path: Path) -> None:
     exp = load_experiment(NO_TAX, replicates=3, **TINY)
     dbs = []
@@ -254,6 +256,7 @@ def test_local_results_are_identical_with_one_or_two_workers(tmp_path: Path) -> 
     assert summary_rows(dbs[0], exp.experiment_id) == summary_rows(dbs[1], exp.experiment_id)
 
 
+@pytest.mark.slow
 def test_a_run_that_raises_is_retried_once_then_marked_failed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -302,6 +305,7 @@ class _KillsItsWorker:
         return (os._exit, (3,))
 
 
+@pytest.mark.slow
 def test_a_dead_local_worker_is_replaced_and_its_runs_redone(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -373,6 +377,7 @@ def _wait_for_done(proc: subprocess.Popen[bytes], live: Path, at_least: int) -> 
     pytest.fail("the experiment did not get going")
 
 
+@pytest.mark.slow
 def test_ctrl_c_then_kill_9_then_resume_loses_nothing_and_repeats_nothing(
     tmp_path: Path, cli: Callable[..., Any]
 ) -> None:
@@ -456,6 +461,7 @@ def test_ctrl_c_then_kill_9_then_resume_loses_nothing_and_repeats_nothing(
 # ---------------------------------------------------------------------------- the examples
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def test_each_example_runs_to_completion(path: Path, tmp_path: Path, pool: LocalPool) -> None:
     samples = 2 if "sobol" in path.stem else None
@@ -497,6 +503,7 @@ def test_each_example_runs_to_completion(path: Path, tmp_path: Path, pool: Local
             assert indices == expected or (not indices and noted)
 
 
+@pytest.mark.slow
 def test_a_morris_sweep_over_a_lever_gives_elementary_effects(
     tmp_path: Path, pool: LocalPool
 ) -> None:
