@@ -194,6 +194,13 @@ def test_an_experiment_that_cannot_fit_is_refused_before_any_run(cli, tmp_path):
     assert not db.exists()
 
 
+def test_calibration_and_validation_that_cannot_fit_are_refused_before_any_run(cli, tmp_path):
+    db = tmp_path / "r.duckdb"
+    one_line_error(cli("calibrate", "--scale", "5000", "--db", db), "scale", "GiB")
+    one_line_error(cli("validate", "--scale", "5000"), "scale", "GiB")
+    assert not db.exists()
+
+
 def test_the_estimate_grows_with_scale_and_months():
     world = load_scenario("tiny-corridor")
     small = run_memory_bytes(world.model_copy(update={"scale": 1.0}))
