@@ -29,6 +29,7 @@ def _raises(x: int) -> int:
     raise ValueError(f"bad task {x}")
 
 
+@pytest.mark.slow
 def test_results_come_in_the_tasks_order_whatever_the_backend() -> None:
     tasks = list(range(7))
     ticks: list[int] = []
@@ -39,6 +40,7 @@ def test_results_come_in_the_tasks_order_whatever_the_backend() -> None:
         assert run_tasks(pool, _square, tasks) == [x * x for x in tasks]
 
 
+@pytest.mark.slow
 def test_a_lost_worker_is_replaced_and_its_task_retried(tmp_path: Path) -> None:
     marker = str(tmp_path / "died")
     with LocalPool(2) as pool:

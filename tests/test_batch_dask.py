@@ -53,6 +53,7 @@ def _calibration(folder: Path, **where: Any) -> dict[str, Any]:
     return out
 
 
+@pytest.mark.slow
 def test_a_quick_calibration_on_the_cluster_matches_the_local_one(
     cluster: Cluster, tmp_path: Path
 ) -> None:
@@ -62,6 +63,7 @@ def test_a_quick_calibration_on_the_cluster_matches_the_local_one(
     assert _same(local, remote)
 
 
+@pytest.mark.slow
 def test_validation_on_the_cluster_matches_the_local_one(cluster: Cluster) -> None:
     local = validate(workers=1, **VALIDATION).to_json()
     remote = validate(cluster=cluster.address, **VALIDATION).to_json()
@@ -70,6 +72,7 @@ def test_validation_on_the_cluster_matches_the_local_one(cluster: Cluster) -> No
     assert _same(local, remote)
 
 
+@pytest.mark.slow
 def test_no_scheduler_is_one_error_naming_the_address(tmp_path: Path) -> None:
     with pytest.raises(ExperimentError) as info:
         validate(cluster="tcp://127.0.0.1:9", **VALIDATION)
@@ -82,6 +85,7 @@ def _cli_json(cli: Any, *args: str | Path) -> dict[str, Any]:
     return json.loads(result.stdout)
 
 
+@pytest.mark.slow
 def test_the_cli_calibrates_and_validates_on_the_cluster_as_it_does_locally(
     cluster: Cluster, cli: Any, tmp_path: Path
 ) -> None:

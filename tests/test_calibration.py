@@ -173,6 +173,7 @@ def test_shipped_world_marks_free_parameters_inside_the_schema_bounds() -> None:
 # ------------------------------------------------------------------------------ quick run
 
 
+@pytest.mark.slow
 def test_quick_calibration_writes_a_world_that_loads_and_stores_its_fit(
     cli: Any, tmp_path: Path
 ) -> None:
@@ -206,6 +207,7 @@ def test_quick_calibration_writes_a_world_that_loads_and_stores_its_fit(
     assert "--quick" not in stored["command"] and "--trials 8" in stored["command"]
 
 
+@pytest.mark.slow
 def test_quick_calibration_prints_tables(cli: Any, tmp_path: Path) -> None:
     res = cli(
         "calibrate", "--quick", "--trials", "2", "--workers", "1", "--db", tmp_path / "c.duckdb",
@@ -226,6 +228,7 @@ def _trials(db: Path) -> list[Any]:
     return optuna.load_study(study_name=summary.study_name, storage=storage).get_trials()
 
 
+@pytest.mark.slow
 def test_rerun_with_more_trials_resumes_the_study(cli: Any, tmp_path: Path) -> None:
     db = tmp_path / "c.duckdb"
     assert quick(cli, tmp_path, "--trials", "3", "--workers", "1").exit_code == 0
@@ -240,6 +243,7 @@ def test_rerun_with_more_trials_resumes_the_study(cli: Any, tmp_path: Path) -> N
     assert [t.value for t in later[:3]] == [t.value for t in first]
 
 
+@pytest.mark.slow
 def test_results_do_not_depend_on_workers(cli: Any, tmp_path: Path) -> None:
     assert quick(cli, tmp_path, "--trials", "5", "--workers", "1", db="a.duckdb").exit_code == 0
     assert quick(cli, tmp_path, "--trials", "5", "--workers", "2", db="b.duckdb").exit_code == 0
@@ -248,6 +252,7 @@ def test_results_do_not_depend_on_workers(cli: Any, tmp_path: Path) -> None:
     assert [t.value for t in a] == [t.value for t in b]
 
 
+@pytest.mark.slow
 def test_an_interrupted_calibration_resumes_without_losing_trials(
     cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -418,6 +423,7 @@ def test_replace_generated_keeps_text_outside_markers() -> None:
         replace_generated("no markers", "fit", "x")
 
 
+@pytest.mark.slow
 def test_doc_generator_fills_every_section(cli: Any, tmp_path: Path) -> None:
     assert quick(cli, tmp_path, "--trials", "2", "--workers", "1").exit_code == 0
     spec = importlib.util.spec_from_file_location(

@@ -155,8 +155,9 @@ def test_what_if_is_an_experiment_file_the_cli_reads(tmp_path: Path) -> None:
     assert list(exp.variants) == ["baseline", "what-if"] and exp.total == 4
     assert exp.variants["what-if"].remove == [f"policies.{policy}"]
     assert backend.write_experiment_file(what_if, tmp_path) == path  # same what-if, same file
+    backend.Store(tmp_path / "empty.duckdb").close()  # a missing database is an error
     status = CliRunner().invoke(
-        cli_app, ["experiment", "status", str(path), "--db", str(tmp_path / "none.duckdb")]
+        cli_app, ["experiment", "status", str(path), "--db", str(tmp_path / "empty.duckdb")]
     )
     assert status.exit_code == 0 and "0 done" in status.output and "4 pending" in status.output
 

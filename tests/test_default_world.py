@@ -59,11 +59,13 @@ def _check(name: str) -> None:
         assert not failing, f"{name}: fails on seeds {failing}: {[r['simulated'] for r in runs]}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["T1", "T2", "T3", "T4", "T5", "T6", "T7"])
 def test_default_world_meets_the_report(name: str) -> None:
     _check(name)
 
 
+@pytest.mark.slow
 def test_default_world_passes_the_validation_facts() -> None:
     """The shipped world against the facts it was not fitted to (``helix validate``: eight
     seeds at scale 1 to 2035, docs/calibration.md). A fact that fails after a change to the

@@ -54,6 +54,7 @@ def local_reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Path
     return exp, db
 
 
+@pytest.mark.slow
 def test_the_cluster_gives_the_local_results_bit_for_bit(
     cluster: Cluster, local_reference: tuple[Any, Path], tmp_path: Path, cli: Callable[..., Any]
 ) -> None:
@@ -72,6 +73,7 @@ def test_the_cluster_gives_the_local_results_bit_for_bit(
     assert summary_rows(db, exp.experiment_id) == summary_rows(local_db, exp.experiment_id)
 
 
+@pytest.mark.slow
 def test_a_worker_killed_mid_experiment_loses_nothing(
     cluster: Cluster, local_reference: tuple[Any, Path], tmp_path: Path
 ) -> None:
@@ -93,6 +95,7 @@ def test_a_worker_killed_mid_experiment_loses_nothing(
     assert fingerprints(db, exp.experiment_id) == fingerprints(local_db, exp.experiment_id)
 
 
+@pytest.mark.slow
 def test_a_dead_scheduler_stops_the_coordinator_and_the_experiment_resumes_locally(
     tmp_path: Path, local_reference: tuple[Any, Path]
 ) -> None:

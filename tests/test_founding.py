@@ -7,6 +7,7 @@ import copy
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
 from helix.scenario.load import load_scenario
 from helix.world.mechanisms.founding import found_firms, lab_places
@@ -15,6 +16,7 @@ from helix.world.mechanisms.policy import lever_schedule, levers
 from helix.world.state import STAGE_PUBLIC
 
 
+@pytest.mark.slow
 def test_slower_spillover_decay_means_more_founding(run, observed):
     """Births fall as knowledge decays faster with travel time (same seeds for each decay)."""
     decay = load_scenario().parameters.knowledge.decay_per_minute

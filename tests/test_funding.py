@@ -93,6 +93,7 @@ def test_a_vc_downturn_means_less_money_invested(scenario, advanced):
     assert totals[1] < totals[0]
 
 
+@pytest.mark.slow
 def test_a_faster_rail_link_means_more_cross_city_deals_over_a_run(run, observed, rail):
     """Through the whole simulation: same seeds, with and without halved corridor times."""
     roles = {name: c.role for name, c in load_scenario().cities.items()}

@@ -34,6 +34,7 @@ def same(a: np.ndarray, b: np.ndarray) -> bool:
     return a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b, equal_nan=True)
 
 
+@pytest.mark.slow
 @given(grouped(), st.integers(1, 5), st.data(), st.booleans())
 @settings(max_examples=300, deadline=None)
 def test_top_k_sums(case, k, data, masked):
@@ -49,6 +50,7 @@ def test_top_k_sums(case, k, data, masked):
     assert same(total, ref_total)
 
 
+@pytest.mark.slow
 @given(grouped(), st.data(), st.booleans())
 @settings(max_examples=300, deadline=None)
 def test_group_argmax(case, data, masked):
@@ -60,6 +62,7 @@ def test_group_argmax(case, data, masked):
         assert same(got, kernels.group_argmax_numpy(groups, values, n_groups, where))
 
 
+@pytest.mark.slow
 @given(grouped(elements=FINITE), st.data())
 @settings(max_examples=300, deadline=None)
 def test_ranked_allocation(case, data):
@@ -71,6 +74,7 @@ def test_ranked_allocation(case, data):
     assert same(got, kernels.ranked_allocation_numpy(groups, score, cost, budget))
 
 
+@pytest.mark.slow
 @given(grouped(), st.data(), st.integers(1, 3), st.booleans())
 @settings(max_examples=300, deadline=None)
 def test_group_sums(case, data, n_weights, masked):
@@ -95,6 +99,7 @@ def test_take(table, data):
     assert same(kernels._take(table, index), kernels.take_numpy(table, index))
 
 
+@pytest.mark.slow
 @given(
     arrays(np.float64, st.tuples(st.integers(1, 5), st.integers(1, 5)), elements=FLOATS),
     st.data(),

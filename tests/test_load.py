@@ -161,3 +161,46 @@ def test_old_quantum_network_flags_read_as_the_declared_network():
     for name in old["research"]:
         old["research"][name]["quantum_network"] = name in network["members"]
     assert scenario_from_json_dict(old) == world
+
+
+def test_nesting_depth_counts_tables_and_arrays_without_recursion():
+    from helix.scenario.load import MAX_NESTING, nesting_depth
+
+    assert nesting_depth(1) == 0
+    assert nesting_depth({"a": {"b": [1, [2]]}}) == 4
+    deep: list = []
+    for _ in range(100_000):  # far past Python's recursion limit
+        deep = [deep]
+    assert nesting_depth(deep) == MAX_NESTING + 1  # stops counting past the limit
+
+
+def test_every_shipped_world_is_a_scenario_and_every_example_an_experiment():
+    import tomllib
+    from pathlib import Path
+
+    from helix.scenario.load import read_default_text
+    from helix.scenario.suggest import looks_like_experiment, looks_like_scenario
+
+    for name in shipped_worlds():
+        data = tomllib.loads(read_default_text(name))
+        assert looks_like_scenario(data) and not looks_like_experiment(data), name
+    examples = sorted((Path(__file__).resolve().parents[1] / "examples").glob("*.toml"))
+    assert examples
+    for path in examples:
+        data = tomllib.loads(path.read_text())
+        assert looks_like_experiment(data) and not looks_like_scenario(data), path.name
+
+
+def test_known_keys_follow_tables_lists_and_optional_models():
+    from helix.experiments.spec import ExperimentFile
+    from helix.scenario.schema import Scenario
+    from helix.scenario.suggest import did_you_mean, known_keys
+
+    assert "firms" in known_keys(Scenario, ("cities", "Shanghai", "firmz"))
+    assert "decay_per_minute" in known_keys(Scenario, ("parameters", "knowledge", "x"))
+    assert "design" in known_keys(ExperimentFile, ("sweep", "desing"))  # Sweep | None
+    assert known_keys(Scenario, ("cities", "Shanghai", "sector_mix", "x", "y")) == []
+    assert did_you_mean("firmz", known_keys(Scenario, ("cities", "X", "firmz"))) == (
+        " (did you mean 'firms'?)"
+    )
+    assert did_you_mean("colour", known_keys(Scenario, ("colour",))) == ""

@@ -8,6 +8,7 @@ import functools
 from dataclasses import replace
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -39,6 +40,7 @@ def small_firm_squeeze(result, small: float) -> tuple[int, int]:
     return int(failed.sum()), len(relocated)
 
 
+@pytest.mark.slow
 def test_higher_rents_push_out_more_small_firms(run):
     """Same seeds, rents 2.5 times higher everywhere: more small firms fail or move."""
     small = load_scenario().parameters.rents.small_firm_employees

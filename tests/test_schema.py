@@ -92,3 +92,41 @@ def test_a_parameter_at_either_bound_is_refused_or_runs_cleanly(case):
     o = result.observations
     for name, series in {**o.city_sector, **o.city, **o.district}.items():
         assert np.isfinite(series).all(), f"{path}={value}: {name} not finite"
+
+
+def _float_paths(value, path=()):
+    """The path of every float in a scenario dict (tables, lists and matrices included)."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _float_paths(v, (*path, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _float_paths(v, (*path, i))
+    elif isinstance(value, float):
+        yield path
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), float("-inf")])
+def test_every_float_of_a_world_refuses_nan_and_inf(bad):
+    """Each float of the small world (every parameter filled in by its default), one at a time
+    made NaN or infinite, fails validation as 'not a finite number' at its own key."""
+    import copy
+
+    from helix.scenario.load import scenario_to_dict, validate
+
+    data = scenario_to_dict(load_scenario("tiny-corridor"))
+    paths = list(_float_paths(data))
+    assert len(paths) > 200  # parameters, cities, districts, matrices, policies, targets
+    for path in paths:
+        broken = copy.deepcopy(data)
+        node = broken
+        for part in path[:-1]:
+            node = node[part]
+        node[path[-1]] = bad
+        with pytest.raises(ScenarioError, match="finite number") as caught:
+            validate(broken, "w.toml")
+        assert (
+            caught.value.key.replace("[", ".")
+            .replace("]", "")
+            .startswith(".".join(map(str, path[:2])))
+        ), (path, caught.value.key)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+import chromium
 import matplotlib.image
 import numpy as np
 import pytest
@@ -31,30 +31,9 @@ from helix.scenario.load import load_scenario
 
 pytest.importorskip("starlette", reason="the dashboard extra is not installed")
 pytest.importorskip("uvicorn", reason="the dashboard extra is not installed")
-webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-DRIVER = shutil.which("chromedriver") or (
-    "/usr/lib/chromium/chromedriver" if os.path.exists("/usr/lib/chromium/chromedriver") else None
-)
-if CHROMIUM is None or DRIVER is None:
-    if os.environ.get("CI"):
-        pytest.fail("CI must install chromium and chromium-driver (.ci/run)", pytrace=False)
-    pytest.skip("chromium or chromedriver is not installed", allow_module_level=True)
-os.environ.setdefault("SE_OFFLINE", "true")
-os.environ.setdefault("SE_AVOID_STATS", "true")
+chromium.require()
 
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-    "--window-size=1500,1400",
-)
 LOCAL_SCHEMES = {"data", "blob", "about", "chrome", "devtools"}
 # A short, small what-if: the shipped world until mid-2021 at 2% of its agents, 2 seeds a side.
 UNTIL, SCALE, REPLICATES = "2021-06", 0.02, 2
@@ -121,20 +100,8 @@ def _other_address() -> str | None:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-
-    options = Options()
-    options.binary_location = str(CHROMIUM)
-    for flag in FLAGS:
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=str(DRIVER)))
-    driver.set_page_load_timeout(120)
-    try:
+    with chromium.browser("1500,1400") as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 def _set(browser: Any, element_id: str, value: str) -> None:

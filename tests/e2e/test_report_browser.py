@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+import chromium
 import matplotlib.image
 import numpy as np
 import pytest
@@ -25,33 +24,12 @@ from helix.runner import run_and_store
 from helix.scenario.load import load_scenario
 from helix.store import Store
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-DRIVER = shutil.which("chromedriver") or (
-    "/usr/lib/chromium/chromedriver" if os.path.exists("/usr/lib/chromium/chromedriver") else None
-)
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-    "--window-size=1400,1800",
-)
 LOCAL_SCHEMES = {"file", "data", "blob", "about", "chrome", "devtools"}
 
 # Two simulated runs and a headless browser: about a minute on two cores.
 pytestmark = pytest.mark.slow
 
-webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
-if CHROMIUM is None or DRIVER is None:
-    if os.environ.get("CI"):
-        pytest.fail("CI must install chromium and chromium-driver (.ci/run)", pytrace=False)
-    pytest.skip("chromium or chromedriver is not installed", allow_module_level=True)
-os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager, if ever called, stays offline
-os.environ.setdefault("SE_AVOID_STATS", "true")
+chromium.require()
 
 
 @pytest.fixture(scope="module")
@@ -69,20 +47,8 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-
-    options = Options()
-    options.binary_location = str(CHROMIUM)
-    for flag in FLAGS:
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=str(DRIVER)))
-    driver.set_page_load_timeout(120)
-    try:
+    with chromium.browser("1400,1800") as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 WHAT_IF = ROOT / "examples" / "tiny-corridor-what-if.toml"
@@ -19,6 +20,7 @@ def _json(cli: Any, *args: str | Path) -> dict[str, Any]:
     return json.loads(result.stdout)
 
 
+@pytest.mark.slow
 def test_the_second_world_runs_through_every_command(cli: Any, tmp_path: Path) -> None:
     db = tmp_path / "tiny.duckdb"
     run = _json(cli, "run", "tiny-corridor", "--db", db, "--no-report")

@@ -16,19 +16,62 @@ from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from helix.errors import HelixError
+from helix.version import __version__
 
 app = typer.Typer(
     help="helix: simulate a city's innovation ecosystem and ask it what-if questions.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Click passes these on to every subcommand's context: `helix run -h` works as well.
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 out = Console()
 err = Console(stderr=True)
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        out.print(f"helix {__version__}", markup=False, highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the version of helix and exit.",
+        ),
+    ] = False,
+) -> None:
+    """helix: simulate a city's innovation ecosystem and ask it what-if questions."""
+
+
+def said(text: object) -> str:
+    """User text (a scenario, city or variant name, a path) made safe for Rich markup.
+
+    Names come from files anyone may write: ``delta [v2]`` would otherwise lose ``[v2]`` as a
+    tag and ``rich [/] close [bold`` would raise a MarkupError after the run is stored.
+    """
+    return escape(str(text))
+
 
 ScenarioArg = Annotated[
     Path | None,
@@ -104,41 +147,69 @@ def fmt(value: Any, *, compact: bool = False) -> str:
 
 
 class LazyProgress:
-    """A progress bar on stderr that appears only once a run has taken over a second."""
+    """A progress bar on stderr that appears only once a command has taken over a second.
 
-    def __init__(self, label: str, enabled: bool = True) -> None:
+    Called as ``progress(done, total)`` by the simulation or a batch; :meth:`stage` names what
+    the command does next (storing, writing the report), so the bar never sits silent at 100%.
+    """
+
+    def __init__(self, label: str, enabled: bool = True, after: str | None = None) -> None:
+        """``after``: what the command does once the bar is full (e.g. storing the run)."""
         self.label = label
+        self.after = after
         self.enabled = enabled and err.is_terminal
         self.start = time.perf_counter()
         self.bar: Progress | None = None
         self.task: Any = None
 
     def __call__(self, done: int, total: int) -> None:
+        if done >= total and self.after is not None:
+            self.stage(self.after)
+            return
+        self.stage(self.label, done, total)
+
+    def stage(self, label: str, done: int = 0, total: int | None = None) -> None:
+        """Show ``label`` with a bar of ``done`` of ``total`` (a pulsing bar if total is None)."""
         if not self.enabled:
             return
         if self.bar is None:
             if time.perf_counter() - self.start < 1.0:
                 return
             self.bar = Progress(
+                SpinnerColumn(),
                 TextColumn("{task.description}"),
                 BarColumn(),
                 TaskProgressColumn(),
+                # Elapsed as well as remaining: a batch that reports seldom (validate's seeds
+                # finish together) still shows that it is working.
+                TimeElapsedColumn(),
                 TimeRemainingColumn(),
                 console=err,
                 transient=True,
             )
             self.bar.start()
-            self.task = self.bar.add_task(self.label, total=total)
-        self.bar.update(self.task, completed=done)
+            self.task = self.bar.add_task(said(label), total=total)
+        # The label holds user text (a scenario's name): the column reads markup.
+        self.bar.update(self.task, description=said(label), completed=done, total=total)
 
     def close(self) -> None:
         if self.bar is not None:
             self.bar.stop()
+            self.bar = None
+
+
+def report_stages(progress: LazyProgress) -> Callable[[str, int, int], None]:
+    """The callback :func:`helix.report.write_report` reports its steps to, on ``progress``."""
+
+    def tell(step: str, done: int, total: int) -> None:
+        progress.stage(f"report: {step}", done, total)
+
+    return tell
 
 
 def interrupted(line: str) -> NoReturn:
     """Ctrl-C during a long command: print ``line`` (what is kept, how to resume), exit 130."""
-    err.print(line, markup=False, highlight=False)
+    err.print(line, markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(130)
 
 

@@ -24,6 +24,7 @@ from helix.cli.app import (
     interrupted,
     out,
 )
+from helix.cli.printing import print_calibration, print_validation
 from helix.experiments import calibration as cal
 from helix.experiments import validation as val
 from helix.scenario.load import load_scenario
@@ -116,7 +117,7 @@ def calibrate(
     if as_json:
         sys.stdout.write(json.dumps(result.to_json()) + "\n")
         return
-    cal.print_report(result, out)
+    print_calibration(result, out)
 
 
 @app.command("validate")
@@ -139,7 +140,7 @@ def validate_command(
     ] = False,
 ) -> None:
     """Hold the world against published facts of firm dynamics it was not fitted to."""
-    progress = LazyProgress("validating", enabled=True)
+    progress = LazyProgress(f"validating over {seeds} seeds", after="measuring the facts")
     try:
         result = val.validate(
             scenario,
@@ -156,6 +157,6 @@ def validate_command(
     if as_json:
         sys.stdout.write(json.dumps(result.to_json()) + "\n")
     else:
-        val.print_validation(result, out)
+        print_validation(result, out)
     if strict and not all(f.passed for f in result.facts):
         raise typer.Exit(1)

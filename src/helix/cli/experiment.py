@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from typer.core import TyperGroup
@@ -23,6 +24,7 @@ from helix.cli.app import (
     handles_errors,
     interrupted,
     out,
+    said,
 )
 from helix.experiments.design import Experiment, load_experiment
 from helix.experiments.executors import backend_for
@@ -96,7 +98,7 @@ class ExperimentBar:
             )
             self.bar.start()
             self.task = self.bar.add_task(
-                self.label, total=p.total, completed=p.done + p.failed, **fields
+                said(self.label), total=p.total, completed=p.done + p.failed, **fields
             )
         self.bar.update(self.task, completed=p.done + p.failed, **fields)
 
@@ -122,6 +124,8 @@ def experiment_run(
 ) -> None:
     """Run every (variant, sweep point, replicate) not yet done, then summarise; rerun to resume."""
     exp = _load_experiment(file, until, scale, replicates, samples)
+    for warning in exp.warnings:
+        err.print(f"helix: warning: {warning}", markup=False, highlight=False, soft_wrap=True)
     backend = backend_for(cluster, workers)
     report: ExperimentReport | None = None
     try:
@@ -140,7 +144,9 @@ def experiment_run(
         backend.close(cancel=report is None)
     assert report is not None  # an interrupted or failed run has left above
     if as_json:
-        sys.stdout.write(json.dumps(json_safe({**report.to_json(), "db": str(db)})) + "\n")
+        warnings = [*exp.warnings, *report.summary.warnings]
+        payload = {**report.to_json(), "db": str(db), "warnings": warnings}
+        sys.stdout.write(json.dumps(json_safe(payload)) + "\n")
         return
     _print_experiment(report, exp, db)
 
@@ -155,17 +161,23 @@ def _band(low: Any, high: Any) -> str:
 
 def _print_experiment(report: ExperimentReport, exp: Experiment, db: Path) -> None:
     out.print(
-        f"[bold]helix[/] experiment [cyan]{report.name}[/] ({report.experiment_id}) on "
-        f"{report.backend}: {report.done} of {report.total} runs done, {report.failed} failed, "
-        f"{report.pending} pending; ran {report.ran} in {report.seconds:.1f} s "
-        f"({report.runs_per_minute:.1f} runs/min), {report.skipped} done before; stored in {db}"
+        f"[bold]helix[/] experiment [cyan]{said(report.name)}[/] ({report.experiment_id}) on "
+        f"{said(report.backend)}: {report.done} of {report.total} runs done, {report.failed} "
+        f"failed, {report.pending} pending; ran {report.ran} in {report.seconds:.1f} s "
+        f"({report.runs_per_minute:.1f} runs/min), {report.skipped} done before; stored in "
+        f"{said(db)}",
+        highlight=False,
     )
     rows = report.summary.rows
     level = f"{exp.spec.confidence:.0%}"
     for outcome, spec in exp.outcomes.items():
         where = " ".join(x for x in (spec.city, spec.sector, spec.district) if x)
         t = Table(
-            title=f"{outcome}: {spec.indicator} {where} ({spec.statistic})".replace("  ", " ")
+            title=said(
+                f"{outcome}: {spec.indicator} {where} ({spec.statistic})".replace("  ", " ")
+            ),
+            box=box.SIMPLE_HEAD,
+            pad_edge=False,
         )
         for col in ("variant", "mean", "90% band", "vs baseline", f"{level} CI", "runs", "failed"):
             t.add_column(col, justify="left" if col == "variant" else "right")
@@ -189,7 +201,7 @@ def _print_experiment(report: ExperimentReport, exp: Experiment, db: Path) -> No
             if mean is None:
                 continue
             t.add_row(
-                variant,
+                said(variant),
                 _num(mean.value),
                 _band(mean.low, mean.high),
                 "baseline" if diff is None else _num(diff.value),
@@ -205,7 +217,16 @@ def _print_experiment(report: ExperimentReport, exp: Experiment, db: Path) -> No
             if not mine:
                 continue
             stats = list(dict.fromkeys(r.statistic for r in mine))
-            t = Table(title=f"Sensitivity of {outcome} ({variant}), ± {level} confidence")
+            warning = next(
+                (w for w in report.summary.warnings if f" of {outcome} ({variant}):" in w), None
+            )
+            t = Table(
+                title=said(f"Sensitivity of {outcome} ({variant}), ± {level} confidence"),
+                caption=None if warning is None else said(f"warning: {warning}"),
+                caption_style="yellow",
+                box=box.SIMPLE_HEAD,
+                pad_edge=False,
+            )
             t.add_column("parameter")
             for s in stats:
                 t.add_column(s, justify="right")
@@ -219,10 +240,12 @@ def _print_experiment(report: ExperimentReport, exp: Experiment, db: Path) -> No
                         cells.append(_num(r.value))
                     else:
                         cells.append(f"{_num(r.value)} ± {_num(r.high - r.value)}")
-                t.add_row(str(param), *cells)
+                t.add_row(said(param), *cells)
             out.print(t)
     for note in report.summary.notes:
-        out.print(f"[yellow]note:[/] {note}", highlight=False)
+        out.print(f"[yellow]note:[/] {said(note)}", highlight=False)
+    for warning in report.summary.warnings:
+        err.print(f"helix: warning: {warning}", markup=False, highlight=False, soft_wrap=True)
 
 
 @experiment_app.command("status")
@@ -242,7 +265,11 @@ def experiment_status(
     if as_json:
         sys.stdout.write(json.dumps(status) + "\n")
         return
+    state = f"running now (pid {status['pid']})" if status["running"] else "not running"
     out.print(
         f"{exp.name} ({exp.experiment_id}): {status['done']} done, {status['failed']} failed, "
-        f"{status['pending']} pending of {status['total']} runs in {db}"
+        f"{status['pending']} pending of {status['total']} runs in {db}; {state}",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
     )

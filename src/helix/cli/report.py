@@ -9,7 +9,18 @@ from typing import Annotated
 
 import typer
 
-from helix.cli.app import DB, REPORT_DIR, JsonOpt, app, handles_errors, out
+from helix.cli.app import (
+    DB,
+    REPORT_DIR,
+    JsonOpt,
+    LazyProgress,
+    app,
+    err,
+    handles_errors,
+    out,
+    report_stages,
+    said,
+)
 from helix.errors import HelixError
 from helix.store import Store
 
@@ -33,8 +44,15 @@ def report(
     ] = None,
     db: Annotated[Path, typer.Option("--db", help="DuckDB file to read results from.")] = DB,
     out_dir: Annotated[
-        Path, typer.Option("--out", help="Folder for report.html and one PNG per figure.")
+        Path,
+        typer.Option(
+            "--out", help="Folder for report.html and one PNG per figure (replaced as a whole)."
+        ),
     ] = REPORT_DIR,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Write into a folder that holds other files (beside them)."),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Write an HTML report (offline, interactive) and PNG figures of runs from the store."""
@@ -52,7 +70,21 @@ def report(
     if latest and ids:
         with Store(db, read_only=True) as store:
             ids.append(store.latest_run())
-    files = write_report(db, ids, experiment=experiment, calibration=calibration, out_dir=out_dir)
+    progress = LazyProgress("report")
+    try:
+        files = write_report(
+            db,
+            ids,
+            experiment=experiment,
+            calibration=calibration,
+            out_dir=out_dir,
+            force=force,
+            progress=report_stages(progress),
+        )
+    finally:
+        progress.close()
+    for note in files.notes:
+        err.print(f"helix: note: {note}", markup=False, highlight=False, soft_wrap=True)
     size_mb = files.html.stat().st_size / 1e6
     if as_json:
         payload = {
@@ -65,7 +97,7 @@ def report(
         sys.stdout.write(json.dumps(payload) + "\n")
         return
     out.print(
-        f"[bold]helix[/] wrote {files.html} ({files.figures} figures, {size_mb:.1f} MB, offline) "
+        f"[bold]helix[/] wrote {said(files.html)} ({files.figures} figures, {size_mb:.1f} MB, offline) "
         f"and {len(files.pngs)} PNGs for {len(files.subject.runs)} run(s) in {files.seconds:.1f} s",
         highlight=False,
         soft_wrap=True,

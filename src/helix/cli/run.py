@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.table import Table
 
 from helix.cli.app import (
@@ -20,14 +21,16 @@ from helix.cli.app import (
     SetOpt,
     app,
     err,
-    fmt,
     handles_errors,
     out,
+    report_stages,
+    said,
 )
 from helix.errors import HelixError
 from helix.jsonsafe import json_safe
 from helix.runner import StoredRun, run_and_store
 from helix.scenario.load import load_scenario
+from helix.scenario.memory import check_memory
 from helix.scenario.schema import Scenario
 from helix.store import Store
 
@@ -39,6 +42,20 @@ SUMMARY_METRICS = (
     ("VC $bn", "vc_invested", 1e9, True),
 )
 """Columns of the per-city summary: label, indicator, unit divided by, whether a flow."""
+
+
+OutOpt = Annotated[
+    Path,
+    typer.Option(
+        "--out", help="Folder for the run's report (replaced; two runs can keep two folders)."
+    ),
+]
+ForceOpt = Annotated[
+    bool,
+    typer.Option(
+        "--force", help="Write the report into a folder holding other files (beside them)."
+    ),
+]
 
 
 @app.command()
@@ -54,15 +71,24 @@ def run(
     no_report: Annotated[
         bool, typer.Option("--no-report", help="Do not write the HTML report of the run.")
     ] = False,
+    out_dir: OutOpt = REPORT_DIR,
+    force: ForceOpt = False,
 ) -> None:
     """Run a world (the shipped world by default) and store the results."""
     world = load_scenario(scenario, set_ or [], seed=seed, until=until, scale=scale)
-    progress = LazyProgress(f"{world.name} {world.start}..{world.end}", enabled=True)
-    with Store(db) as store:
-        try:
+    # Before the store is opened: a run that cannot fit is refused with nothing written.
+    check_memory(world, label=str(scenario) if scenario is not None else None)
+    progress = LazyProgress(
+        f"{world.name} {world.start}..{world.end}", after=f"storing the run in {db}"
+    )
+    try:
+        with Store(db) as store:
             stored = run_and_store(world, store, progress)
-        finally:
-            progress.close()
+        report_html = (
+            None if no_report else _run_report(db, stored.run_id, out_dir, force, progress)
+        )
+    finally:
+        progress.close()
     if as_json:
         payload: dict[str, Any] = {
             "run_id": stored.run_id,
@@ -77,28 +103,45 @@ def run(
                 for k, v in stored.targets.items()
             },
         }
-        report_html = None if no_report else _run_report(db, stored.run_id)
         if report_html is not None:
             payload["report"] = str(report_html)
         sys.stdout.write(json.dumps(payload) + "\n")
         return
     _print_summary(stored, world)
-    report_html = None if no_report else _run_report(db, stored.run_id)
     if report_html is not None:
-        out.print(f"report of this run: [bold]{report_html}[/]", highlight=False, soft_wrap=True)
+        out.print(
+            f"report of this run: [bold]{said(report_html)}[/]", highlight=False, soft_wrap=True
+        )
 
 
-def _run_report(db: Path, run_id: str) -> Path | None:
+def _run_report(
+    db: Path, run_id: str, out_dir: Path, force: bool, progress: LazyProgress
+) -> Path | None:
     """Write the report of a run that just finished; a problem is a warning, not a failure."""
     # Imported here, not above: plotly and matplotlib take over a second to load, and only the
     # commands that write a report should pay for them (helix --help, helix scenario show ...).
     from helix.report import write_report
 
     try:
-        return write_report(db, [run_id], out_dir=REPORT_DIR).html
-    except HelixError as exc:
-        err.print(f"helix: warning: no report: {exc.line()}", markup=False, highlight=False)
+        files = write_report(
+            db, [run_id], out_dir=out_dir, force=force, progress=report_stages(progress)
+        )
+    # Any exception: the run is stored already, and a bug in a figure must not hide that.
+    except Exception as exc:
+        progress.close()
+        reason = exc.line() if isinstance(exc, HelixError) else f"{type(exc).__name__}: {exc}"
+        err.print(
+            f"helix: warning: no report: {reason} (the run is stored; helix report {run_id}"
+            " retries)",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
         return None
+    progress.close()
+    for note in files.notes:
+        err.print(f"helix: note: {note}", markup=False, highlight=False, soft_wrap=True)
+    return files.html
 
 
 def summary_years(months: list[str], present: str | None) -> list[str]:
@@ -113,15 +156,21 @@ def _print_summary(stored: StoredRun, world: Scenario) -> None:
     cs = obs.city_sector
     months = obs.months
     out.print(
-        f"[bold]helix[/] ran [cyan]{world.name}[/] {world.start}..{world.end} seed {world.seed} "
-        f"scale {world.scale:g} in {stored.seconds:.2f} s; run [bold]{stored.run_id}[/] "
-        f"stored in {stored.db}"
+        f"[bold]helix[/] ran [cyan]{said(world.name)}[/] {world.start}..{world.end} seed"
+        f" {world.seed} scale {world.scale:g} in {stored.seconds:.2f} s; run"
+        f" [bold]{stored.run_id}[/] stored in {said(stored.db)}",
+        highlight=False,
     )
     shown = summary_years(months, world.present)
-    table = Table(title=f"Each city, {' → '.join(shown)} (year-end stocks, yearly flows)")
+    # Narrow borders and no padding: the tables fit an 80-column terminal.
+    table = Table(
+        title=f"Each city, {' → '.join(shown)} (year-end stocks, yearly flows)",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
     table.add_column("city")
     for label, *_ in SUMMARY_METRICS:
-        table.add_column(label + (" (k)" if label == "employees" else ""), justify="right")
+        table.add_column(label, justify="right")
     for ci, city in enumerate(obs.cities):
         cells = []
         for _, key, unit, flow in SUMMARY_METRICS:
@@ -132,24 +181,39 @@ def _print_summary(stored: StoredRun, world: Scenario) -> None:
                 values.append((series.sum() if flow else series[-1]) / unit)
             digits = 1 if flow else 0
             cells.append(" → ".join(f"{v:,.{digits}f}" for v in values))
-        table.add_row(city, *cells)
+        table.add_row(said(city), *cells)
     out.print(table)
     if stored.targets:
-        t = Table(
-            title="The report's figures: simulated against reported",
-            caption="One run, one seed: the calibration matches the mean over seeds, so a single "
-            "run may miss a tolerance (docs/calibration.md).",
+        out.print(targets_table(stored, world))
+
+
+def targets_table(stored: StoredRun, world: Scenario) -> Table:
+    """The targets in the words of the HTML report ("crosses 1 between 2020 and 2025", "falls"),
+    in five columns that fit 80; each target's source is in the report and the scenario file."""
+    # Imported here, as write_report is: helix.report loads plotly and matplotlib.
+    from helix.report.targets import Verdict, scalar
+
+    t = Table(
+        title="The report's figures: simulated against reported",
+        caption="One run, one seed: it may miss a tolerance that the mean over seeds meets "
+        "(docs/calibration.md). Each target's source: helix report.",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    t.add_column("")
+    t.add_column("measured")
+    t.add_column("report", overflow="fold")
+    t.add_column("simulated", overflow="fold")
+    t.add_column("agrees")
+    for name, v in stored.targets.items():
+        target = world.targets[name]
+        verdict = Verdict(name, target, [scalar(target, v["simulated"])], [bool(v["pass"])])
+        where = target.city + (f" {target.sector}" if target.sector else "")
+        t.add_row(
+            said(name),
+            said(f"{target.indicator.replace('_', ' ')}, {where}"),
+            said(verdict.report_text()),
+            said(verdict.simulated_text()),
+            "[green]yes[/]" if verdict.ok else "[red]no[/]",
         )
-        for col in ("target", "indicator", "simulated", "report", "agrees", "source"):
-            t.add_column(col)
-        for name, v in stored.targets.items():
-            target = world.targets[name]
-            t.add_row(
-                name,
-                f"{target.indicator} ({target.statistic}, {target.city})",
-                fmt(v["simulated"]),
-                fmt(v["report"]),
-                "[green]yes[/]" if v["pass"] else "[red]no[/]",
-                target.source,
-            )
-        out.print(t)
+    return t

@@ -1,4 +1,4 @@
-"""What the dashboard reads from the store: read-only SQL over the CLI's own tables.
+"""What the dashboard reads from the store (through :mod:`helix.store.views`), and how.
 
 One :class:`Store` is open at a time in the dashboard's process (DuckDB refuses a second
 connection to the same file with another configuration, and another process's lock is the
@@ -21,6 +21,7 @@ import numpy as np
 from scipy import stats
 
 from helix.dashboard.backend import BASELINE, WHAT_IF, Store
+from helix.store import views
 from helix.world.catalogue import INDICATORS
 
 LIST_LIMIT = 200
@@ -37,12 +38,13 @@ class StoreGate:
         self._alone = False
 
     @contextmanager
-    def shared(self) -> Iterator[Store]:
-        """The store, opened if needed (a :class:`~helix.errors.StoreError` if locked)."""
+    def shared(self, *, create: bool = True) -> Iterator[Store]:
+        """The store, opened if needed (a :class:`~helix.errors.StoreError` if locked, or if
+        it does not exist and ``create`` is false)."""
         with self._cond:
             self._cond.wait_for(lambda: not self._alone)
             if self._store is None:
-                self._store = Store(self.db)
+                self._store = Store(self.db, create=create)
             self._users += 1
             store = self._store
         try:
@@ -57,7 +59,8 @@ class StoreGate:
 
     @contextmanager
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        with self.shared() as store:
+        """A cursor for a reader: a missing database is an error, never created by a read."""
+        with self.shared(create=False) as store:
             cur = store.con.cursor()
             try:
                 yield cur
@@ -78,64 +81,14 @@ class StoreGate:
                 self._cond.notify_all()
 
 
-def _tables(cur: duckdb.DuckDBPyConnection) -> set[str]:
-    return {
-        r[0] for r in cur.execute("SELECT table_name FROM information_schema.tables").fetchall()
-    }
-
-
-def _records(cur: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
-    result = cur.execute(sql, params)
-    names = [d[0] for d in result.description]
-    return [
-        {
-            k: (v.isoformat(sep=" ", timespec="seconds") if hasattr(v, "isoformat") else v)
-            for k, v in zip(names, row, strict=True)
-        }
-        for row in result.fetchall()
-    ]
-
-
 def listing(cur: duckdb.DuckDBPyConnection) -> dict[str, list[dict[str, Any]]]:
     """Past runs, experiments and calibrations, newest first."""
-    have = _tables(cur)
-    out: dict[str, list[dict[str, Any]]] = {"runs": [], "experiments": [], "calibrations": []}
-    if "runs" in have:
-        out["runs"] = _records(
-            cur,
-            "SELECT run_id, scenario_name, seed, status, finished, experiment_id, variant "
-            "FROM runs ORDER BY started DESC LIMIT ?",
-            [LIST_LIMIT],
-        )
-    if "experiments" in have:
-        out["experiments"] = _records(
-            cur,
-            "SELECT e.experiment_id, e.name, e.total_runs, e.updated, "
-            "count(r.run_id) FILTER (WHERE r.status = 'done') AS done, "
-            "count(r.run_id) FILTER (WHERE r.status = 'failed') AS failed "
-            "FROM experiments e LEFT JOIN runs r USING (experiment_id) "
-            "GROUP BY ALL ORDER BY e.updated DESC LIMIT ?",
-            [LIST_LIMIT],
-        )
-    if "calibrations" in have:
-        out["calibrations"] = _records(
-            cur,
-            "SELECT calibration_id, created, scenario_name, trials, best_loss "
-            "FROM calibrations ORDER BY created DESC LIMIT ?",
-            [LIST_LIMIT],
-        )
-    return out
+    return views.listing(cur, LIST_LIMIT)
 
 
 def summary_rows(cur: duckdb.DuckDBPyConnection, experiment_id: str) -> list[dict[str, Any]]:
     """The experiment's summary as ``helix experiment`` stored it (means, paired differences)."""
-    return _records(
-        cur,
-        "SELECT variant, outcome, statistic, value, low, high, n, failed "
-        "FROM experiment_summaries WHERE experiment_id = ? AND parameter IS NULL "
-        "ORDER BY outcome, variant, statistic",
-        [experiment_id],
-    )
+    return views.summary_records(cur, experiment_id)
 
 
 def series(
@@ -149,18 +102,15 @@ def series(
     """An indicator at one city, per variant: median and 5-95% band over replicates, and the
     paired difference (what-if minus baseline, replicate by replicate) with its 95% CI."""
     spec = INDICATORS[indicator]
-    agg = "avg" if spec.intensive else "sum"
-    where, params = "", [experiment_id, indicator, city]
-    for column, value in (("sector", sector), ("district", district)):
-        if value:
-            where += f" AND i.{column} = ?"
-            params.append(value)
-    rows = cur.execute(
-        f"SELECT r.variant, r.replicate, i.date, {agg}(i.value) FROM indicators i "
-        "JOIN runs r USING (run_id) WHERE r.experiment_id = ? AND r.status = 'done' "
-        f"AND i.indicator = ? AND i.city = ?{where} GROUP BY ALL ORDER BY i.date",
-        params,
-    ).fetchall()
+    rows = views.variant_series(
+        cur,
+        experiment_id,
+        indicator,
+        city,
+        intensive=spec.intensive,
+        sector=sector,
+        district=district,
+    )
     months = sorted({r[2] for r in rows})
     at = {m: i for i, m in enumerate(months)}
     runs: dict[str, dict[int, np.ndarray]] = {}
@@ -221,12 +171,7 @@ def channel(cur: duckdb.DuckDBPyConnection, experiment_id: str, city: str) -> li
     excludes zero for ``RUN_OF_MONTHS`` months in a row. Indicators that never move are left
     out; the change at the end is relative to the baseline's mean there.
     """
-    rows = cur.execute(
-        "SELECT i.indicator, r.variant, r.replicate, i.date, sum(i.value), avg(i.value) "
-        "FROM indicators i JOIN runs r USING (run_id) WHERE r.experiment_id = ? "
-        "AND r.status = 'done' AND i.city = ? GROUP BY ALL",
-        [experiment_id, city],
-    ).fetchall()
+    rows = views.city_series(cur, experiment_id, city)
     months = sorted({r[3] for r in rows})
     at = {m: i for i, m in enumerate(months)}
     cubes: dict[str, dict[str, dict[int, np.ndarray]]] = {}

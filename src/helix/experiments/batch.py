@@ -94,8 +94,10 @@ def run_tasks(
     """``[fn(task) for task in tasks]`` on the backend, in the tasks' order.
 
     At most two tasks per slot are in flight. A task whose worker is lost (a dead local
-    process, a Dask worker gone) is retried up to ``max_attempts`` times after the backend has
-    recovered; a lost cluster raises :class:`~helix.errors.ExperimentError`. ``fn`` should
+    process, a Dask worker gone) is retried after the backend has recovered, alone (nothing
+    else in flight), since a broken pool takes every task in flight with it; a task lost
+    ``max_attempts`` + 1 times, the last ones alone, kills its worker and stops the job with
+    an :class:`~helix.errors.ExperimentError`, as does a lost cluster. ``fn`` should
     return its own errors as data: an exception it raises is re-raised here.
     """
     results: dict[int, R] = {}
@@ -105,9 +107,14 @@ def run_tasks(
     try:
         while queue or in_flight:
             while queue and len(in_flight) < 2 * backend.slots:
+                suspect = attempts[queue[0]] > 0  # lost before: runs alone
+                if suspect and in_flight:
+                    break
                 i = queue.popleft()
                 attempts[i] += 1
                 in_flight[backend.submit(fn, tasks[i])] = (i, backend.generation)
+                if suspect:
+                    break
             finished, _ = cf.wait(
                 list(in_flight), timeout=POLL_INTERVAL_S, return_when=cf.FIRST_COMPLETED
             )
@@ -119,7 +126,7 @@ def run_tasks(
                     if not _lost_worker(exc):
                         raise
                     backend.recover(exc, generation)  # raises if the backend is gone
-                    if attempts[i] >= max_attempts:
+                    if attempts[i] > max_attempts:
                         raise ExperimentError(
                             f"task {i} lost its worker {attempts[i]} times ({exc!r})"
                         ) from exc

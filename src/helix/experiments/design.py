@@ -71,7 +71,9 @@ from helix.experiments.sweeps import (
 )
 from helix.experiments.variants import apply_variant, full_dump, set_key, shorten
 from helix.scenario.load import read_toml, read_toml_file, shipped_worlds, validate
+from helix.scenario.memory import check_memory
 from helix.scenario.schema import Scenario
+from helix.scenario.suggest import looks_like_scenario, unknown_key_reason
 from helix.world.calendar import month_index
 
 
@@ -126,6 +128,8 @@ class Experiment:
     seed: int
     experiment_id: str
     outcomes: dict[str, Outcome] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    """One line each: what in the file has no effect on its runs (see :func:`idle_variants`)."""
 
     @property
     def name(self) -> str:
@@ -243,13 +247,17 @@ def _read(path: str | Path) -> tuple[dict[str, Any], str, str]:
 
 
 def _parse(data: dict[str, Any], label: str) -> ExperimentFile:
+    if looks_like_scenario(data):
+        raise ExperimentError(
+            f"a scenario file, not an experiment: run it with `helix run {label}`", file=label
+        )
     try:
         return ExperimentFile.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
         kind = err.get("type", "")
         if kind == "extra_forbidden":
-            reason = "unknown key"
+            reason = unknown_key_reason(ExperimentFile, tuple(err["loc"]))
         elif kind == "missing":
             reason = "required key is missing"
         else:
@@ -317,6 +325,14 @@ def load_experiment(
             raise ExperimentError(
                 f"{spec.until} is before the start {base['start']}", file=label, key="until"
             )
+        horizon = base.get("horizon") or base["end"]
+        if month_index(spec.until) > month_index(horizon):
+            raise ExperimentError(
+                f"{spec.until} is past the world's horizon {horizon}, the last month its "
+                "figures are meant for (a world may declare a later `horizon`)",
+                file=label,
+                key="until",
+            )
     variants: dict[str, Variant] = {}
     if spec.baseline not in spec.variants:
         if spec.baseline != BASELINE:
@@ -348,7 +364,84 @@ def load_experiment(
         outcomes=outcomes,
     )
     _check_variants(exp)
+    exp.warnings = idle_variants(exp)
     return exp
+
+
+def _differences(base: Any, other: Any, path: str = "") -> list[tuple[str, Any, Any]]:
+    """The dotted paths where two scenario dicts differ, with the two values."""
+    if isinstance(base, dict) and isinstance(other, dict):
+        out: list[tuple[str, Any, Any]] = []
+        for k in dict.fromkeys([*base, *other]):
+            out += _differences(base.get(k), other.get(k), f"{path}.{k}" if path else str(k))
+        return out
+    return [] if base == other else [(path, base, other)]
+
+
+def _month_after(value: Any, last: int) -> bool:
+    try:
+        return isinstance(value, str) and month_index(value) > last
+    except ValueError:
+        return False
+
+
+def _ends_after(end: Any, last: int) -> bool:
+    """An end after the run's last month, or none (the item lasts to the end of the run)."""
+    return end is None or _month_after(end, last)
+
+
+def idle_variants(exp: Experiment) -> list[str]:
+    """A warning for each variant whose every change falls outside its runs.
+
+    A policy or shock that starts after the run's last month is dropped from the run (as
+    ``helix run --until`` drops it), and moving an end that lies after the last month changes
+    nothing either: such a variant is the baseline under another name, and its differences
+    are zero by construction, not by finding. Compared at the first sweep point.
+    """
+    last_month = exp.spec.until or str(exp.base["end"])
+    last = month_index(last_month)
+
+    def long_and_short(variant: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        data = apply_variant(exp.base, exp.variants[variant], variant, exp.file)
+        for key, value in exp.point_values(0).items():
+            set_key(data, key, value, exp.file, f"sweep: {key}")
+        long = full_dump(data, exp.file, f"variants.{variant}")
+        short = copy.deepcopy(long)
+        shorten(short, last_month)
+        return long, full_dump(short, exp.file, f"variants.{variant}")
+
+    base_long, base_short = long_and_short(exp.baseline)
+    warnings: list[str] = []
+    for variant in exp.variants:
+        if variant == exp.baseline:
+            continue
+        long, short = long_and_short(variant)
+        effective = [
+            (path, old, new)
+            for path, old, new in _differences(base_short, short)
+            if not (
+                path.split(".")[0] in ("policies", "shocks")
+                and path.endswith(".end")
+                and _ends_after(old, last)
+                and _ends_after(new, last)
+            )
+        ]
+        if effective:
+            continue
+        reasons = []
+        for table, kind in (("policies", "policy"), ("shocks", "shock")):
+            for name, item in long.get(table, {}).items():
+                dropped = name not in short.get(table, {})
+                if dropped and item != base_long.get(table, {}).get(name):
+                    reasons.append(f"{kind} {name!r} starts {item.get('start')}")
+        for path, _, new in _differences(base_short, short):
+            reasons.append(f"{path} = {new or 'none'} is after it")
+        why = "; ".join(reasons) if reasons else "it is the baseline unchanged"
+        warnings.append(
+            f"{exp.file}: variants.{variant}: changes nothing in runs that end {last_month} "
+            f"({why}); its differences from {exp.baseline} will be zero"
+        )
+    return warnings
 
 
 def _check_variants(exp: Experiment) -> None:
@@ -364,4 +457,8 @@ def _check_variants(exp: Experiment) -> None:
     for vi, variant in enumerate(exp.variants):
         for point in corners:
             spec = RunSpec("check", variant, vi, 0, point, exp.seed)
-            exp_to_check.scenario(spec)
+            world = exp_to_check.scenario(spec)
+            try:
+                check_memory(world, keep_firms=exp.keeps_microdata(variant))
+            except ScenarioError as exc:
+                raise ExperimentError(exc.reason, file=exp.file, key="scale") from None

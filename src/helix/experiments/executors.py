@@ -18,11 +18,13 @@ handles it) and exit when the coordinator dies, even by ``kill -9``.
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures as cf
 import logging
 import multiprocessing
 import os
 import signal
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -35,6 +37,11 @@ from helix.experiments.worker import THREAD_LIMITS, limit_threads
 
 CONNECT_TIMEOUT_S = 5.0
 MAX_ATTEMPTS = 2  # tries per run or task: a second lost worker is not a coincidence
+MAX_LOSSES = 3
+"""Times a run or task may be lost with its worker before it is taken for what kills them.
+
+A pool that breaks takes every run in flight with it, so the first loss says nothing about the
+run; after it the run is redone alone, and each further loss is its own."""
 STILLBORN_POOLS = 3  # pools in a row whose workers died before finishing any run
 
 
@@ -134,6 +141,7 @@ class LocalPool:
         self.label = f"{self.slots} local process{'es' if self.slots > 1 else ''}"
         self.generation = 0
         self._stillborn = 0
+        self._ever_finished = False
         self._lock = threading.Lock()
         self.executor = self._new_executor()
 
@@ -161,6 +169,7 @@ class LocalPool:
     def _note_success(self, fut: cf.Future[Any]) -> None:
         if not fut.cancelled() and fut.exception() is None:
             self._stillborn = 0
+            self._ever_finished = True
 
     def recover(self, exc: BaseException, generation: int) -> None:
         """A dead worker breaks the whole pool: start a new one (once per broken pool)."""
@@ -168,7 +177,9 @@ class LocalPool:
             return
         self._terminate()
         self._stillborn += 1
-        if self._stillborn >= STILLBORN_POOLS:
+        # Workers that die at start (no main guard) never finish a run; once one has, a broken
+        # pool is a run's doing, which the coordinator tells apart by running it alone.
+        if self._stillborn >= STILLBORN_POOLS and not self._ever_finished:
             raise ExperimentError(
                 "local worker processes keep dying before finishing a run (a script that "
                 "starts experiments needs an `if __name__ == '__main__':` guard)",
@@ -226,8 +237,9 @@ class DaskCluster:
         self.generation = 0
         self._timeout = timeout
         self._lost_since: float | None = None
+        _probe(address, timeout)
         try:
-            self.client = Client(address, timeout=timeout, set_as_default=False)
+            self.client = _quiet_client(Client)(address, timeout=timeout, set_as_default=False)
         except (OSError, TimeoutError) as exc:
             raise ExperimentError(
                 f"no Dask scheduler answers at {address} within {timeout:g} s "
@@ -282,6 +294,76 @@ class DaskCluster:
 
     def __exit__(self, *exc: object) -> None:
         self.close(cancel=exc[0] is not None)
+
+
+def _probe(address: str, timeout: float) -> None:
+    """Refuse an address that is malformed or where nothing listens, before Dask's ``Client``
+    is made: a ``Client`` that fails to connect spends another ten seconds closing itself when
+    it is collected, and prints its own traceback from ``__del__``.
+
+    Only TCP-based addresses (``tcp://``, ``tls://``, or no scheme) are probed; others are left
+    to Dask.
+    """
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        scheme, location = parse_address(address)
+    except ValueError as exc:
+        raise ExperimentError(f"not a scheduler address ({exc})", key="--cluster") from None
+    if scheme not in ("tcp", "tls"):
+        return
+    try:
+        host, port = parse_host_port(location)
+    except ValueError as exc:
+        raise ExperimentError(
+            f"not a scheduler address, want tcp://HOST:PORT ({exc})", key="--cluster"
+        ) from None
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or exc.__class__.__name__
+        raise ExperimentError(
+            f"no Dask scheduler answers at {address} within {timeout:g} s ({reason})",
+            key="--cluster",
+        ) from None
+    if scheme == "tcp":
+        # Something listens; Dask's Client waits without end for a peer that accepts and never
+        # speaks (its timeout covers the connection only), so ask for its identity first.
+        try:
+            asyncio.run(asyncio.wait_for(_identity(address), timeout))
+        except Exception as exc:
+            raise ExperimentError(
+                f"no Dask scheduler answers at {address} within {timeout:g} s "
+                f"(something listens there but does not speak Dask: {exc.__class__.__name__})",
+                key="--cluster",
+            ) from None
+
+
+async def _identity(address: str) -> Any:
+    """A scheduler's answer to ``identity`` (the handshake and one request)."""
+    from distributed.comm import connect
+
+    comm = await connect(address)
+    try:
+        await comm.write({"op": "identity", "reply": True})
+        return await comm.read()
+    finally:
+        comm.abort()
+
+
+def _quiet_client(client_class: type) -> type:
+    """Dask's ``Client``, closing itself quickly and quietly when collected half-made."""
+
+    class QuietClient(client_class):  # type: ignore[misc, valid-type]
+        def __del__(self) -> None:
+            try:
+                if self.status not in ("closed", "closing"):
+                    self.close(timeout=0.5)
+            except Exception:  # the connection never was; nothing to tell
+                pass
+
+    return QuietClient
 
 
 def backend_for(cluster: str | None, workers: int | None) -> LocalPool | DaskCluster:

@@ -5,8 +5,12 @@ so killing the coordinator (Ctrl-C, ``kill -9``) loses only the runs in flight; 
 same experiment skips the runs already done (their ids come from their position in the
 design) and redoes the rest, including runs that failed before. A run that raises is retried
 once, then recorded as failed with its error. A lost local worker breaks the pool: a new pool
-is started and the runs it held are retried. A lost Dask scheduler stops the experiment with an
-:class:`~helix.errors.ExperimentError`; rerun it to resume.
+is started and the runs it held are redone; a run lost with its worker has not failed (the
+other runs of a broken pool are healthy), so a loss does not count against its tries. A run
+once lost is redone alone, nothing else in flight, so that a further loss is its own; a run
+lost :data:`MAX_LOSSES` times (the last ones alone: it kills its worker) is recorded as failed.
+A lost Dask scheduler stops the experiment with an :class:`~helix.errors.ExperimentError`;
+rerun it to resume.
 
 While it runs, the coordinator keeps a small JSON status file beside the database (DuckDB
 lets no other process open a database that is being written), which
@@ -32,7 +36,7 @@ import duckdb
 
 from helix.errors import ExperimentError, StoreError
 from helix.experiments.design import Experiment, RunSpec
-from helix.experiments.executors import MAX_ATTEMPTS, Backend
+from helix.experiments.executors import MAX_ATTEMPTS, MAX_LOSSES, Backend
 from helix.experiments.summary import Summary, store_summary, summarise
 from helix.experiments.worker import RunReturn, RunTask, run_task
 from helix.scenario.load import scenario_to_dict
@@ -149,9 +153,50 @@ def status_file(db: str | Path, experiment_id: str) -> Path:
     return p.with_name(f"{p.name}.{experiment_id}.status.json")
 
 
+def process_start(pid: int) -> int | None:
+    """When process ``pid`` started (clock ticks since boot, from ``/proc``), or None if there
+    is no such process.
+
+    A pid alone is not an identity: after a ``kill -9`` the number may be reused by another
+    process; the pid with its start time is.
+    """
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except FileNotFoundError:
+        return None
+    except OSError:  # no /proc (not Linux): fall back to whether the pid exists at all
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            pass
+        return 0
+    # The command name (field 2) is in parentheses and may hold spaces: count after it.
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return int(fields[19])
+
+
+def coordinator_alive(status: dict[str, Any]) -> bool:
+    """Whether the process that wrote a status file is still that process, running."""
+    pid = status.get("pid")
+    if not isinstance(pid, int):
+        return False
+    started = process_start(pid)
+    if started is None:
+        return False
+    recorded = status.get("process_start")
+    return started == 0 or recorded is None or started == recorded
+
+
 def _write_status(path: Path, progress: ExperimentProgress) -> None:
     tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-    payload = {**progress.status(), "running": progress.running, "pid": os.getpid()}
+    payload = {
+        **progress.status(),
+        "running": progress.running,
+        "pid": os.getpid(),
+        "process_start": process_start(os.getpid()),
+    }
     try:
         tmp.write_text(json.dumps(payload), encoding="utf-8")
         tmp.replace(path)
@@ -216,7 +261,9 @@ class Coordinator:
         self.callback = progress
         self.max_attempts = max_attempts
         self.status_path = status_file(store.path, exp.experiment_id)
-        self.attempts: dict[str, int] = {}
+        self.attempts: dict[str, int] = {}  # submissions so far, lost or not
+        self.raised: dict[str, int] = {}  # tries that ended in the run's own error
+        self.lost: dict[str, int] = {}  # tries lost with their worker
         self.in_flight: dict[cf.Future[Any], tuple[RunSpec, int, int]] = {}
         self.queue: deque[RunSpec] = deque()
         self.clock = time.perf_counter()
@@ -272,8 +319,11 @@ class Coordinator:
             self._notify()
 
     def _fill(self) -> None:
-        """Keep every slot busy, with one run queued behind each."""
+        """Keep every slot busy, with one run queued behind each; a run lost before runs alone."""
         while self.queue and len(self.in_flight) < 2 * self.backend.slots:
+            suspect = self.lost.get(self.queue[0].run_id, 0) > 0
+            if suspect and self.in_flight:
+                break
             spec = self.queue.popleft()
             attempt = self.attempts.get(spec.run_id, 0) + 1
             try:
@@ -290,23 +340,36 @@ class Coordinator:
             )
             fut = self.backend.submit(run_task, task)
             self.in_flight[fut] = (spec, self.backend.generation, attempt)
+            if suspect:
+                break
         self.progress.running = len(self.in_flight)
 
     def _collect(self, fut: cf.Future[Any], spec: RunSpec, generation: int, attempt: int) -> None:
         ret: RunReturn | None = None
+        self.attempts[spec.run_id] = attempt
         try:
             ret = fut.result()
-            error = ret.error
         except Exception as exc:  # the worker or cluster, not the run, failed
             self.backend.recover(exc, generation)  # raises if the backend is gone
-            error = f"worker lost ({exc.__class__.__name__}: {exc})".strip()
-        if error is None and ret is not None:
+            lost = self.lost[spec.run_id] = self.lost.get(spec.run_id, 0) + 1
+            if lost < MAX_LOSSES:
+                self.queue.appendleft(spec)
+            else:
+                self._fail(
+                    spec,
+                    f"its worker was lost {lost} times, {lost - 1} of them running alone "
+                    f"(it kills its worker: out of memory? a crash?); last: "
+                    f"{exc.__class__.__name__}: {exc}".strip(),
+                )
+            return
+        if ret.error is None:
             self._write(spec, ret)
-        elif attempt < self.max_attempts:
-            self.attempts[spec.run_id] = attempt
+            return
+        raised = self.raised[spec.run_id] = self.raised.get(spec.run_id, 0) + 1
+        if raised < self.max_attempts:
             self.queue.appendleft(spec)
         else:
-            self._fail(spec, error or "unknown error")
+            self._fail(spec, ret.error)
 
     def _write(self, spec: RunSpec, ret: RunReturn) -> None:
         result = ret.result
@@ -392,21 +455,47 @@ def run_experiment(
 
 
 def read_status(db: str | Path, exp: Experiment) -> dict[str, Any]:
-    """The experiment's status from the store, or from the live status file while it runs."""
+    """The experiment's status from the store, or from the live status file while it runs.
+
+    ``running`` says whether a coordinator is at work on it now (its process checked, not only
+    its status file: a coordinator killed with ``kill -9`` leaves its file behind).
+
+    Raises:
+        StoreError: the database does not exist (nothing is created), cannot be read, or is
+            held by another process while no coordinator of this experiment is running.
+    """
     path = Path(db)
     if not path.exists():
-        return experiment_status(None, exp)
+        raise StoreError("no such database", file=str(db), key="--db")
+    live = status_file(db, exp.experiment_id)
+    status: dict[str, Any] | None = None
+    try:
+        status = json.loads(live.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        status = None
+    running = isinstance(status, dict) and coordinator_alive(status)
     try:
         with Store(path, read_only=True) as store:
             try:
-                return experiment_status(store, exp)
+                counts = experiment_status(store, exp)
             except Exception as exc:  # a database of another kind, or an older helix
                 raise StoreError(
                     f"cannot read runs ({exc})".splitlines()[0], file=str(db)
                 ) from None
     except StoreError as exc:
-        live = status_file(db, exp.experiment_id)
-        if "lock" in exc.reason.lower() and live.exists():
-            data = json.loads(live.read_text(encoding="utf-8"))
-            return {k: int(data[k]) for k in ("total", "done", "failed", "pending")}
+        if "lock" not in exc.reason.lower():
+            raise
+        if running and isinstance(status, dict):
+            counts = {k: int(status[k]) for k in ("total", "done", "failed", "pending")}
+            return {**counts, "running": True, "pid": status["pid"]}
+        if isinstance(status, dict):
+            raise StoreError(
+                f"the experiment is not running (its coordinator, pid {status.get('pid')}, is "
+                "gone) and another process holds the database; ask again when it is free",
+                file=str(db),
+                key="--db",
+            ) from None
         raise
+    if running and isinstance(status, dict):
+        return {**counts, "running": True, "pid": status["pid"]}
+    return {**counts, "running": False}

@@ -18,7 +18,9 @@ BASELINE = "baseline"
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # No float of an experiment file means anything as NaN or infinity (a sweep over [0, inf]
+    # draws nothing usable), as in the scenario schema.
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 def _check_month(value: str | None) -> str | None:

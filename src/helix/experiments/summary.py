@@ -43,15 +43,27 @@ from helix.world.indicators import Observations
 BAND = (0.05, 0.95)
 
 
+BASE_SAMPLES = {"sobol": "samples (N)", "morris": "trajectories (samples)"}
+WANTED_CONF = 0.1
+"""The confidence half-width of a sensitivity index worth reading: indices of a share of
+variance lie in [0, 1], so ±0.1 tells a main parameter from a minor one."""
+
+
 @dataclass
 class Summary:
-    """The experiment's summary, with notes on what could not be computed."""
+    """The experiment's summary, with notes on what could not be computed and warnings on
+    what should not be read as it stands (indices less certain than their own size)."""
 
     rows: list[SummaryRow]
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {"rows": [asdict(r) for r in self.rows], "notes": list(self.notes)}
+        return {
+            "rows": [asdict(r) for r in self.rows],
+            "notes": list(self.notes),
+            "warnings": list(self.warnings),
+        }
 
 
 # -------------------------------------------------------------------------------- outcomes
@@ -155,13 +167,59 @@ def variant_rows(
     return rows
 
 
+def samples_needed(samples: int, widest: float, scale: float, design: str) -> int:
+    """Roughly the sample count that brings the widest confidence half-width to
+    :data:`WANTED_CONF` of ``scale`` (1 for Sobol indices, the largest index for Morris').
+
+    A half-width shrinks as one over the square root of the samples; a Sobol design needs a
+    power of two.
+    """
+    target = WANTED_CONF * scale
+    needed = int(np.ceil(samples * (widest / target) ** 2)) if target > 0 else samples
+    if design == "sobol":
+        needed = 1 << max(needed - 1, 1).bit_length()
+    return max(needed, samples)
+
+
+def uncertain_indices(rows: list[SummaryRow], exp: Experiment) -> str | None:
+    """A warning when the confidence intervals of a variant's indices are wider than the
+    indices themselves (too few samples to tell the parameters apart), else None."""
+    sweep = exp.spec.sweep
+    assert sweep is not None
+    measured = [
+        r
+        for r in rows
+        if r.value is not None and r.high is not None and r.statistic in ("S1", "ST", "mu_star")
+    ]
+    if not measured:
+        return None
+    wide = [r for r in measured if r.high - r.value > abs(r.value)]  # type: ignore[operator]
+    if not wide:
+        return None
+    widest = max(r.high - r.value for r in measured)  # type: ignore[operator]
+    if sweep.design == "sobol":
+        scale = 1.0
+    else:
+        scale = max(abs(r.value) for r in measured if r.statistic == "mu_star")  # type: ignore[arg-type]
+    needed = samples_needed(sweep.samples, widest, scale, sweep.design)
+    first = measured[0]
+    return (
+        f"{sweep.design} indices of {first.outcome} ({first.variant}): {len(wide)} of "
+        f"{len(measured)} confidence intervals are wider than the index itself (up to "
+        f"±{widest:.3g}); do not rank parameters on them; about {needed} "
+        f"{BASE_SAMPLES[sweep.design]} instead of {sweep.samples} would narrow them to "
+        f"±{WANTED_CONF * scale:.2g}"
+    )
+
+
 def sensitivity_rows(
     values: list[OutcomeValue], exp: Experiment, failed: dict[str, int]
-) -> tuple[list[SummaryRow], list[str]]:
-    """Sobol or Morris indices per variant, outcome and parameter, through SALib."""
+) -> tuple[list[SummaryRow], list[str], list[str]]:
+    """Sobol or Morris indices per variant, outcome and parameter, through SALib, with notes
+    and warnings (:func:`uncertain_indices`)."""
     sweep = exp.spec.sweep
     if not exp.parameters or sweep is None or sweep.design not in ("sobol", "morris"):
-        return [], []
+        return [], [], []
     problem = salib_problem(exp.parameters)
     sums: dict[tuple[str, str], np.ndarray] = {}
     counts: dict[tuple[str, str], np.ndarray] = {}
@@ -175,6 +233,7 @@ def sensitivity_rows(
             counts[key][v.sweep_point] += 1
     rows: list[SummaryRow] = []
     notes: list[str] = []
+    warnings: list[str] = []
     for variant in exp.variants:
         for outcome in exp.outcomes:
             key = (variant, outcome)
@@ -190,8 +249,12 @@ def sensitivity_rows(
             if float(np.ptp(y)) == 0.0:
                 notes.append(f"{outcome} ({variant}) does not vary over the sweep")
                 continue
-            rows += _indices(problem, exp, y, variant, outcome, nf)
-    return rows, notes
+            found = _indices(problem, exp, y, variant, outcome, nf)
+            warning = uncertain_indices(found, exp)
+            if warning is not None:
+                warnings.append(warning)
+            rows += found
+    return rows, notes, warnings
 
 
 def _indices(
@@ -250,10 +313,10 @@ def summarise(store: Store, exp: Experiment) -> tuple[Summary, list[OutcomeValue
     values = measure_outcomes(store, exp)
     failed = failed_by_variant(store.con, exp.experiment_id)
     rows = variant_rows(values, exp, failed)
-    sensitivity, notes = sensitivity_rows(values, exp, failed)
+    sensitivity, notes, warnings = sensitivity_rows(values, exp, failed)
     if failed:
         notes.insert(0, f"{sum(failed.values())} run(s) failed and are left out of the summary")
-    return Summary(rows + sensitivity, notes), values
+    return Summary(rows + sensitivity, notes, warnings), values
 
 
 def store_summary(

@@ -12,6 +12,7 @@ from typing import Any
 from helix.errors import ExperimentError, ScenarioError
 from helix.experiments.spec import Variant
 from helix.scenario.load import validate
+from helix.scenario.suggest import did_you_mean
 from helix.world.calendar import month_index
 
 
@@ -54,7 +55,21 @@ def set_key(data: dict[str, Any], key: str, value: Any, file: str, where: str) -
             return
     except KeyError:
         pass
-    raise ExperimentError(f"unknown key {key!r} in the scenario", file=file, key=where)
+    raise ExperimentError(
+        f"unknown key {key!r} in the scenario{_nearest_key(data, parts)}", file=file, key=where
+    )
+
+
+def _nearest_key(data: dict[str, Any], parts: list[str]) -> str:
+    """ " (did you mean ...)" for the first part of a dotted key that does not exist."""
+    node: Any = data
+    for part in parts:
+        if not isinstance(node, dict):
+            return ""
+        if part not in node:
+            return did_you_mean(part, list(node))
+        node = node[part]
+    return ""
 
 
 def remove_key(data: dict[str, Any], key: str, file: str, where: str) -> None:
@@ -64,7 +79,9 @@ def remove_key(data: dict[str, Any], key: str, file: str, where: str) -> None:
     except KeyError:
         parent = None
     if not isinstance(parent, dict) or parts[-1] not in parent:
-        raise ExperimentError(f"unknown key {key!r} in the scenario", file=file, key=where)
+        raise ExperimentError(
+            f"unknown key {key!r} in the scenario{_nearest_key(data, parts)}", file=file, key=where
+        )
     del parent[parts[-1]]
 
 

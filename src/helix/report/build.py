@@ -8,17 +8,17 @@ experiment's or calibration's sections.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
-from helix.errors import StoreError
 from helix.report import compare, corridor, firms, page, static, targets, timeseries
 from helix.report.calibration import calibration_sections, calibration_subject
 from helix.report.context import world_of
 from helix.report.experiment import experiment_sections, experiment_subject
+from helix.report.folder import check_target, swapped_in
 from helix.report.interactive import html_div, plotly_js
 from helix.report.source import Subject, group_runs, latest_run_id, load_runs, open_store
 from helix.report.spec import FigureSpec
@@ -47,12 +47,14 @@ class ReportFiles:
         pngs: One PNG per figure.
         subject: What the report is about.
         seconds: Time it took.
+        notes: What the reader should know once (a font that lacks some names' glyphs).
     """
 
     html: Path
     pngs: list[Path]
     subject: Subject
     seconds: float
+    notes: list[str] = field(default_factory=list)
 
     @property
     def figures(self) -> int:
@@ -217,8 +219,13 @@ def write_report(
     calibration: str | None = None,
     out_dir: str | Path = "helix-report",
     pngs: bool = True,
+    force: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> ReportFiles:
-    """Write ``report.html`` and one PNG per figure into ``out_dir``.
+    """Write ``report.html`` and one PNG per figure into ``out_dir``, replacing what was there.
+
+    The report is written beside ``out_dir`` and swapped in (:mod:`helix.report.folder`): the
+    folder then holds this report only, and a failure leaves the previous one whole.
 
     Args:
         db: The results store (DuckDB file).
@@ -227,22 +234,23 @@ def write_report(
         calibration: A calibration id.
         out_dir: Folder to write into (created if needed).
         pngs: Also write the static PNGs.
+        force: Write into a folder that holds other files than a helix report (beside them).
+        progress: Called as ``progress(step, done, total)`` while the report is written.
 
     Raises:
         StoreError: The store cannot be read, is empty, or lacks what was asked for, or the
-            output folder cannot be written.
+            output folder cannot be written, or holds other files (without ``force``).
     """
     clock = time.perf_counter()
+    tell = progress or (lambda step, done, total: None)
+    out = Path(out_dir)
+    check_target(out, force)  # before the slow part: a refused folder is refused at once
+    tell("reading the store", 0, 1)
     with open_store(str(db)) as store:
         subject = resolve(store, run_ids, experiment=experiment, calibration=calibration)
         contents = collect(subject, store.con)
-    out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise StoreError(
-            f"cannot create folder ({exc.strerror})", file=str(out), key="--out"
-        ) from None
+    total = 1 + (len(contents.figures) if pngs else 0)
+    tell("writing report.html", 0, total)
     divs = [html_div(f, f"plot-{f.key}") for f in contents.figures]
     figure_blocks = list(zip(contents.figures, divs, strict=True))
     blocks = _ordered(contents.tables, figure_blocks)
@@ -255,15 +263,19 @@ def write_report(
         footer=f"Written by helix {helix_version()} from {db}. Interactive figures: hover for "
         "values, click a legend entry to hide it, double-click to isolate it.",
     )
-    target = out / HTML_NAME
-    try:
-        target.write_text(page.render_page(doc, plotly_js()), encoding="utf-8")
-        written = [static.render(f, out / f"{f.key}.png") for f in contents.figures] if pngs else []
-    except OSError as exc:
-        raise StoreError(
-            f"cannot write report ({exc.strerror})", file=str(out), key="--out"
-        ) from None
-    return ReportFiles(target, written, subject, time.perf_counter() - clock)
+    with swapped_in(out, force=force) as fresh:
+        (fresh / HTML_NAME).write_text(page.render_page(doc, plotly_js()), encoding="utf-8")
+        names = []
+        missing: set[str] = set()
+        for i, f in enumerate(contents.figures if pngs else []):
+            tell("drawing the figures as PNG", 1 + i, total)
+            static.render(f, fresh / f"{f.key}.png", missing)
+            names.append(f"{f.key}.png")
+        tell("done", total, total)
+    notes = [static.MISSING_GLYPHS] if missing else []
+    return ReportFiles(
+        out / HTML_NAME, [out / n for n in names], subject, time.perf_counter() - clock, notes
+    )
 
 
 def _ordered(

@@ -6,7 +6,9 @@ without JavaScript; each carries its title, axes, legend and caption.
 
 from __future__ import annotations
 
+import functools
 import textwrap
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib import font_manager
 
 from helix.report.spec import FigureSpec, Series
 
@@ -28,6 +31,41 @@ MARKERS = {
     "square": "s",
 }
 DPI = 100
+CJK_FONTS = (
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "Droid Sans Fallback",
+    "AR PL UMing CN",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "Hiragino Sans GB",
+    "SimHei",
+)
+"""Fonts with Chinese glyphs, in order of preference; the first installed one is the fallback
+for city, district and firm names that DejaVu Sans cannot draw."""
+MISSING_GLYPHS = (
+    "Some names in the figures have characters the installed fonts cannot draw; the PNGs show"
+    " them as boxes. Install a CJK font (e.g. apt-get install fonts-noto-cjk) to draw them."
+)
+
+
+@functools.cache
+def _style() -> dict[str, Any]:
+    """Matplotlib settings for every figure.
+
+    User text (scenario, city, variant names) is drawn as written: ``$`` does not start
+    mathtext, so a name like ``mathtext $\\frac{$`` neither fails nor changes the figure.
+    """
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    fallback = [name for name in CJK_FONTS if name in installed]
+    return {
+        "text.parse_math": False,
+        "font.family": "sans-serif",
+        "font.sans-serif": ["DejaVu Sans", *fallback],
+    }
 
 
 def _x(spec: FigureSpec, values: list) -> np.ndarray:
@@ -89,8 +127,29 @@ def _draw(
         ax.plot(x, y, label=label, **style)
 
 
-def render(spec: FigureSpec, path: Path) -> Path:
-    """Draw ``spec`` into the PNG file ``path``."""
+def render(spec: FigureSpec, path: Path, missing: set[str] | None = None) -> Path:
+    """Draw ``spec`` into the PNG file ``path``.
+
+    Args:
+        spec: The figure.
+        path: The PNG file to write.
+        missing: Collects the characters no installed font can draw (their warnings are
+            silenced here; the caller says so once).
+    """
+    with plt.rc_context(_style()), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _render(spec, path)
+    for w in caught:
+        text = str(w.message)
+        if text.startswith("Glyph ") and "missing from" in text:
+            if missing is not None:
+                missing.add(text.split("(", 1)[-1].split(")", 1)[0])
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return path
+
+
+def _render(spec: FigureSpec, path: Path) -> None:
     height = 6.0 if spec.equal_aspect else 5.2
     fig = plt.figure(figsize=(13, height), dpi=DPI)
     # A fixed layout (plot left, legend right, caption at the foot) draws once; saving with
@@ -147,4 +206,3 @@ def render(spec: FigureSpec, path: Path) -> Path:
         fig.savefig(path, dpi=DPI)
     finally:
         plt.close(fig)
-    return path

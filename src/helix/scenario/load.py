@@ -13,9 +13,52 @@ from pydantic import ValidationError
 
 from helix.errors import HelixError, ScenarioError
 from helix.scenario.schema import Scenario, month_index
+from helix.scenario.suggest import did_you_mean, looks_like_experiment, unknown_key_reason
 
 DEFAULT_NAME = "shanghai-delta"
 """The world loaded when none is named."""
+
+MAX_NESTING = 64
+"""The deepest nesting of tables and arrays a scenario or experiment file may have. The deepest
+real one is about six levels (``variants.X.scenario.policies.Y.cities``); thousands of levels
+exhaust Python's recursion in the TOML parser, in copying and in validation."""
+
+
+def nesting_depth(value: Any) -> int:
+    """How deeply tables and arrays nest in ``value`` (0 for a plain value), without recursion."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        children = (
+            node.values() if isinstance(node, dict) else node if isinstance(node, list) else None
+        )
+        if children is None:
+            continue
+        deepest = max(deepest, depth + 1)
+        if deepest > MAX_NESTING:
+            break
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def _check_nesting(data: Any, label: str, error: type[HelixError], key: str | None = None) -> None:
+    if nesting_depth(data) > MAX_NESTING:
+        raise error(f"nested more than {MAX_NESTING} levels deep", file=label, key=key)
+
+
+def parse_toml_text(
+    text: str, label: str, error: type[HelixError] = ScenarioError
+) -> dict[str, Any]:
+    """Parse TOML text; invalid or absurdly nested text is one ``error`` naming ``label``."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise error(f"not valid TOML ({exc})", file=label) from None
+    except RecursionError:
+        raise error("not valid TOML (nested too deeply to read)", file=label) from None
+    _check_nesting(data, label, error)
+    return data
 
 
 def shipped_worlds() -> list[str]:
@@ -50,10 +93,7 @@ def read_toml_file(
         raise error("is a directory, not a TOML file", file=label) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise error(f"cannot be read ({exc.__class__.__name__})", file=label) from None
-    try:
-        return tomllib.loads(text), text, label
-    except tomllib.TOMLDecodeError as exc:
-        raise error(f"not valid TOML ({exc})", file=label) from None
+    return parse_toml_text(text, label, error), text, label
 
 
 def read_toml(path: str | Path | None) -> tuple[dict[str, Any], str]:
@@ -77,10 +117,11 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     raw = raw.strip()
     try:
         value = tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):
         if not raw or any(c in raw for c in "[]{}\"'"):
             raise ScenarioError(f"value {raw!r} is not a TOML value", key=f"--set {text}") from None
         value = raw
+    _check_nesting(value, "", ScenarioError, key=f"--set {key}")
     return [p.strip() for p in parts], value
 
 
@@ -129,8 +170,10 @@ def validate(data: dict[str, Any], label: str) -> Scenario:
     except ValidationError as exc:
         err = exc.errors()[0]
         kind = err.get("type", "")
-        reason = "unknown key" if kind == "extra_forbidden" else err.get("msg", "invalid")
-        if kind == "missing":
+        reason = err.get("msg", "invalid")
+        if kind == "extra_forbidden":
+            reason = unknown_key_reason(Scenario, tuple(err["loc"]))
+        elif kind == "missing":
             reason = "required key is missing"
         elif kind != "extra_forbidden" and "input" in err:
             reason = f"{reason} (got {err['input']!r})"
@@ -150,6 +193,15 @@ def load_scenario(
     """Read, override and validate a scenario: a TOML file or a shipped world's name
     (:func:`shipped_worlds`; the default world when ``path`` is None)."""
     data, label = read_toml(path)
+    if looks_like_experiment(data):
+        raise ScenarioError(
+            f"an experiment file, not a scenario: run it with `helix experiment {label}`",
+            file=label,
+        )
+    # The horizon is read before the overrides, so that `--set end=...` cannot carry a run past
+    # it; a world's own `horizon` (or one set with --set) may move it.
+    file_horizon = data.get("horizon") or data.get("end")
+    new_tables = _new_named_tables(data, overrides or [])
     extra = list(overrides or [])
     if seed is not None:
         extra.append(f"seed={int(seed)}")
@@ -157,6 +209,7 @@ def load_scenario(
         extra.append(f"scale={float(scale)!r}")
     data = apply_overrides(data, extra, label)
     if until is not None:
+        _check_horizon(until, data.get("horizon") or file_horizon, label, "--until")
         try:
             last = month_index(until)
         except ValueError as exc:
@@ -192,7 +245,66 @@ def load_scenario(
             data["calibration"] = {
                 path: bounds for path, bounds in free.items() if _still_there(data, path)
             }
-    return validate(data, label)
+    elif data.get("end") != file_horizon:
+        _check_horizon(data.get("end"), data.get("horizon") or file_horizon, label, "end")
+    try:
+        return validate(data, label)
+    except ScenarioError as exc:
+        # `--set cities.Shangai.firms=1` makes a new city that lacks every required key; the
+        # user meant an existing one, so say that instead of "cities.Shangai.role: missing".
+        for parent, name, known in new_tables:
+            prefix = f"{parent}.{name}."
+            if exc.reason == "required key is missing" and (exc.key or "").startswith(prefix):
+                missing = (exc.key or "").removeprefix(prefix)
+                raise ScenarioError(
+                    f"not one of the {parent}{did_you_mean(name, known)}; "
+                    f"as a new one it lacks the required key {missing!r}",
+                    file=label,
+                    key=f"{parent}.{name}",
+                ) from None
+        raise
+
+
+def _new_named_tables(
+    data: dict[str, Any], overrides: list[str]
+) -> list[tuple[str, str, list[str]]]:
+    """(table, name, existing names) for each override that makes a new entry in a table of
+    named tables (a city, district, policy ...), as a misspelt name does."""
+    found = []
+    for text in overrides:
+        try:
+            path, _ = parse_override(text)
+        except ScenarioError:
+            continue
+        node: Any = data
+        for i, part in enumerate(path[:-1]):
+            if not isinstance(node, dict):
+                break
+            if part not in node:
+                named = node and all(isinstance(v, dict) for v in node.values())
+                if named and i > 0:
+                    found.append((".".join(path[:i]), part, list(node)))
+                break
+            node = node[part]
+    return found
+
+
+def _check_horizon(last: Any, horizon: Any, label: str, key: str) -> None:
+    """Refuse a run that ends after the world's horizon (its own ``horizon``, else its ``end``):
+    the figures and parameters of a world are meant for the years it describes, and a projection
+    decades past them compounds growth into meaningless numbers (``--until 2200-01`` gave 1e32).
+    A month that cannot be read is left to validation, which names it."""
+    try:
+        last_index, horizon_index = month_index(last), month_index(horizon)
+    except (TypeError, ValueError):
+        return
+    if last_index > horizon_index:
+        raise ScenarioError(
+            f"{last} is past the world's horizon {horizon}, the last month its figures are meant "
+            "for (a world may declare a later `horizon`)",
+            file=label,
+            key=key,
+        )
 
 
 def _still_there(data: dict[str, Any], path: Any) -> bool:

@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
+from helix.errors import ScenarioError
 from helix.scenario.compile import compile_scenario
 from helix.scenario.consistency import check_world
 from helix.scenario.entities import (
@@ -61,6 +62,11 @@ class Scenario(Strict):
         description="The present of the world's source (the month its figures describe), shown "
         "beside the first and last years in summaries; none if the world has no such month.",
     )
+    horizon: Month | None = Field(
+        None,
+        description="The last month a run of this world may reach: its figures and parameters "
+        "are meant for the years up to it (default: its `end`). `--until` past it is refused.",
+    )
     seed: int = P(0, 0, 2**63 - 1, "", "Seed of the run's random stream.")
     scale: float = P(1.0, 1e-4, 1e4, "ratio", "Multiplies agent counts and extensive quantities.")
     sectors: dict[str, Sector]
@@ -82,7 +88,7 @@ class Scenario(Strict):
         description="Parameters (dotted paths) left free for calibration, with search bounds.",
     )
 
-    check_months = field_validator("start", "end", "present")(check_month)
+    check_months = field_validator("start", "end", "present", "horizon")(check_month)
 
     @model_validator(mode="before")
     @classmethod
@@ -124,6 +130,8 @@ class Scenario(Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
+        if self.horizon is not None and month_index(self.end) > month_index(self.horizon):
+            raise ScenarioError(f"{self.end} is past the world's horizon {self.horizon}", key="end")
         check_world(self)
         return self
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -39,13 +39,20 @@ def now() -> datetime:
 
 
 class Store:
-    """A DuckDB file of results. Use as a context manager or call :meth:`close`."""
+    """A DuckDB file of results. Use as a context manager or call :meth:`close`.
 
-    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
+    Opening checks the file: a reader (``read_only``) or a writer that may not create it
+    (``create=False``) refuses a missing file, and every block the tables use is read once, so
+    a corrupt file is refused at the door (naming it) instead of being written into or failing
+    deep inside a report. A failed write (a full disk, an I/O error) is a :class:`StoreError`
+    and leaves the run out: a run is written in one transaction.
+    """
+
+    def __init__(self, path: str | Path, *, read_only: bool = False, create: bool = True) -> None:
         self.path = str(path)
         p = Path(path)
-        if read_only and not p.exists():
-            raise StoreError("no such database", file=self.path)
+        if (read_only or not create) and not p.exists():
+            raise StoreError("no such database", file=self.path, key="--db")
         if not read_only:
             parent = p.parent if str(p.parent) else Path(".")
             if not parent.exists():
@@ -54,17 +61,26 @@ class Store:
                 raise StoreError("is a directory, not a database file", file=self.path, key="--db")
         try:
             self.con = duckdb.connect(self.path, read_only=read_only)
-            if not read_only:
-                self.con.execute(SCHEMA)
         except duckdb.Error as exc:
-            reason = str(exc).splitlines()[0]
-            raise StoreError(
-                f"cannot open database ({reason})", file=self.path, key="--db"
-            ) from None
+            raise self._error("cannot open database", exc) from None
         except OSError as exc:
             raise StoreError(
                 f"cannot open database ({exc.strerror})", file=self.path, key="--db"
             ) from None
+        try:
+            verify_blocks(self.con, self.path)
+            if not read_only:
+                self.con.execute(SCHEMA)
+        except duckdb.Error as exc:
+            self._close_quietly()
+            raise self._error("cannot open database", exc) from None
+        except StoreError:
+            self._close_quietly()
+            raise
+
+    def _error(self, doing: str, exc: BaseException) -> StoreError:
+        """A DuckDB error as one line naming the file (a checksum mismatch says corrupt)."""
+        return StoreError(f"{doing} ({_reason(exc)})", file=self.path, key="--db")
 
     def __enter__(self) -> Store:
         return self
@@ -72,18 +88,47 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _close_quietly(self) -> None:
+        with suppress(duckdb.Error, OSError):
+            self.con.close()
+
     def close(self) -> None:
-        self.con.close()
+        """Close the file; a checkpoint that fails (a full disk) is a :class:`StoreError`.
+
+        What was committed stays in DuckDB's write-ahead log and is there at the next open.
+        """
+        try:
+            self.con.close()
+        except (duckdb.Error, OSError) as exc:
+            raise self._error("cannot write the database", exc) from None
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        self.con.execute("BEGIN TRANSACTION")
+        """One transaction: all of it is written, or (on any error) none of it.
+
+        A write that fails in DuckDB (a full disk, an I/O error, a database invalidated by an
+        earlier fatal error) is a :class:`StoreError` naming the file; Ctrl-C stays Ctrl-C.
+        """
         try:
-            yield self.con
-        except BaseException:
-            self.con.execute("ROLLBACK")
+            self.con.execute("BEGIN TRANSACTION")
+            try:
+                yield self.con
+            except BaseException:
+                self._rollback()
+                raise
+            self.con.execute("COMMIT")
+        except duckdb.InterruptException:
             raise
-        self.con.execute("COMMIT")
+        except (duckdb.Error, OSError) as exc:
+            if "interrupt" in str(exc).lower():
+                raise
+            self._rollback()
+            raise self._error("cannot write the database", exc) from None
+
+    def _rollback(self) -> None:
+        # No transaction may be left, or an earlier fatal error invalidated the database.
+        with suppress(duckdb.Error, OSError):
+            self.con.execute("ROLLBACK")
 
     def _insert(self, table: str, run_id: str, columns: dict[str, np.ndarray | Coded]) -> None:
         """Append rows; a :class:`~helix.coded.Coded` column is looked up in its labels by DuckDB."""
@@ -246,6 +291,56 @@ class Store:
         out = dict(zip(keys, row, strict=True))
         out["scenario_json"] = json.loads(out["scenario_json"])
         return out
+
+
+def _reason(exc: BaseException) -> str:
+    """The first line of a DuckDB error, in the user's words where we know them."""
+    text = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+    low = text.lower()
+    if "checksum" in low or "corrupt" in low:
+        return "the file is corrupt: a block's checksum does not match; restore it or use another"
+    if "no space left" in low:
+        return "no space left on the device"
+    return text
+
+
+_VERIFIED: dict[tuple[str, int, int], None] = {}
+"""Files whose blocks were read whole, by (path, mtime, size): the dashboard opens the store
+per request and should not scan it each time."""
+
+
+def verify_blocks(con: duckdb.DuckDBPyConnection, path: str) -> None:
+    """Read every column of every table once, so that DuckDB checks each block's checksum.
+
+    DuckDB verifies a block only when it reads it; ``count(*)`` is answered from metadata, so
+    each column is aggregated (a hash sum: cheap, and nothing can answer it from statistics).
+    About 0.1 s per 10 MB; a file already verified unchanged is not read again.
+
+    Raises:
+        StoreError: a block is corrupt.
+    """
+    try:
+        stat = Path(path).stat()
+    except OSError:
+        return  # an in-memory database, or a file another check will name
+    key = (str(Path(path).resolve()), stat.st_mtime_ns, stat.st_size)
+    if key in _VERIFIED:
+        return
+    tables = con.execute(
+        "SELECT table_name, list(column_name ORDER BY ordinal_position)"
+        " FROM information_schema.columns WHERE table_schema = 'main'"
+        " AND table_name IN (SELECT table_name FROM duckdb_tables())"
+        " GROUP BY table_name"
+    ).fetchall()
+    for table, columns in tables:
+        sums = ", ".join(f'sum(hash("{c}"))' for c in columns)
+        try:
+            con.execute(f'SELECT {sums} FROM "{table}"').fetchall()
+        except duckdb.Error as exc:
+            raise StoreError(
+                f"cannot read table {table} ({_reason(exc)})", file=path, key="--db"
+            ) from None
+    _VERIFIED[key] = None
 
 
 def indicator_rows(con: duckdb.DuckDBPyConnection, run_id: str) -> list[tuple[Any, ...]]:

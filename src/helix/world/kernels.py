@@ -13,8 +13,9 @@ inputs.
 
 The NumPy path is used when numba is switched off: ``HELIX_NUMBA=0`` in the environment before
 import, or ``kernels.USE_NUMBA = False`` at run time. Kernels are compiled on first use and
-cached on disk (``cache=True``); they are single-threaded, since experiments run one process per
-core.
+cached on disk (``cache=True``, or in a temporary folder when the install and the home folder
+are read-only: :mod:`helix.world.kernel_cache`); they are single-threaded, since experiments run
+one process per core.
 
 Group labels must lie in ``[0, n_groups)``. Values may be any floats; NaN sorts after every
 number, as in ``np.lexsort``.
@@ -35,8 +36,14 @@ import sys
 import numpy as np
 from numba import njit
 
+from helix.world.kernel_cache import cache_on_disk
+
 _OFF = ("0", "false", "no", "off")
 USE_NUMBA: bool = os.environ.get("HELIX_NUMBA", "1").strip().lower() not in _OFF
+
+CACHE: bool = cache_on_disk(__file__)
+"""Whether the kernels are cached on disk: numba needs a writable folder for that
+(:mod:`helix.world.kernel_cache` finds one, or compiles them in each process)."""
 
 
 def keep_freed_memory(
@@ -98,7 +105,7 @@ def _bincount(groups: np.ndarray, weights: np.ndarray, n_groups: int) -> np.ndar
 # --- grouping --------------------------------------------------------------------------------
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def _group_starts(groups, n_groups):  # pragma: no cover - compiled
     """Counting sort: start of each group, and the rows in group order (stable)."""
     starts = np.zeros(n_groups + 1, np.int64)
@@ -142,7 +149,7 @@ def top_k_sums_numpy(
     return top, total
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def _group_values(groups, values, n_groups, mask, masked):  # pragma: no cover - compiled
     """Counting sort: the values grouped (row order within a group), and each group's start."""
     starts = np.zeros(n_groups + 1, np.int64)
@@ -161,7 +168,7 @@ def _group_values(groups, values, n_groups, mask, masked):  # pragma: no cover -
     return starts, out
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def _top_k_sorted(grouped, starts, k):  # pragma: no cover - compiled
     """Top-k and total sums of groups whose values are each sorted ascending (NaN last)."""
     n_groups = len(starts) - 1
@@ -236,7 +243,7 @@ def group_argmax_numpy(
     return best
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def _group_argmax(groups, values, n_groups, mask, masked):  # pragma: no cover - compiled
     best = np.full(n_groups, -1, np.int64)
     for i in range(len(groups)):
@@ -286,7 +293,7 @@ def ranked_allocation_numpy(
     return order[spent - offset <= _f(budget)[ordered]]
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def _ranked_allocation(groups, score, cost, budget):  # pragma: no cover - compiled
     n_groups = len(budget)
     starts, rows = _group_starts(groups, n_groups)
@@ -337,7 +344,7 @@ def group_sums_numpy(
     return out
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def _group_sums(groups, n_groups, weights, mask, masked):  # pragma: no cover - compiled
     # One pass over the rows for all the weights. A masked row goes to a spare bin that is
     # dropped: where NumPy would add +0.0, the sum is left as it is, which is the same bits
@@ -373,7 +380,7 @@ def take_numpy(table: np.ndarray, index: np.ndarray) -> np.ndarray:
     return table[index]
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def _take(table, index):  # pragma: no cover - compiled
     out = np.empty(len(index), table.dtype)
     for i in range(len(index)):
@@ -393,7 +400,7 @@ def take2_numpy(table: np.ndarray, row: np.ndarray, col: np.ndarray) -> np.ndarr
     return table[row, col]
 
 
-@njit(cache=True)
+@njit(cache=CACHE)
 def _take2(table, row, col):  # pragma: no cover - compiled
     out = np.empty(len(row), table.dtype)
     for i in range(len(row)):

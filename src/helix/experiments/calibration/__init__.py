@@ -27,7 +27,7 @@ cluster, ``cluster="tcp://host:port"``), with the same recovery from lost worker
 
 The package, by responsibility: :mod:`.free` (free parameters), :mod:`.loss` (one run's
 targets and a candidate's loss), :mod:`.search` (the calibrator and the evaluator),
-:mod:`.identifiability`, :mod:`.job` (:func:`calibrate`), :mod:`.printing` (tables for the
+:mod:`.identifiability`, :mod:`.job` (:func:`calibrate`), :mod:`.tables` (tables for the
 terminal) and :mod:`.markdown` (docs/calibration.md). Its SQL is in
 :mod:`helix.store.calibrations`.
 """
@@ -76,14 +76,6 @@ from helix.experiments.calibration.markdown import (
     parameter_rows_markdown,
     replace_generated,
 )
-from helix.experiments.calibration.printing import (
-    FIT_HEADER,
-    PARAM_HEADER,
-    fit_rows,
-    parameter_rows,
-    print_report,
-    short_name,
-)
 from helix.experiments.calibration.search import (
     BATCH,
     Calibrator,
@@ -94,6 +86,13 @@ from helix.experiments.calibration.search import (
     run_search,
     spec_hash,
     study_file,
+)
+from helix.experiments.calibration.tables import (
+    FIT_HEADER,
+    PARAM_HEADER,
+    fit_rows,
+    parameter_rows,
+    short_name,
 )
 from helix.store.calibrations import latest_calibration
 
@@ -133,7 +132,6 @@ __all__ = [
     "markdown_table",
     "parameter_rows",
     "parameter_rows_markdown",
-    "print_report",
     "profile_from_points",
     "profile_interval",
     "quick_scale",

@@ -30,6 +30,7 @@ from helix.experiments.calibration.search import (
 )
 from helix.jsonsafe import json_safe
 from helix.scenario.load import load_scenario, scenario_to_dict, scenario_to_toml, validate
+from helix.scenario.memory import check_memory
 from helix.scenario.schema import Scenario
 from helix.store.calibrations import StoredCalibration, write_calibration
 from helix.store.runs import Store
@@ -146,6 +147,7 @@ def calibrate(
         raise ExperimentError("the scenario has no [targets] to calibrate to", key="targets")
     until = max(world.targets.values(), key=lambda t: month_index(t.end)).end
     sim_world = load_scenario(scenario, list(overrides), scale=scale, until=until)
+    check_memory(sim_world, keep_firms=False, label=str(scenario) if scenario else None)
     base = scenario_to_dict(sim_world)
     seed_list = [world.seed + k for k in range(seeds)]
     fit_list = [world.seed + FIT_SEED_OFFSET + k for k in range(fit_seeds)]

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from helix.errors import ExperimentError
 from helix.experiments.calibration.free import free_parameters
 from helix.experiments.calibration.loss import TargetFit
-from helix.experiments.calibration.printing import (
+from helix.experiments.calibration.tables import (
     FIT_HEADER,
     PARAM_HEADER,
     fit_rows,

@@ -11,7 +11,7 @@ answers (tests/test_validation.py).
 
 The package: :mod:`.statistics` (the estimators), :mod:`.facts` (the published values),
 :mod:`.job` (:func:`validate`, run on the experiments' backends: local processes or a Dask
-cluster) and :mod:`.printing`.
+cluster) and :mod:`.tables`.
 """
 
 from helix.experiments.validation.facts import FACT_IDS, FACTS, FOLLOW_UP_MONTHS, Fact
@@ -23,12 +23,6 @@ from helix.experiments.validation.job import (
     validate,
     validation_run,
 )
-from helix.experiments.validation.printing import (
-    VALIDATION_HEADER,
-    print_validation,
-    validation_markdown,
-    validation_rows,
-)
 from helix.experiments.validation.statistics import (
     annual_growth,
     coefficient_of_variation,
@@ -38,6 +32,11 @@ from helix.experiments.validation.statistics import (
     subbotin_shape,
     survival_share,
     volatility_size_slope,
+)
+from helix.experiments.validation.tables import (
+    VALIDATION_HEADER,
+    validation_markdown,
+    validation_rows,
 )
 
 __all__ = [
@@ -54,7 +53,6 @@ __all__ = [
     "funnel_shares",
     "hill_alpha",
     "laplace_minus_gauss_loglik",
-    "print_validation",
     "subbotin_shape",
     "summarise",
     "survival_share",

@@ -27,6 +27,7 @@ from helix.experiments.validation.statistics import (
 from helix.experiments.worker import limit_threads
 from helix.jsonsafe import json_safe
 from helix.scenario.load import load_scenario, scenario_to_dict
+from helix.scenario.memory import check_memory
 from helix.scenario.schema import Scenario
 from helix.world.calendar import month_index
 from helix.world.simulation import simulate
@@ -215,6 +216,7 @@ def validate(
     if seeds < 1:
         raise ExperimentError("--seeds must be at least 1", key="--seeds")
     world = load_scenario(scenario, list(overrides), scale=scale, until=until)
+    check_memory(world, label=str(scenario) if scenario else None)
     data = scenario_to_dict(world)
     seed_list = [world.seed + k for k in range(seeds)]
     done = 0

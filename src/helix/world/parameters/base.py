@@ -1,6 +1,11 @@
 """The parameter's declaration and the strict base model shared by every schema model.
 
 ``P(default, lo, hi, unit, meaning)``: a parameter explains itself where it is declared.
+
+No float of a scenario may be NaN or infinite: none of them gives a meaning to either (an open
+end is an absent value, not infinity), and one NaN turns every sum it enters into NaN, or fails
+deep in the run (``Probabilities contain NaN``) after the run has started. The check holds for
+every float of every model built on :class:`Strict`, inside lists, matrices and tables too.
 """
 
 from __future__ import annotations
@@ -16,10 +21,11 @@ def P(default: Any, lo: float | None, hi: float | None, unit: str, meaning: str)
         default,
         ge=lo,
         le=hi,
+        allow_inf_nan=False,
         description=meaning,
         json_schema_extra={"unit": unit},
     )
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)

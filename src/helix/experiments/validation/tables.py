@@ -1,11 +1,8 @@
-"""The validation table, for the terminal and for docs/calibration.md."""
+"""The validation table's rows, for the terminal (the CLI prints them) and docs/calibration.md."""
 
 from __future__ import annotations
 
 import math
-
-from rich.console import Console
-from rich.table import Table
 
 from helix.experiments.calibration.markdown import markdown_table
 from helix.experiments.validation.job import ValidationResult
@@ -48,26 +45,6 @@ def validation_rows(result: ValidationResult) -> list[list[str]]:
             ]
         )
     return rows
-
-
-def print_validation(result: ValidationResult, console: Console) -> None:
-    """Print the validation table and each fact's citation and reason for its tolerance."""
-    passed = sum(r.passed for r in result.facts)
-    console.print(
-        f"[bold]helix validate[/] {result.scenario_name} {result.start}..{result.end}, scale"
-        f" {result.scale:g}, seeds {result.seeds}: {passed} of {len(result.facts)} facts pass"
-    )
-    t = Table(title="Facts the model was not fitted to")
-    for col in VALIDATION_HEADER:
-        t.add_column(col, overflow="fold")
-    for row in validation_rows(result):
-        t.add_row(*row, style=None if row[6] == "pass" else "red")
-    console.print(t)
-    for r in result.facts:
-        console.print(f"[bold]{r.fact.name}[/]: {r.fact.citation} [dim]Tolerance: {r.fact.why}[/]")
-    failed = [r.fact.name for r in result.facts if not r.passed]
-    if failed:
-        console.print(f"[red]The model fails: {'; '.join(failed)}.[/]")
 
 
 def validation_markdown(result: ValidationResult) -> str:

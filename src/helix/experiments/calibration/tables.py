@@ -1,4 +1,4 @@
-"""The calibration's tables: fit, identifiability and correlations, for the terminal."""
+"""The calibration's tables: fit, identifiability and correlations, as rows (the CLI prints them)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
-
 from helix.experiments.calibration.identifiability import ParameterSummary
-from helix.experiments.calibration.job import CalibrationResult
 from helix.experiments.calibration.loss import TargetFit
 
 
@@ -106,41 +102,3 @@ def parameter_rows(
 def short_name(path: str) -> str:
     """``parameters.growth.hiring_response`` -> ``growth.hiring_response``."""
     return path.removeprefix("parameters.")
-
-
-def print_report(result: CalibrationResult, console: Console) -> None:
-    """Print the fit table, the identifiability table and the correlation matrix (Rich)."""
-    console.print(
-        f"[bold]helix calibrate[/] {result.scenario_name}: {result.trials} trials"
-        f" ({result.failed} failed) in study {result.study_name} ({result.study_file}); best"
-        f" trial {result.best_trial}, loss {result.best_loss:.3g} over seeds {result.seeds},"
-        f" {result.fit_loss:.3g} over {len(result.fit_seeds)} fresh seeds (scale {result.scale:g})"
-    )
-    t = Table(title="Fit: the best candidate over fresh seeds, against the report")
-    for col in FIT_HEADER:
-        t.add_column(col, justify="left" if col in ("target", "statistic", "verdict") else "right")
-    for row in fit_rows(result.fits):
-        style = None if row[6] == "within" else "red"
-        t.add_row(*row, style=style)
-    console.print(t)
-    t = Table(title="Identifiability of the free parameters")
-    for col in PARAM_HEADER:
-        t.add_column(col)
-    for row in parameter_rows(result.parameters):
-        t.add_row(short_name(row[0]), *row[1:])
-    console.print(t)
-    names = [short_name(p.parameter) for p in result.parameters]
-    t = Table(title="Correlation between parameters among the top trials")
-    t.add_column("")
-    for i in range(len(names)):
-        t.add_column(str(i + 1), justify="right")
-    for i, name in enumerate(names):
-        t.add_row(f"{i + 1} {name}", *[fmt(x, 2) for x in result.correlation[i]])
-    console.print(t)
-    if result.out:
-        console.print(f"wrote the calibrated world to [bold]{result.out}[/]")
-    console.print(f"stored calibration [bold]{result.calibration_id}[/] in {result.db}")
-    if result.errors:
-        console.print(
-            f"[yellow]{len(result.errors)} candidate(s) failed; first: {result.errors[0]}[/]"
-        )
