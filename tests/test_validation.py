@@ -27,6 +27,7 @@ from helix.experiments.validation import (
     survival_share,
     volatility_size_slope,
 )
+from helix.experiments.validation.statistics import survival_gap, venture_fates, zero_exit_share
 
 FACT = {f.id: f for f in FACTS}
 
@@ -124,13 +125,58 @@ def test_fact_comparisons() -> None:
     assert lo == pytest.approx(0.01 / 10**0.5) and hi == pytest.approx(0.01 * 10**0.5)
 
 
+def test_an_above_fact_passes_only_past_its_margin() -> None:
+    above = Fact("z", "z", "z", "z", 0.0, 0.05, "above", "z")
+    assert above.passes(0.05) and above.passes(0.3)
+    assert not above.passes(0.04) and not above.passes(-0.2) and not above.passes(float("nan"))
+    assert above.band() == (0.05, math.inf)
+
+
+def test_venture_fates_count_each_startup_by_its_first_ending() -> None:
+    nan = np.nan
+    first = np.array([0.0, 0, 0, 0, 0, 50])  # the last one has too little follow-up
+    failed = np.array([10.0, nan, 80, 40, nan, nan])
+    acquired = np.array([nan, 20.0, nan, 30, nan, nan])
+    listed = np.array([nan, nan, nan, nan, 100.0, nan])
+    fates = venture_fates(first, failed, acquired, listed, last=100, horizon=72)
+    # 5 in the cohort: failed at 10; acquired at 20; failed after 72 (alive); acquired at 30
+    # before failing at 40; listed after 72 (alive)
+    assert fates == pytest.approx({"failed": 0.2, "acquired": 0.4, "listed": 0.0, "alive": 0.4})
+
+
+def test_zero_exit_share_counts_failures_and_sales_below_the_money_raised() -> None:
+    nan = np.nan
+    first = np.zeros(5)
+    failed = np.array([10.0, nan, nan, nan, nan])
+    acquired = np.array([nan, 20.0, 20.0, nan, nan])
+    price = np.array([nan, 5.0, 50.0, nan, nan])
+    raised = np.array([3.0, 10.0, 10.0, 10.0, 10.0])
+    listed = np.array([nan, nan, nan, 30.0, nan])
+    # ended: failed (zero), sold for 5 < 10 raised (zero), sold for 50 (not), listed (not)
+    share = zero_exit_share(first, failed, acquired, price, raised, listed, 100, 72)
+    assert share == pytest.approx(0.5)
+
+
+def test_survival_gap_compares_backed_startups_with_others_from_the_same_age() -> None:
+    nan = np.nan
+    # Backed: founded at 0, first round at 12; one of two fails within five years of it.
+    # Others: one fails at 6 (before the comparison age: left out), one at 30 (within five years
+    # of age 12), two survive.
+    founded = np.zeros(6)
+    failed = np.array([40.0, nan, 6.0, 30.0, nan, nan])
+    backed = np.array([True, True, False, False, False, False])
+    first = np.array([12.0, 12.0])
+    gap = survival_gap(first, failed[backed], founded, failed, backed, last=200)
+    assert gap == pytest.approx(0.5 - 2 / 3)
+
+
 def test_every_fact_has_a_citation_a_value_and_a_reason() -> None:
     assert len(FACTS) >= 6
     assert {"zipf_tail", "tent_growth"} <= set(FACT_IDS)
     for f in FACTS:
         assert f.citation and f.why and f.statistic
         assert f.tolerance > 0 and math.isfinite(f.published)
-        assert f.comparison in ("within", "log10")
+        assert f.comparison in ("within", "log10", "above")
 
 
 def test_summarise_reports_mean_spread_and_verdict() -> None:

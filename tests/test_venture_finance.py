@@ -5,16 +5,18 @@ little), guidance funds are paid in over years, and private plus state VC is the
 from __future__ import annotations
 
 import copy
+import dataclasses
 
 import numpy as np
 import pytest
 
 from helix.world.mechanisms.exits import exit_firms
-from helix.world.mechanisms.funding import invest
+from helix.world.mechanisms.funding import crowding, invest
 from helix.world.mechanisms.knowledge import density_multiplier
 from helix.world.mechanisms.operations import operate
 from helix.world.mechanisms.policy import levers
 from helix.world.mechanisms.rd import rd_spending
+from helix.world.parameters import Funding
 from helix.world.state import EVENT_CODE, STAGE_PUBLIC
 
 
@@ -35,7 +37,8 @@ def _on_plan(world) -> np.ndarray:
         f.view("alive")
         & (stage >= 1)
         & (stage < STAGE_PUBLIC)
-        & (f.view("cash") > f.view("planned_burn"))
+        & (world.step - f.view("last_round") < 24)
+        & (f.view("cash") > f.view("planned_burn") * 13)  # above the cut (12 months by default)
     )
 
 
@@ -177,7 +180,11 @@ def test_a_round_is_sized_to_the_plan(tiny_world):
     per_round = []
     for months in (15, 30):
         setting, world, _ = tiny_world(
-            [f"parameters.funding.round_runway_months={months}"], months=20
+            [
+                f"parameters.funding.round_runway_months={months}",
+                "parameters.funding.max_dilution=0.9",  # the plan, not the valuation, sizes it
+            ],
+            months=20,
         )
         money = deals = 0.0
         for month in range(20, 32):
@@ -188,3 +195,123 @@ def test_a_round_is_sized_to_the_plan(tiny_world):
         assert deals > 0
         per_round.append(money / deals)
     assert per_round[1] > per_round[0]
+
+
+def test_a_firm_whose_round_is_late_cuts_its_burn_and_its_team(tiny_world):
+    """Same firms, same draws: with its cash down to a few months of planned burn, a VC-backed
+    firm stretches it over ``cut_runway_months``: it spends less than its plan and lays off
+    instead of hiring."""
+    setting, world, _ = tiny_world(months=18)
+    world.step = 18
+    rows = _on_plan(world)
+    assert len(rows) >= 5
+    late = copy.deepcopy(world)
+    late.firms.cash[rows] = 3.0 * world.firms.planned_burn[rows]
+    broke = copy.deepcopy(world)
+    broke.firms.cash[rows] = 0.1 * world.firms.planned_burn[rows]
+    emp0 = world.firms.employees[rows].copy()
+    for w in (world, late, broke):
+        _month_of_operations(setting, w, 5)
+    assert late.firms.costs[rows].sum() < world.firms.costs[rows].sum()
+    hired = [(w.firms.employees[rows] - emp0).sum() for w in (world, late, broke)]
+    assert hired[0] > hired[1] > hired[2]
+
+
+def test_milestones_decide_the_round_not_luck(tiny_world):
+    """With no due-diligence error, a firm is funded only if its milestones (productivity gained
+    and traction since the last round) clear the hurdle, however large the value's luck; with no
+    luck either, follow-on rounds price firms by their milestones (no money chasing deals)."""
+    overrides = [
+        "parameters.funding.diligence_sd=0",
+        "parameters.funding.supply_elasticity=0",
+        "parameters.funding.hurdle=0.05",
+    ]
+    spread = []
+    for luck in (0.0, 3.0):
+        setting, world, _ = tiny_world(
+            [*overrides, f"parameters.funding.step_sd={luck}"], months=30
+        )
+        p = setting.params.funding
+        f = world.firms
+        world.step = 30
+        n = f.n
+        stage0 = f.stage[:n].copy()
+        value0 = f.valuation_usd[:n].copy()
+        years = (world.step - f.last_round[:n]) / 12.0
+        per_head = np.maximum(f.employees[:n], 1.0)
+        traction = np.log1p(f.revenue[:n] / per_head) - np.log1p(
+            f.revenue_at_round[:n] / np.maximum(f.employees_at_round[:n], 1.0)
+        )
+        milestones = p.quality_loading * (
+            f.productivity[:n] - f.productivity_at_round[:n]
+        ) + p.traction_loading * np.clip(traction, -3, 3)
+        invest(setting, world, levers(setting, 30), np.random.default_rng(4))
+        follow_on = np.flatnonzero((f.last_round[:n] == 30) & (stage0 >= 1))
+        assert len(follow_on) > 0
+        assert (milestones[follow_on] >= p.hurdle - 1e-12).all()
+        # The price: the value's step beyond its milestones is the same for every follow-on
+        # (minus the peers' mean milestones) without luck, up to the round's own money
+        # (post-money = pre-money plus at most max_dilution); with luck it spreads widely.
+        post = f.valuation_usd[follow_on]
+        beyond = (
+            np.log(post / value0[follow_on])
+            - p.step_mean * years[follow_on]
+            - milestones[follow_on]
+        )
+        spread.append(beyond.max() - beyond.min())
+    assert spread[0] <= -np.log(1 - setting.params.funding.max_dilution) + 1e-9
+    assert spread[1] > 2.0
+
+
+@pytest.mark.parametrize(("share", "direction"), [(0.0, 0), (0.25, 1), (0.5, 0), (0.8, -1)])
+def test_state_money_crowds_private_money_in_when_moderate_and_out_when_large(share, direction):
+    """Private funds' offers to a cell answer the state's share of them: more at a moderate
+    share (certification), less past ``crowd_out_share`` (Brander, Du & Hellmann 2015)."""
+    p = Funding(state_certification=1.0, crowd_out_share=0.5)
+    offer = np.array([[[share]], [[1.0 - share]]])  # funds x cities x sectors: state, private
+    m = crowding(p, offer, np.array([True, False]))
+    assert np.sign(np.round(m[0, 0] - 1.0, 12)) == direction
+
+
+def test_more_certification_brings_more_private_money_where_the_state_invests(tiny_world):
+    """On the tiny world, the same month's market with the guidance fund paying in: with
+    crowding in, private funds offer more beside the state, so private money takes a larger
+    share of what is invested there (deals, not money, are scarce in the tiny world)."""
+    setting, world, _ = tiny_world(months=24)
+    world.step = 24
+    share = []
+    for k in (0.0, 5.0):
+        w = copy.deepcopy(world)
+        s = dataclasses.replace(
+            setting,
+            params=setting.params.model_copy(
+                update={
+                    "funding": setting.params.funding.model_copy(
+                        update={"state_certification": k, "crowd_out_share": 1.0}
+                    )
+                }
+            ),
+        )
+        invest(s, w, levers(s, 24), np.random.default_rng(24))
+        state = w.flows.state_vc
+        assert state.sum() > 0
+        share.append(w.flows.vc_invested.sum() / w.flows.vc_total.sum())
+    assert share[1] > share[0]
+
+
+def test_a_national_fund_goes_on_investing_when_its_home_city_withdraws_support(tiny_world):
+    setting, world, _ = tiny_world(months=14)
+    funds = world.funds
+    k = np.flatnonzero(funds.state_owned)[0]
+    spent = []
+    for national in (False, True):
+        w = copy.deepcopy(world)
+        w.funds.national[k] = national
+        before = w.funds.invested_in_city_usd[k].sum()
+        for month in range(14, 20):
+            w.step = month
+            lev = levers(setting, month)
+            lev.withdrawn[:] = True
+            invest(setting, w, lev, np.random.default_rng(month))
+        spent.append(w.funds.invested_in_city_usd[k].sum() - before)
+    assert spent[0] == 0.0 and spent[1] > 0.0

@@ -49,7 +49,7 @@ def print_validation(result: ValidationResult, console: Console) -> None:
     t.add_column("verdict")
     for i, r in enumerate(result.facts, 1):
         f = r.fact
-        tolerance = f"×/÷ 10^{f.tolerance:g}" if f.comparison == "log10" else f"± {f.tolerance:g}"
+        tolerance = f.shown_tolerance()
         simulated = _num(r.mean) + (f" ± {calibration_fmt(r.sd, 2)}" if r.sd is not None else "")
         seeds = f"{round(r.seeds_passed * len(r.values))}/{len(r.values)}"
         t.add_row(

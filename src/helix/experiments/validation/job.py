@@ -21,8 +21,11 @@ from helix.experiments.validation.statistics import (
     funnel_shares,
     hill_alpha,
     subbotin_shape,
+    survival_gap,
     survival_share,
+    venture_fates,
     volatility_size_slope,
+    zero_exit_share,
 )
 from helix.experiments.worker import limit_threads
 from helix.jsonsafe import json_safe
@@ -38,6 +41,76 @@ Progress = Callable[[int, int], None]
 def _month_indices(months: np.ndarray) -> np.ndarray:
     uniq, inverse = np.unique(months, return_inverse=True)
     return np.array([month_index(m) for m in uniq], np.int64)[inverse]
+
+
+def venture_records(events: dict[str, np.ndarray]) -> dict[str, np.ndarray] | None:
+    """Per startup founded during the run: its founding, first round, rounds, money raised
+    (USD), first failure, acquisition (and its price, USD) and listing months (NaN if none).
+
+    ``startup_funded`` marks the startups that raised VC. None without events.
+    """
+    if not len(events.get("event", [])):
+        return None
+    kinds = np.asarray(events["event"]).astype(str)
+    ids = np.asarray(events["firm_id"])
+    amount = np.asarray(events["amount"], float)
+    when = _month_indices(np.asarray(events["month"]).astype(str)).astype(float)
+    fid = np.unique(ids[kinds == "founded"])
+
+    def first(kind: str) -> tuple[np.ndarray, np.ndarray]:
+        """Month and amount of each startup's first ``kind`` event (NaN if none)."""
+        sel = np.flatnonzero((kinds == kind) & np.isin(ids, fid))
+        order = sel[np.lexsort((when[sel], ids[sel]))]
+        keep = order[np.r_[True, ids[order][1:] != ids[order][:-1]]] if len(order) else order
+        pos = np.searchsorted(fid, ids[keep])
+        month, value = np.full(len(fid), np.nan), np.full(len(fid), np.nan)
+        month[pos], value[pos] = when[keep], amount[keep]
+        return month, value
+
+    founded, _ = first("founded")
+    funded = (kinds == "funded") & np.isin(ids, fid)
+    pos = np.searchsorted(fid, ids[funded])
+    rounds = np.bincount(pos, minlength=len(fid))
+    raised = np.bincount(pos, weights=amount[funded], minlength=len(fid))
+    first_funded, _ = first("funded")
+    acquired, price = first("acquired")
+    listed, _ = first("ipo")
+    failed, _ = first("failed")
+    unicorn = np.isin(fid, ids[kinds == "unicorn"])
+    return {
+        "id": fid,
+        "founded": founded,
+        "first_funded": first_funded,
+        "rounds": rounds,
+        "raised": raised,
+        "unicorn": unicorn,
+        "acquired": acquired,
+        "price": price,
+        "listed": listed,
+        "failed": failed,
+        "startup_funded": rounds > 0,
+    }
+
+
+def venture_funnel(events: dict[str, np.ndarray], last_month: str) -> dict[str, float]:
+    """The fates of VC-backed startups 72 months after their first round (failed, acquired,
+    listed, alive) and the five-year survival of VC-backed (from the first round) and other
+    startups (from founding)."""
+    v = venture_records(events)
+    if v is None:
+        return {}
+    last = month_index(last_month)
+    s = v["startup_funded"]
+    out = {
+        f"fate_{k}": x
+        for k, x in venture_fates(
+            v["first_funded"][s], v["failed"][s], v["acquired"][s], v["listed"][s], last,
+            FOLLOW_UP_MONTHS,
+        ).items()
+    }  # fmt: skip
+    out["survival_5y_backed"] = survival_share(v["first_funded"][s], v["failed"][s], last)
+    out["survival_5y_others"] = survival_share(v["founded"][~s], v["failed"][~s], last)
+    return out
 
 
 def firm_statistics(
@@ -64,44 +137,34 @@ def firm_statistics(
         out["tent_growth"] = subbotin_shape(growth)
         out["volatility_size"] = volatility_size_slope(size, growth)
 
-    kinds = np.asarray(events["event"]).astype(str) if len(events.get("event", [])) else None
-    if kinds is not None:
-        ids = np.asarray(events["firm_id"])
-        when = _month_indices(np.asarray(events["month"]).astype(str)).astype(float)
-
-        def first_month(kind: str) -> dict[int, float]:
-            sel = kinds == kind
-            order = np.argsort(when[sel], kind="stable")[::-1]  # earliest wins when assigned last
-            return dict(zip(ids[sel][order].tolist(), when[sel][order].tolist(), strict=True))
-
-        founded = first_month("founded")
-        failed = first_month("failed")
-        fid = np.array(list(founded), dtype=np.int64)
-        f_month = np.array([founded[i] for i in fid.tolist()], float)
-        d_month = np.array([failed.get(i, np.nan) for i in fid.tolist()], float)
-        out["survival_5y"] = survival_share(f_month, d_month, last)
-
-        funded_sel = kinds == "funded"
-        funded_ids, rounds = np.unique(ids[funded_sel], return_counts=True)
-        first_funded = first_month("funded")
-        unicorns = set(ids[kinds == "unicorn"].tolist())
-        startups = np.isin(funded_ids, fid)  # founded during the run, so the first round is seed
-        funded_ids, rounds = funded_ids[startups], rounds[startups]
-        first_round = np.array([first_funded[i] for i in funded_ids.tolist()], float)
+    ventures = venture_records(events)
+    if ventures is not None:
+        v = ventures
+        out["survival_5y"] = survival_share(v["founded"], v["failed"], last)
+        startup = v["startup_funded"]
+        first_round = v["first_funded"][startup]
         out["follow_on"], out["seed_to_unicorn"] = funnel_shares(
+            first_round, v["rounds"][startup], v["unicorn"][startup], last, FOLLOW_UP_MONTHS
+        )
+        exited = np.fmin(v["acquired"], v["listed"])[startup]
+        out["vc_exit_share"] = exit_share(first_round, exited, last, FOLLOW_UP_MONTHS)
+        out["vc_survival_gap"] = survival_gap(
             first_round,
-            rounds,
-            np.array([i in unicorns for i in funded_ids.tolist()], bool),
+            v["failed"][startup],
+            v["founded"],
+            v["failed"],
+            v["startup_funded"],
+            last,
+        )
+        out["zero_exit_share"] = zero_exit_share(
+            first_round,
+            v["failed"][startup],
+            v["acquired"][startup],
+            v["price"][startup],
+            v["raised"][startup],
+            v["listed"][startup],
             last,
             FOLLOW_UP_MONTHS,
-        )
-        acquired, listed = first_month("acquired"), first_month("ipo")
-        exited = np.array(
-            [min(acquired.get(i, np.inf), listed.get(i, np.inf)) for i in funded_ids.tolist()],
-            float,
-        )
-        out["vc_exit_share"] = exit_share(
-            first_round, np.where(np.isinf(exited), np.nan, exited), last, FOLLOW_UP_MONTHS
         )
     return out
 

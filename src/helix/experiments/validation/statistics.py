@@ -209,3 +209,114 @@ def coefficient_of_variation(x: np.ndarray) -> float:
     if len(x) < 20 or x.mean() <= 0:
         return float("nan")
     return float(x.std() / x.mean())
+
+
+def survival_gap(
+    first_funded: np.ndarray,
+    vc_failed: np.ndarray,
+    founded: np.ndarray,
+    failed: np.ndarray,
+    backed: np.ndarray,
+    last: int,
+    horizon: int = 60,
+) -> float:
+    """Five-year survival of VC-backed startups from their first round, minus that of startups
+    never VC-backed from the same age (Puri & Zarutskie 2012).
+
+    Args:
+        first_funded: First-round month of each VC-backed startup.
+        vc_failed: Its failure month (NaN if it did not fail).
+        founded: Founding month of every startup.
+        failed: Its failure month (NaN if it did not fail).
+        backed: Whether it was ever VC-backed.
+        last: Last month index observed.
+        horizon: Months of follow-up.
+
+    Returns:
+        The difference of the two survival shares; the non-VC startups are counted from the
+        VC-backed ones' median age at first round, among those alive at that age. NaN if a
+        cohort is empty.
+    """
+    first_funded = np.asarray(first_funded, float)
+    vc_failed = np.asarray(vc_failed, float)
+    founded = np.asarray(founded, float)
+    failed = np.asarray(failed, float)
+    backed = np.asarray(backed, bool)
+    vc = survival_share(first_funded, vc_failed, last, horizon)
+    age = np.median(first_funded - founded[backed]) if backed.any() else float("nan")
+    if not math.isfinite(vc) or not math.isfinite(age):
+        return float("nan")
+    start = founded + age
+    alive = ~(np.isfinite(failed) & (failed < start))
+    others = ~backed & alive
+    rest = survival_share(start[others], failed[others], last, horizon)
+    return vc - rest if math.isfinite(rest) else float("nan")
+
+
+def venture_fates(
+    first_funded: np.ndarray,
+    failed: np.ndarray,
+    acquired: np.ndarray,
+    listed: np.ndarray,
+    last: int,
+    horizon: int,
+) -> dict[str, float]:
+    """Of startups first funded ``horizon`` months or more before ``last``: the shares failed,
+    acquired, listed and still private and alive ``horizon`` months after the first round
+    (each startup counted by its first ending; NaN months mean never).
+
+    Returns:
+        ``{"failed", "acquired", "listed", "alive"}`` shares summing to 1 (NaN if no cohort).
+    """
+    first_funded = np.asarray(first_funded, float)
+    cohort = first_funded + horizon <= last
+    names = ("failed", "acquired", "listed")
+    if not cohort.any():
+        return dict.fromkeys((*names, "alive"), float("nan"))
+    gaps = np.stack(
+        [np.asarray(m, float)[cohort] - first_funded[cohort] for m in (failed, acquired, listed)]
+    )
+    gaps = np.where(np.isfinite(gaps) & (gaps <= horizon), gaps, np.inf)
+    ended = np.isfinite(gaps).any(axis=0)
+    first = np.argmin(gaps, axis=0)
+    out = {k: float((ended & (first == i)).mean()) for i, k in enumerate(names)}
+    out["alive"] = float((~ended).mean())
+    return out
+
+
+def zero_exit_share(
+    first_funded: np.ndarray,
+    failed: np.ndarray,
+    acquired: np.ndarray,
+    price: np.ndarray,
+    raised: np.ndarray,
+    listed: np.ndarray,
+    last: int,
+    horizon: int,
+) -> float:
+    """Of startups first funded ``horizon`` months or more before ``last`` whose venture ended
+    within ``horizon`` months: the share that failed or were sold for no more than the venture
+    money they raised (nothing left for founders under a 1x liquidation preference).
+
+    Args:
+        first_funded: First-round month of each startup.
+        failed, acquired, listed: Month of each ending (NaN if none).
+        price: Acquisition price (same unit as ``raised``; ignored where not acquired).
+        raised: Venture money the startup raised.
+
+    Returns:
+        The share, NaN if no venture in the cohort ended.
+    """
+    first_funded = np.asarray(first_funded, float)
+    cohort = first_funded + horizon <= last
+    gaps = np.stack(
+        [np.asarray(m, float)[cohort] - first_funded[cohort] for m in (failed, acquired, listed)]
+    )
+    gaps = np.where(np.isfinite(gaps) & (gaps <= horizon), gaps, np.inf)
+    ended = np.isfinite(gaps).any(axis=0)
+    if not ended.any():
+        return float("nan")
+    first = np.argmin(gaps, axis=0)
+    cheap = np.asarray(price, float)[cohort] <= np.asarray(raised, float)[cohort]
+    zero = (first == 0) | ((first == 1) & cheap)
+    return float(zero[ended].mean())

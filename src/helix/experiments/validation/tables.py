@@ -31,7 +31,7 @@ def validation_rows(result: ValidationResult) -> list[list[str]]:
     rows = []
     for r in result.facts:
         f = r.fact
-        tol = f"×/÷ 10^{f.tolerance:g}" if f.comparison == "log10" else f"± {f.tolerance:g}"
+        tol = f.shown_tolerance()
         rows.append(
             [
                 f.name,

@@ -50,6 +50,7 @@ import numpy as np
 
 from helix.world import kernels
 from helix.world.catalogue import UNICORN_USD
+from helix.world.parameters import Funding
 from helix.world.setting import Levers, Setting
 from helix.world.state import STAGE_PUBLIC, World
 
@@ -59,26 +60,49 @@ def plan_budget(
 ) -> tuple[np.ndarray, np.ndarray]:
     """What a VC-backed firm's plan lets it spend this month, and which firms have a plan.
 
-    B = Y + b: revenue plus the planned burn b fixed at the last round (the cash after the round
-    over ``round_runway_months``). The firm spends at that rate whether or not the next round
-    comes, while it holds at least a month of it: a firm with less has no plan left, spends
-    nothing ahead of revenue and keeps a runway like any other (it fails if its running costs
-    exceed its revenue until the cash is gone). On plan: a private firm with a round within
-    ``stale_months`` (a firm investors have written off has no plan) and cash above b.
+    B = Y + b: revenue plus the planned burn b = min(b₀, cash / m_cut), b₀ fixed at the last
+    round (the cash after the round over ``round_runway_months``). The firm spends at b₀ while
+    its cash covers ``cut_runway_months`` of it; after that, with no new round yet, it stretches
+    what is left over ``cut_runway_months`` (the burn falls with the cash), so its team is cut
+    toward what its revenue and the smaller burn pay for (a startup whose next round is late
+    cuts its burn and tries to reach profitability on what it has: investors' patience, Puri &
+    Zarutskie 2012; the cut rule is an assumption). A firm whose revenue per head does not
+    cover its cost per head keeps losing and fails when the cash is gone; one whose does
+    becomes self-sustaining. On plan: a private firm with a round within ``stale_months`` (a
+    firm investors have written off has no plan) and cash left.
     """
     p = setting.params.funding
     f = world.firms
     stage = f.view("stage")
     since = world.step - f.view("last_round")
-    burn = f.view("planned_burn")
+    cash = f.view("cash")
+    burn = np.minimum(f.view("planned_burn"), np.maximum(cash, 0.0) / p.cut_runway_months)
     backed = (
         f.view("alive")
         & (stage >= 1)
         & (stage < STAGE_PUBLIC)
         & (since < p.stale_months)
-        & (f.view("cash") > burn)
+        & (cash > 0)
     )
     return np.where(backed, revenue + burn, 0.0), backed
+
+
+def crowding(p: Funding, offer: np.ndarray, state_owned: np.ndarray) -> np.ndarray:
+    """Multiplier on private funds' offers per (city, sector) from the state's share of them.
+
+    m(s) = max(1 + κ·s·(1 - s/s*), 0), s the guidance funds' share of the money offered to the
+    cell this month, κ ``state_certification`` and s* ``crowd_out_share``. A moderate state
+    share certifies the cell's deals and fills gaps, so private funds offer more (crowding in,
+    largest at s = s*/2); past s* the state takes deals private funds would have done and they
+    offer less (crowding out). Brander, Du & Hellmann (2015): moderate government VC alongside
+    private VC raises total investment, large shares crowd out; Lerner (2009). On top of this,
+    state money displaces private money mechanically within a cell whose deals are fewer than
+    its money (every fund's offer is used in the same proportion).
+    """
+    state = offer[state_owned].sum(axis=0)
+    total = offer.sum(axis=0)
+    share = np.divide(state, total, out=np.zeros_like(total), where=total > 0)
+    return np.maximum(1.0 + p.state_certification * share * (1.0 - share / p.crowd_out_share), 0.0)
 
 
 def add_value_created(setting: Setting, world: World, city: np.ndarray, usd: np.ndarray) -> None:
@@ -164,12 +188,21 @@ def invest(setting: Setting, world: World, levers: Levers, rng: np.random.Genera
         0.0,
         np.log1p(f.revenue[rows] / per_head) - np.log1p(f.revenue_at_round[rows] / per_head_then),
     )
-    surprise = (
-        p.quality_loading * quality
-        + p.traction_loading * np.clip(traction, -3.0, 3.0)
-        + p.step_sd * np.sqrt(years) * rng.standard_normal(len(rows))
-    )
-    step = np.where(first, 0.0, p.step_mean * years) + surprise
+    # Milestones decide the round: the fund reads the productivity gained and the traction (with
+    # a due-diligence error) and invests above its hurdle. The price follows the firm's value,
+    # which loads on the same milestones and moves with its own luck (Cochrane 2005's value
+    # process); that luck is not what the fund selects on, so a hurdle that rations deals is
+    # not a floor under every step-up.
+    milestones = p.quality_loading * quality + p.traction_loading * np.clip(traction, -3.0, 3.0)
+    surprise = milestones + p.diligence_sd * rng.standard_normal(len(rows))
+    luck = p.step_sd * np.sqrt(years) * rng.standard_normal(len(rows))
+    # The last round's price already paid for the progress investors expected: the value moves
+    # with the milestones beyond the month's mean among VC-backed candidates (the news), so the
+    # value of VC-backed firms grows by μ a year on average as in Cochrane (2005), and firms
+    # funded for clearing the hurdle step up only by how far they beat their peers.
+    follow = ~first
+    expected = milestones[follow].mean() if follow.any() else 0.0
+    step = np.where(first, 0.0, p.step_mean * years + milestones - expected + luck)
     seed_pre = p.seed_valuation_usd * (1 - p.dilution_by_stage[0])
     previous = np.where(first, seed_pre, f.valuation_usd[rows])
     f.last_pitch[rows] = world.step
@@ -201,7 +234,7 @@ def invest(setting: Setting, world: World, levers: Levers, rng: np.random.Genera
         setting.city_china[home][:, None] != setting.city_china[None, :], p.cross_border_factor, 1.0
     )
     # Guidance funds invest only at home (national ones anywhere in China, with no home bias or
-    # distance), and not at all where support has been withdrawn.
+    # distance), and a city's own not at all once it has withdrawn its support.
     private_reach = distance * bias * border
     state_reach = np.where(funds.national[:, None], setting.city_china[None, :], at_home)
     reach = np.where(funds.state_owned[:, None], state_reach, private_reach)
@@ -209,11 +242,14 @@ def invest(setting: Setting, world: World, levers: Levers, rng: np.random.Genera
         reach[:, :, None] * funds.sector_taste[:, None, :] * (levers.vc_sentiment * pipeline)[None]
     )
     total = weight.sum(axis=(1, 2))
-    active = ~(funds.state_owned & levers.withdrawn[home])
+    # A city's withdrawal of support stops its own guidance funds; a national fund answers to the
+    # central government, so it goes on investing (also in a city that withdrew its support).
+    active = ~(funds.state_owned & ~funds.national & levers.withdrawn[home])
     deploy = p.deploy_share * funds.dry_powder_usd * appetite * active
     # A fund with no deal in reach offers nothing (0/0, and a large fund's deploy/1e-300 is inf).
     per_weight = np.divide(deploy, total, out=np.zeros_like(deploy), where=total > 0)
     offer = weight * per_weight[:, None, None]  # funds x cities x sectors
+    offer[private] *= crowding(p, offer, funds.state_owned)[None]
     budget = offer.sum(axis=0)
 
     # Money chasing deals: valuations answer the money offered over the money the cell's

@@ -122,11 +122,13 @@ def operate(
     runway = np.log(np.maximum(f.view("cash"), 1.0) / np.maximum(costs * g.runway_months, 1.0))
     planned = planned_team(setting, world, revenue)
     backed = planned > 0
-    plan_gap_clipped = np.clip(np.log(np.maximum(planned, 1.0) / np.maximum(emp, 1.0)), 0.0, 1.0)
+    # On plan a firm hires toward its planned team; once its burn is cut (``plan_budget``) it
+    # lays off toward the smaller team at the same speed.
+    plan_gap_clipped = np.clip(np.log(np.maximum(planned, 1.0) / np.maximum(emp, 1.0)), -1.0, 1.0)
     # Larger firms are portfolios of units whose fortunes partly cancel: both the systematic and
     # the idiosyncratic part of growth shrink with size (Stanley et al. 1996). A VC-backed firm
     # hires toward the team its cash pays for until its next round (no cuts on the plan: it bets
-    # on the round); the others answer to their runway over its aim.
+    # on the round, until its runway is short); the others answer to their runway over its aim.
     size_factor = (np.maximum(emp, 1.0) / 10.0) ** (-g.size_exponent)
     growth = (
         np.sqrt(size_factor)

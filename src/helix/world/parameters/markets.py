@@ -45,6 +45,14 @@ class Funding(Strict):
     step_sd: float = P(
         0.9, 0, 5, "log per sqrt(year)", "Spread of log valuation change (Cochrane 2005: ~0.9-1.0)."
     )
+    diligence_sd: float = P(
+        0.45,
+        0,
+        5,
+        "log",
+        "Spread of a fund's error in reading a candidate's milestones at due diligence (the "
+        "noise in the deal decision, apart from the value's own luck; assumption).",
+    )
     quality_loading: float = P(
         1.5,
         0,
@@ -88,6 +96,16 @@ class Funding(Strict):
         "Months of planned burn a round is sized for (Carta, State of Private Markets: median "
         "time between seed, A and B rounds ~18-24 months).",
     )
+    cut_runway_months: float = P(
+        12,
+        1,
+        48,
+        "months",
+        "Runway below which a VC-backed firm whose next round has not come stops spending at its "
+        "planned burn and stretches its remaining cash over this many months, cutting its team to "
+        "what that pays for (patient capital and bridge financing: Puri & Zarutskie 2012; the "
+        "rule and its value are an assumption).",
+    )
     planned_team_by_stage: list[float] = Field(
         [10.0, 30.0, 80.0, 200.0, 500.0],
         description="Headcount a seed, A, B, C, D+ round plans to pay for (people; with the "
@@ -120,6 +138,25 @@ class Funding(Strict):
         "Years over which a guidance fund receives its committed capital, in equal monthly "
         "instalments (0: all at once). Chinese government guidance funds call their capital in "
         "tranches over their 5-year investment period (Zero2IPO; Pan, Deng & Li 2022; assumption).",
+    )
+    state_certification: float = P(
+        1.0,
+        0,
+        10,
+        "per unit state share",
+        "Crowding in: slope at zero of private funds' offers to a city and sector in the state's "
+        "share of the money offered there (a state co-investment certifies deals and fills gaps: "
+        "Brander, Du & Hellmann 2015, Lerner 2009; with crowd_out_share 0.5, private money rises "
+        "by up to 12.5% at a state share of a quarter; the value is an assumption).",
+    )
+    crowd_out_share: float = P(
+        0.5,
+        0.05,
+        1,
+        "share",
+        "State share of a cell's offered money above which private funds offer less than "
+        "without the state (crowding out: Brander, Du & Hellmann 2015 find large government "
+        "VC shares go with less private VC; assumption for the value).",
     )
 
     expiry: float = P(
