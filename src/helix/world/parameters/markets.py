@@ -40,10 +40,20 @@ class Funding(Strict):
         "(Kaplan & Strömberg 2003; Carta dilution medians, ~20% early to ~10% late).",
     )
     step_mean: float = P(
-        0.15, -2, 2, "log per year", "Mean log valuation change per year (Cochrane 2005)."
+        0.15,
+        -2,
+        2,
+        "log per year",
+        "Mean log change a year of a VC-backed firm's value (Cochrane 2005: ~15% a year, the "
+        "selection-corrected value process of all VC-backed firms, not observed round steps).",
     )
     step_sd: float = P(
-        0.9, 0, 5, "log per sqrt(year)", "Spread of log valuation change (Cochrane 2005: ~0.9-1.0)."
+        0.9,
+        0,
+        5,
+        "log per sqrt(year)",
+        "Spread a year of a VC-backed firm's value from its own luck, which funds do not select "
+        "on (Cochrane 2005: ~89% a year, selection-corrected; observed round steps are wider).",
     )
     diligence_sd: float = P(
         0.45,
