@@ -3,15 +3,21 @@
 Candidates: living private firms whose last round (or founding) is at least
 ``months_between_rounds`` old. A VC-backed firm that has gone ``stale_months`` without a new
 round is written off by investors (the "living dead" of Ruhnka, Feldman & Dean 1992): it goes on
-running on its own revenue, may still be acquired or list, but raises no more. A candidate's pre-money valuation moves log-normally between
-rounds (Cochrane 2005):
+running on its own revenue, may still be acquired or list, but raises no more.
 
-    ln V_pre = ln V_prev + μ·Δt + ℓ·(a - a_prev) + τ·clip(ln(1+Y) - ln(1+Y_prev), ±3) + σ·√Δt·z
+Milestones decide the round; the value's own luck moves its price (Cochrane 2005):
+
+    M = ℓ·(a - a_prev) + τ·clip(ln(1+Y/E) - ln(1+Y_prev/E_prev), ±3)     (milestones)
+    surprise = M + σ_d·e                 (the fund's reading; fundable if ≥ the hurdle)
+    ln V_pre = ln V_prev + μ·Δt + (M - M̄) + σ·√Δt·z                   (the price)
 
 (Δt in years; a first round starts from the seed valuation and uses the gap to local practice
 for a - a_prev), ℓ loading the productivity gained and τ the growth of revenue per employee
-(traction; revenue bought by hiring on the last round's money is priced in) since the last
-round, z ~ N(0,1).
+(traction; revenue bought by hiring on the last round's money is priced in), e, z ~ N(0,1)
+independent, M̄ the month's mean milestones of VC-backed candidates (the last price already paid
+for the expected progress). μ = 0.15 and σ = 0.9 a year are Cochrane's selection-corrected
+moments of the value of all VC-backed firms; the hurdle selects on milestones, so it is no floor
+under the step-ups.
 A round sells a share δ of the firm, falling from ~22% at seed to ~10% in late rounds (Kaplan &
 Strömberg 2003; Carta): raise = δ·V_pre/(1-δ).
 
@@ -24,9 +30,9 @@ t the travel time (Sorenson & Stuart 2001: deal probability ~ distance^-0.3), v 
 sentiment of the cell (1 but in a downturn), D the deal flow
 (candidates above the hurdle: partners' attention goes where the deals are) and Q the mean
 quality of the cell's candidates (funds follow good pipelines). A deal needs a
-surprise (quality plus due-diligence noise) of at least the hurdle; a turned-down firm pitches
+surprise (milestones plus due-diligence error) of at least the hurdle; a turned-down firm pitches
 again after ``months_between_pitches``. Within a cell,
-deals are ranked by their valuation step (funds back the most promising firms: this selection is
+deals are ranked by their surprise (funds back the most promising firms: this selection is
 why observed round-to-round returns are higher than the drift) and funded while the cell's
 money lasts (Bergemann, Hege & Peng 2009: staged financing), so more money reaches deeper into
 the ranking (money chasing deals, Gompers & Lerner 2000). Firms passing $1B become unicorns.
@@ -35,11 +41,15 @@ created over the past year (markups and exit proceeds) against the first year,
 F_c(t) = F_c,0·(V_c,12m(t)/V_c,first year)^φ (Gompers & Lerner 1998; Kaplan & Schoar 2005), and
 from recycled exit proceeds (see ``exits``);
 capital a private fund has not invested goes back to its investors at ``expiry`` a month.
+State money moves private money: each private fund's offer to a cell is multiplied by
+m(s) = max(1 + κ·s·(1 - s/s*), 0), s the state's share of the money offered there (crowding in
+at moderate shares, out past s*: Brander, Du & Hellmann 2015; Lerner 2009).
 Government guidance funds (policy kind ``guidance_fund``, e.g. Shanghai's 2021 industrial funds
 for chips, biomedicine and AI) are funds that receive their committed capital when the policy
 starts, invest only in their city and sectors (a national fund, e.g. the national chip fund, in
-every Chinese city by deal flow and quality: state money goes where the industry is), and count
-as government support as well as VC.
+every Chinese city by deal flow and quality: state money goes where the industry is; a city's
+withdrawal of support stops its own funds, not the national ones), and count as government
+support as well as VC.
 A VC downturn lowers funds' appetite for the sectors it hits (sentiment), so money moves to
 other sectors and less is deployed.
 """

@@ -15,9 +15,11 @@ Headcount Δln E = (E/10)^(-β/2)·[h·clip(margin) + r·clip(ln(cash/(costs·T)
   the idiosyncratic shock as in Stanley et al. (1996) (a large firm is a portfolio of units whose
   fortunes partly cancel), the systematic part more gently (small firms grow faster, Evans 1987).
   A VC-backed firm (a round within ``stale_months``) spends ahead of revenue instead of keeping
-  a runway: its runway term is replaced by (E/10)^(-β/2)·k·clip(ln(E*/E), 0, 1), E* the team its plan pays
-  for (:func:`planned_team`), so a round turns into hires, and R&D with them (``rd``: R&D is a
-  share of the wage bill); Kortum & Lerner (2000), Davila, Foster & Gupta (2003).
+  a runway: its runway term is replaced by (E/10)^(-β/2)·k·clip(ln(E*/E), -1, 1), E* the team its
+  plan pays for (:func:`planned_team`), so a round turns into hires, and R&D with them (``rd``:
+  R&D is a share of the wage bill); Kortum & Lerner (2000), Davila, Foster & Gupta (2003). When
+  its next round is late its burn falls with its cash (``funding.plan_budget``) and it cuts
+  toward the smaller team.
   Hires come out of the job seekers of the city and of the cities within commuting reach by
   high-speed rail (``talent.match_hires``), at most a share of each pool a month (VC-backed firms' offers are served first, the other
   firms of a city share the rest at one fill rate); layoffs go back to
