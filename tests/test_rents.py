@@ -76,6 +76,7 @@ def _market(demand_share: np.ndarray, rent_ratio: np.ndarray):
     o.stock_m2 = np.maximum(o.stock_m2, tech / demand_share)
     o.other_demand_m2 = demand_share * o.stock_m2 - tech
     o.rent_per_m2 = o.rent_start * rent_ratio
+    o.rent_market = o.rent_per_m2.copy()
     return setting, world, lev
 
 
@@ -111,7 +112,11 @@ def test_office_market_invariants(share, ratio, months):
         starts_before = o.buildable_m2.copy()
         clear_office_market(setting, world, lev)
         change = np.log(o.rent_per_m2 / before)
-        assert (np.abs(change) <= p.max_monthly_change + 1e-12).all()
+        # A rent moves by at most the monthly cap, unless lifted to the landlords' floor.
+        floor = p.reservation_rent_share * o.rent_start
+        assert (o.rent_per_m2 >= floor * (1 - 1e-12)).all()
+        lifted = np.isclose(o.rent_per_m2, floor)
+        assert (np.abs(change[~lifted]) <= p.max_monthly_change + 1e-12).all()
         assert (o.rent_per_m2 > 0).all() and np.isfinite(o.rent_per_m2).all()
         assert (o.stock_m2 >= 0).all() and (o.buildable_m2 >= 0).all()
         assert (o.pipeline_m2 >= 0).all()

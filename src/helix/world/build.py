@@ -19,6 +19,7 @@ from helix.world.mechanisms.knowledge import density_against, pools, reach, spil
 from helix.world.mechanisms.operations import real_output
 from helix.world.mechanisms.policy import lever_schedule
 from helix.world.mechanisms.shocks import export_controls
+from helix.world.mechanisms.talent import revenue_per_employee
 from helix.world.setting import Inputs, Setting
 from helix.world.state import STAGE_PUBLIC, Chips, Firms, Funds, Offices, Talent, World
 
@@ -148,6 +149,7 @@ def _offices(setting: Inputs) -> Offices:
         stock_m2=setting.district_office_stock_m2 * setting.scale,
         rent_per_m2=setting.district_rent_per_m2.copy(),
         rent_start=setting.district_rent_per_m2.copy(),
+        rent_market=setting.district_rent_per_m2.copy(),
         other_demand_m2=setting.district_other_demand_m2 * setting.scale,
         buildable_m2=setting.district_buildable_m2 * setting.scale,
         pipeline_m2=np.zeros((nd, lag)),
@@ -176,6 +178,7 @@ def _talent(setting: Inputs, firms: Firms) -> Talent:
         wage=setting.city_wage0.copy(),
         diaspora=diaspora,
         openings=np.zeros(setting.n_cities),
+        revenue_per_employee_start=np.zeros(setting.n_cities),  # measured once firms have revenue
     )
 
 
@@ -222,6 +225,7 @@ def initial_world(inputs: Inputs, rng: np.random.Generator) -> tuple[Setting, Wo
     output = real_output(inputs, world, density)
     firms.revenue[: firms.n] = output
     firms.revenue_at_round[: firms.n] = output
+    world.talent.revenue_per_employee_start = revenue_per_employee(inputs, firms)
     _cash_on_plan(inputs, firms, output)
     market = np.bincount(firms.view("sector"), weights=output, minlength=ns)
     setting = Setting(

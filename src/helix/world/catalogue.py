@@ -72,8 +72,12 @@ _CITY = {
     "top_graduate_abroad_share": ("share", "share of top graduates going abroad"),
     "government_support_share": ("share", "government support over support plus private VC"),
     "state_vc": ("USD/month", "VC invested in the city by government guidance funds"),
-    "relocations_in": ("firms/month", "firms moving in"),
-    "relocations_out": ("firms/month", "firms moving out"),
+    "relocations_in": ("firms/month", "firms moving in from another city"),
+    "relocations_out": ("firms/month", "firms moving out to another city"),
+    "relocations_within": ("firms/month", "firms moving to another district of the same city"),
+    "hires_short_of_space": ("people/month", "wanted hires turned away for lack of office space"),
+    "office_starts": ("m²/month", "office construction started"),
+    "office_withdrawn": ("m²/month", "rental office space converted to other uses under a cap"),
 }
 _DISTRICT = {
     "rent": ("yuan/m²/month", "office rent"),

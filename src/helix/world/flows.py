@@ -47,6 +47,7 @@ class Flows:
     rd_reported: np.ndarray = field(metadata=_CS)
     tax_expenditure: np.ndarray = field(metadata=_CS)
     subsidies: np.ndarray = field(metadata=_CS)
+    hires_short_of_space: np.ndarray = field(metadata=_C)  # people its office space turned away
     # disputes
     ip_disputes: np.ndarray = field(metadata=_CS)  # filed (after the filing lag)
     # talent (people)
@@ -70,9 +71,13 @@ class Flows:
     deaths: np.ndarray = field(metadata=_CS)
     ipos: np.ndarray = field(metadata=_CS)
     acquisitions: np.ndarray = field(metadata=_CS)
+    # rents (m² of office space)
+    office_starts: np.ndarray = field(metadata=_C)  # construction started
+    office_withdrawn: np.ndarray = field(metadata=_C)  # rental space converted under a cap
     # relocation (firms)
-    relocations_in: np.ndarray = field(metadata=_C)
-    relocations_out: np.ndarray = field(metadata=_C)
+    relocations_in: np.ndarray = field(metadata=_C)  # from another city
+    relocations_out: np.ndarray = field(metadata=_C)  # to another city
+    relocations_within: np.ndarray = field(metadata=_C)  # to another district of the same city
 
     @classmethod
     def zeros(cls, n_cities: int, n_sectors: int, n_districts: int) -> Flows:

@@ -143,7 +143,7 @@ MECHANISMS: tuple[Mechanism, ...] = (
     Mechanism(
         "operations",
         _operations,
-        ("growth", "knowledge", "funding"),
+        ("growth", "knowledge", "funding", "rents"),
         (
             "output",
             "real_output",
@@ -153,6 +153,7 @@ MECHANISMS: tuple[Mechanism, ...] = (
             "rd_reported",
             "tax_expenditure",
             "subsidies",
+            "hires_short_of_space",
         ),
     ),
     Mechanism(
@@ -179,8 +180,13 @@ MECHANISMS: tuple[Mechanism, ...] = (
     Mechanism(
         "exits", _exits, ("exits", "funding"), ("deaths", "ipos", "acquisitions", "value_created")
     ),
-    Mechanism("rents", _rents, ("rents", "growth"), ()),
-    Mechanism("relocation", _relocation, ("rents",), ("relocations_in", "relocations_out")),
+    Mechanism("rents", _rents, ("rents", "growth"), ("office_starts", "office_withdrawn")),
+    Mechanism(
+        "relocation",
+        _relocation,
+        ("rents", "growth", "knowledge", "funding", "talent"),
+        ("relocations_in", "relocations_out", "relocations_within"),
+    ),
 )
 """The month's mechanisms, in the order they act."""
 

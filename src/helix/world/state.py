@@ -115,6 +115,8 @@ class Offices:
     stock_m2: np.ndarray
     rent_per_m2: np.ndarray
     rent_start: np.ndarray  # rent at the start: the replacement-cost level
+    # The rent the market would clear at with no cap: equal to rent_per_m2 unless a cap binds.
+    rent_market: np.ndarray
     other_demand_m2: np.ndarray
     buildable_m2: np.ndarray
     pipeline_m2: np.ndarray  # districts x lag: space under construction by months to delivery
@@ -129,6 +131,7 @@ class Talent:
     wage: np.ndarray
     diaspora: np.ndarray  # engineers from each Chinese city working abroad (in the global hub)
     openings: np.ndarray  # last month's unfilled wish to hire, people
+    revenue_per_employee_start: np.ndarray  # yuan/month, per city: the wage anchor's reference
 
 
 @dataclass

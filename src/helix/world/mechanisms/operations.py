@@ -23,7 +23,9 @@ Headcount Δln E = (E/10)^(-β/2)·[h·clip(margin) + r·clip(ln(cash/(costs·T)
   Hires come out of the job seekers of the city and of the cities within commuting reach by
   high-speed rail (``talent.match_hires``), at most a share of each pool a month (VC-backed firms' offers are served first, the other
   firms of a city share the rest at one fill rate); layoffs go back to
-  the firm's city, so engineers are conserved.
+  the firm's city, so engineers are conserved. Hires also need office space: where a
+  district's lettable space is full, its firms get only the share of their wanted hires it has
+  room for (``rents.space_for_hires``).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ import numpy as np
 from helix.world import kernels
 from helix.world.mechanisms.funding import plan_budget
 from helix.world.mechanisms.rd import RdSpending
-from helix.world.mechanisms.rents import space_per_employee
+from helix.world.mechanisms.rents import space_for_hires, space_per_employee
 from helix.world.mechanisms.talent import match_hires
 from helix.world.setting import Inputs, Levers, Setting
 from helix.world.state import STAGE_PUBLIC, World
@@ -142,7 +144,9 @@ def operate(
         + size_factor * g.shock_sd * rng.standard_normal(n)
     )
     change = np.where(alive, emp * np.expm1(growth), 0.0)
-    wanted = np.maximum(change, 0.0)
+    # Hires need desks: where a district's lettable space is full, its firms grow less.
+    wish = np.maximum(change, 0.0)
+    wanted = wish * space_for_hires(setting, world, wish)
     demand, backed_demand = kernels.group_sums(c, nc, wanted, np.where(backed, wanted, 0.0))
     hired, taken = match_hires(setting, world, levers, demand)
     # VC-backed firms' offers are served first (they bid with equity and the promise of the next
@@ -163,6 +167,7 @@ def operate(
 
     flows = world.flows
     flows.hiring_demand = demand
+    flows.hires_short_of_space = kernels.group_sums(c, nc, wish - wanted)[0]
     # Sums per (city, sector), one pass per group of series; living firms only in the second.
     sector_revenue, real_output_cs, rd_real_cs, subsidies_cs = kernels.group_sums(
         cell, nc * ns, revenue, output, rd.real, subsidy

@@ -12,8 +12,20 @@ migration in Krugman (1991) and Fujita, Krugman & Venables (1999).
 - Returnees: each month a share min(ρ·exp(β·(U_c - U_hub)), 0.5) of the city's diaspora comes home
   (Filatotchev et al. 2011 on returnee entrepreneurs' spillovers).
 - Foreign engineers: F_c·v_c a month, v_c the visa policy's multiplier.
-- Attrition: a share of the pool leaves tech work. Wages rise when hiring demand exceeds the
-  normal job-finding rate times the pool:  Δln w = κ·clip(ln(demand/(f·pool)), ±1) a month.
+- Attrition: a share of the pool leaves tech work.
+- Wages (spatial equilibrium, Rosen 1979; Roback 1982; Moretti 2011) answer labour demand and move
+  toward an anchor set by productivity and the cost of living, an error-correction wage:
+
+      Δln w = κ·clip(ln(demand/(f·pool)), ±1) + κ_a·(ln w* - ln w)   a month,
+      w* = w₀ · (y/y₀)^π · (R/R₀)^α
+
+  y the revenue per employee of the city's firms (y₀ at the start), π the pass-through of
+  productivity to pay (π = 1: a constant labour share, the start's w₀/y₀), R the city's rent
+  (stock-weighted, R₀ the same stock at starting rents) and α the housing share of the real wage
+  (the α of the appeal), so where rents rise wages compensate and engineers' real wage, hence
+  the appeal, is kept. Where productivity grows, wages and rents rise together. Tightness alone
+  can hold a wage at most κ/κ_a (in logs) off its anchor, so no wage collapses or explodes
+  unless productivity or rents do.
 Moves between cities and to and from abroad conserve engineers.
 """
 
@@ -21,8 +33,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from helix.world.setting import Levers, Setting
-from helix.world.state import World
+from helix.world.setting import Inputs, Levers, Setting
+from helix.world.state import Firms, World
 
 
 def city_rent(setting: Setting, world: World) -> np.ndarray:
@@ -32,6 +44,42 @@ def city_rent(setting: Setting, world: World) -> np.ndarray:
     weight = np.bincount(dc, weights=o.stock_m2, minlength=setting.n_cities)
     total = np.bincount(dc, weights=o.stock_m2 * o.rent_per_m2, minlength=setting.n_cities)
     return total / np.maximum(weight, 1e-12)
+
+
+def city_rent_ratio(setting: Setting, world: World) -> np.ndarray:
+    """Each city's rent over its starting rents, on today's office stock (the cost-of-living index)."""
+    o = world.offices
+    dc = setting.district_city
+    now = np.bincount(dc, weights=o.stock_m2 * o.rent_per_m2, minlength=setting.n_cities)
+    then = np.bincount(dc, weights=o.stock_m2 * o.rent_start, minlength=setting.n_cities)
+    return np.where(then > 0, now / np.maximum(then, 1e-300), 1.0)
+
+
+def revenue_per_employee(setting: Inputs, firms: Firms) -> np.ndarray:
+    """Last month's revenue per employee of each city's living firms (yuan/month; 0: no firm)."""
+    alive = firms.view("alive")
+    c = firms.view("city")[alive]
+    revenue = np.bincount(c, weights=firms.view("revenue")[alive], minlength=setting.n_cities)
+    staff = np.bincount(c, weights=firms.view("employees")[alive], minlength=setting.n_cities)
+    return np.where(staff > 0, revenue / np.maximum(staff, 1e-300), 0.0)
+
+
+def wage_anchor(setting: Setting, world: World) -> np.ndarray:
+    """The wage productivity and the cost of living call for: w₀·(y/y₀)^π·(R/R₀)^α (yuan/month).
+
+    A city without firms now or at the start keeps its own wage as anchor on the productivity
+    side (nothing to pass through).
+    """
+    p = setting.params.talent
+    t = world.talent
+    y = revenue_per_employee(setting, world.firms)
+    y0 = t.revenue_per_employee_start
+    productivity = np.where((y > 0) & (y0 > 0), np.maximum(y, 1e-300) / np.maximum(y0, 1e-300), 1.0)
+    return (
+        setting.city_wage0
+        * productivity**p.productivity_pass_through
+        * city_rent_ratio(setting, world) ** p.housing_share
+    )
 
 
 def match_hires(
@@ -122,7 +170,12 @@ def move_talent(setting: Setting, world: World, levers: Levers) -> None:
 
     demand = world.flows.hiring_demand
     tightness = np.log(np.maximum(demand, 1e-9) / np.maximum(p.job_finding_rate * t.pool, 1e-9))
-    t.wage *= np.exp(p.wage_response * np.clip(tightness, -1.0, 1.0))
+    # Error correction: tightness moves pay in the short run, productivity and rents set where it
+    # returns to (Blanchard & Katz 1992: local wages return to their relative level in years).
+    anchor_gap = np.log(wage_anchor(setting, world) / t.wage)
+    t.wage *= np.exp(
+        p.wage_response * np.clip(tightness, -1.0, 1.0) + p.wage_anchor_speed * anchor_gap
+    )
 
     flows = world.flows
     flows.graduates = graduates

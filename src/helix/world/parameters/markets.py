@@ -226,26 +226,81 @@ class Rents(Strict):
         1,
         10_000,
         "people",
-        "Firms below this headcount move at the full relocation rate, larger ones more slowly.",
+        "Headcount at which a move costs moving_cost_months of the firm's costs; smaller firms "
+        "pay less, larger more (Brouwer, Mariotti & van Ommeren 2004: relocation falls with size).",
     )
-    burden_threshold: float = P(
-        0.12, 0, 1, "share of costs", "Rent share of costs above which a firm looks to move."
-    )
-    relocation_rate: float = P(
-        0.05,
-        0,
+    lease_months: float = P(
+        36,
         1,
-        "1/month",
-        "Monthly chance that a burdened firm of up to small_firm_employees moves.",
+        240,
+        "months",
+        "Length of an office lease: a firm weighs a move when its lease ends, 1/lease_months of "
+        "firms a month, and values a move's saving over one lease (Chinese office leases run 2-3 "
+        "years, JLL 2019; assumption).",
     )
-    relocation_rent_elasticity: float = P(
-        2.0, 0, 20, "elasticity", "Preference for cheap districts when relocating."
+    moving_cost_months: float = P(
+        1.0,
+        0,
+        24,
+        "months of costs",
+        "Cost of a move (fit-out, disruption) for a firm of small_firm_employees, in months of "
+        "its costs (assumption).",
+    )
+    moving_cost_size_exponent: float = P(
+        0.5,
+        0,
+        3,
+        "elasticity",
+        "Rise of a move's cost, in months of costs, with headcount: (E/E_small)^γ; larger firms "
+        "move less (Brouwer, Mariotti & van Ommeren 2004; assumption for the value).",
+    )
+    talent_access_elasticity: float = P(
+        0.1,
+        0,
+        2,
+        "elasticity",
+        "Fall of a firm's revenue prospects per log of the talent pool within commuting reach "
+        "lost by moving city (thick labour markets: Moretti 2011; assumption for the value).",
+    )
+    investor_access_elasticity: float = P(
+        0.1,
+        0,
+        2,
+        "elasticity",
+        "Fall of a firm's revenue prospects per log of venture money within reach lost by "
+        "moving city (Sorenson & Stuart 2001; Bernstein, Giroud & Townsend 2016; assumption "
+        "for the value).",
     )
     relocation_max_minutes: float = P(
         150, 0, 2000, "minutes", "Farthest a firm moves to escape rent (assumption)."
     )
-    relocation_decay_per_minute: float = P(
-        0.02, 0, 1, "1/minute", "Preference for nearby districts when relocating."
+    frictional_vacancy: float = P(
+        0.03,
+        0,
+        0.5,
+        "share",
+        "Share of office stock that cannot be let at any moment (between tenants, being "
+        "refitted): below it firms find no room to grow (assumption; structural vacancy in "
+        "Wheaton & Torto 1988 is well above it).",
+    )
+    conversion_rate: float = P(
+        0.03,
+        0,
+        1,
+        "1/year per log rent gap",
+        "Rental office space landlords convert or withdraw each year per log point a rent cap "
+        "holds rents below the market's: a cap holding rents ~half below market for 7 years "
+        "removes ~15% of rental space, as rent control did in San Francisco (Diamond, McQuade "
+        "& Qian 2019).",
+    )
+    reservation_rent_share: float = P(
+        0.5,
+        0,
+        1,
+        "share of starting rent",
+        "Lowest rent landlords let at, as a share of the starting (replacement-cost) rent: "
+        "below it they hold space empty (operating costs and the option to wait, Grenadier "
+        "1995; value an assumption).",
     )
     max_monthly_change: float = P(0.08, 0, 1, "share", "Cap on one month's rent change.")
 
@@ -270,6 +325,24 @@ class Talent(Strict):
     )
     wage_response: float = P(
         0.01, 0, 1, "1/month", "Wage change per log of hiring demand over normal job finding."
+    )
+    wage_anchor_speed: float = P(
+        0.02,
+        0,
+        1,
+        "1/month",
+        "Share of the log gap to the productivity and cost-of-living wage closed each month "
+        "(half-life ~3 years; Blanchard & Katz 1992: local wages return to their relative level "
+        "over several years; assumption for the value).",
+    )
+    productivity_pass_through: float = P(
+        0.5,
+        0,
+        1,
+        "elasticity",
+        "Elasticity of a city's wage anchor to its firms' revenue per employee: firm-level rent "
+        "sharing 0.05-0.15 (Card, Cardoso, Heining & Kline 2018), economy-wide pass-through "
+        "0.7-1 (Stansbury & Summers 2017); a city between them (assumption).",
     )
     job_finding_rate: float = P(
         0.25, 0.01, 1, "1/month", "Share of job seekers hired in a month of a balanced market."
