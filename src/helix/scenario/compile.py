@@ -105,9 +105,7 @@ def compile_scenario(s: Scenario) -> Inputs:
             )
         )
         / 12.0,
-        sector_market_ceiling=np.array(
-            [np.inf if k.market_ceiling is None else k.market_ceiling for k in ks], dtype=float
-        ),
+        sector_market_ceiling=np.array([k.market_ceiling for k in ks], dtype=float),
         relatedness=relatedness,
         research_district=np.array([di[r.district] for r in rs], dtype=np.int32),
         research_sector=np.array([si[r.sector] for r in rs], dtype=np.int32),

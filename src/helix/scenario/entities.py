@@ -54,13 +54,14 @@ class Sector(Strict):
         "Growth of the sector's market abroad (the non-Chinese cities' market) at the start "
         "(default: demand_growth).",
     )
-    market_ceiling: float | None = P(
-        None,
+    market_ceiling: float = P(
+        1e4,
         1.0,
         1e4,
         "multiple of the starting market",
         "Size the sector's markets grow toward, logistically (Griliches 1957, Bass 1969), as a "
-        "multiple of their size at the start; none: growth at demand_growth forever.",
+        "multiple of their size at the start (assumption); the default 1e4 never binds within a "
+        "run: growth at demand_growth throughout.",
     )
 
 

@@ -85,7 +85,7 @@ class Inputs:
     sector_entry_capital: np.ndarray
     sector_hardware: np.ndarray
     sector_demand_growth: np.ndarray  # markets x sectors: initial growth, per month (log)
-    sector_market_ceiling: np.ndarray  # sectors: market ceiling / starting market (inf: none)
+    sector_market_ceiling: np.ndarray  # sectors: market ceiling / starting market
     relatedness: np.ndarray  # sectors x sectors
     # research institutions (as extra knowledge mass and talent)
     research_district: np.ndarray
