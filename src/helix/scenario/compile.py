@@ -98,7 +98,9 @@ def compile_scenario(s: Scenario) -> Inputs:
                 [
                     [k.demand_growth for k in ks],
                     [
-                        k.demand_growth if k.demand_growth_abroad is None else k.demand_growth_abroad
+                        k.demand_growth
+                        if k.demand_growth_abroad is None
+                        else k.demand_growth_abroad
                         for k in ks
                     ],
                 ]

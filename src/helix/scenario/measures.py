@@ -64,9 +64,7 @@ class Policy(Strict):
 
 
 class Shock(Strict):
-    kind: Literal["export_control", "vc_downturn", "demand_shock"] = Field(
-        description="What hits."
-    )
+    kind: Literal["export_control", "vc_downturn", "demand_shock"] = Field(description="What hits.")
     cities: list[str] = Field(
         default_factory=list,
         description="Cities hit (empty: all in China); demand_shock: the markets these cities "

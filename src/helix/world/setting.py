@@ -17,7 +17,6 @@ import numpy as np
 from helix.world.calendar import month_label
 from helix.world.parameters import Parameters
 
-
 # Sector markets: firms in Chinese cities sell in China's market, the others abroad; each market
 # has its own size, growth and price per sector (``mechanisms.operations.sector_price``).
 MARKETS: tuple[str, ...] = ("china", "abroad")
