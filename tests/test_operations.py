@@ -7,20 +7,25 @@ import copy
 import numpy as np
 
 from helix.world.mechanisms.knowledge import density_multiplier
-from helix.world.mechanisms.operations import real_output, sector_price
+from helix.world.mechanisms.operations import market_size, real_output, sector_price
 
 
 def test_prices_fall_when_output_outgrows_the_market_and_rise_when_it_lags(
     tiny_scenario_of, advanced
 ):
     setting, world, _, _ = advanced(tiny_scenario_of(seed=1), 3)
-    market = setting.market0 * np.exp(setting.sector_demand_growth * world.step)
-    world.price = np.ones(setting.n_sectors)
+    demand = np.ones_like(setting.market0)
+    market = market_size(setting, world.step, demand)
+    world.price = np.ones_like(setting.market0)
     glut, scarce = copy.deepcopy(world), copy.deepcopy(world)
     glut.output_last = 2.0 * market
     scarce.output_last = 0.5 * market
-    assert (sector_price(setting, glut) < 1).all()
-    assert (sector_price(setting, scarce) > 1).all()
+    sold = setting.market0 > 0
+    assert (sector_price(setting, glut, demand)[sold] < 1).all()
+    assert (sector_price(setting, scarce, demand)[sold] > 1).all()
+    # a demand shock shrinks the market: the same output fetches a lower price
+    cut = sector_price(setting, copy.deepcopy(world), 0.5 * demand)
+    assert (cut[sold] < sector_price(setting, world, demand)[sold]).all()
 
 
 def test_output_follows_input_availability_and_ramps_up_with_age(tiny_scenario_of, advanced):

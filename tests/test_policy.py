@@ -187,3 +187,36 @@ def test_a_vc_downturn_lowers_sentiment_for_its_sectors_while_it_lasts():
         assert np.allclose(sentiment[china, ai], expected), step
         assert (sentiment[~china] == 1).all()
         assert (np.delete(sentiment, ai, axis=-1) == 1).all()
+
+
+def test_a_demand_shock_cuts_its_sectors_markets_while_it_lasts():
+    shock = Shock(
+        kind="demand_shock", sectors=["software"], start="2021-01", end="2021-06", severity=0.3
+    )
+    setting = _with({}, {"slump": shock})
+    sw = setting.sectors.index("software")
+    for step, expected in ((11, 1.0), (12, 0.7), (17, 0.7), (18, 1.0)):
+        demand = levers(setting, step).demand  # per market and sector
+        # No cities named: every market (China's and abroad) is hit.
+        assert np.allclose(demand[:, sw], expected), step
+        assert (np.delete(demand, sw, axis=-1) == 1).all()
+
+
+def test_a_demand_shock_naming_a_city_hits_only_the_market_it_sells_in():
+    s = load_scenario(until="2021-12", scale=0.01)
+    shock = Shock(kind="demand_shock", cities=["Silicon Valley"], start="2020-01", severity=0.5)
+    inputs = s.model_copy(update={"shocks": {"us-slump": shock}}).world_inputs()
+    demand = lever_schedule(inputs).at(0).demand
+    abroad = inputs.city_market[inputs.cities.index("Silicon Valley")]
+    china = inputs.city_market[inputs.cities.index("Shanghai")]
+    assert abroad != china
+    assert (demand[abroad] == 0.5).all() and (demand[china] == 1.0).all()
+
+
+def test_a_population_control_lets_fewer_migrants_into_its_city_only():
+    setting = _with({"cap": _policy("population_control", 0.8), "cap2": _policy("visa", 2.0)})
+    lev = levers(setting, 0)
+    core = setting.cities.index(CORE)
+    assert lev.inflow_multiplier[core] == 0.8
+    assert (np.delete(lev.inflow_multiplier, core) == 1.0).all()
+    assert lev.foreign_multiplier[core] == 2.0  # foreign arrivals are the visa's lever

@@ -93,7 +93,21 @@ def compile_scenario(s: Scenario) -> Inputs:
         sector_rd_intensity=np.array([k.rd_intensity for k in ks], dtype=float),
         sector_entry_capital=np.array([k.entry_capital for k in ks], dtype=float),
         sector_hardware=np.array([k.hardware_heavy for k in ks]),
-        sector_demand_growth=np.log1p(np.array([k.demand_growth for k in ks])) / 12.0,
+        sector_demand_growth=np.log1p(
+            np.array(
+                [
+                    [k.demand_growth for k in ks],
+                    [
+                        k.demand_growth
+                        if k.demand_growth_abroad is None
+                        else k.demand_growth_abroad
+                        for k in ks
+                    ],
+                ]
+            )
+        )
+        / 12.0,
+        sector_market_ceiling=np.array([k.market_ceiling for k in ks], dtype=float),
         relatedness=relatedness,
         research_district=np.array([di[r.district] for r in rs], dtype=np.int32),
         research_sector=np.array([si[r.sector] for r in rs], dtype=np.int32),

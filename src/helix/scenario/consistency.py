@@ -128,7 +128,15 @@ def check_world(s: Scenario) -> None:
     for name, p in s.policies.items():
         if (
             p.kind
-            in {"visa", "rd_tax_break", "shared_labs", "subsidy", "rent_cap", "support_withdrawal"}
+            in {
+                "visa",
+                "rd_tax_break",
+                "shared_labs",
+                "subsidy",
+                "rent_cap",
+                "support_withdrawal",
+                "population_control",
+            }
             and not p.cities
         ):
             _fail(f"policies.{name}.cities", "name at least one city")
@@ -136,6 +144,13 @@ def check_world(s: Scenario) -> None:
             _fail(f"policies.{name}.cities", "a rail link joins at least two cities")
         if p.reach != "home" and p.kind != "guidance_fund":
             _fail(f"policies.{name}.reach", f"only a guidance_fund has a reach, not a {p.kind}")
+        if p.kind == "population_control" and not 0 < p.value <= 1:
+            _fail(
+                f"policies.{name}.value",
+                f"a population control lets in a share (0, 1] of migrants, not {p.value}",
+            )
+        if p.kind == "population_control" and any(not s.cities[c].china for c in p.cities):
+            _fail(f"policies.{name}.cities", "population controls act on migration within China")
         if p.kind == "guidance_fund" and not p.cities:
             _fail(f"policies.{name}.cities", "name the city (or cities) the fund is homed in")
     _check_rd_deductions(s)

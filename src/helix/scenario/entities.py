@@ -43,7 +43,25 @@ class Sector(Strict):
         -0.5,
         1.0,
         "1/year",
-        "Growth of the sector's market, which lifts the price of its output (assumption).",
+        "Growth of the sector's market in China at the start, which lifts the price of its "
+        "output (assumption).",
+    )
+    demand_growth_abroad: float | None = P(
+        None,
+        -0.5,
+        1.0,
+        "1/year",
+        "Growth of the sector's market abroad (the non-Chinese cities' market) at the start "
+        "(default: demand_growth).",
+    )
+    market_ceiling: float = P(
+        1e4,
+        1.0,
+        1e4,
+        "multiple of the starting market",
+        "Size the sector's markets grow toward, logistically (Griliches 1957, Bass 1969), as a "
+        "multiple of their size at the start (assumption); the default 1e4 never binds within a "
+        "run: growth at demand_growth throughout.",
     )
 
 

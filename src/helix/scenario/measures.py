@@ -28,6 +28,7 @@ class Policy(Strict):
         "rent_cap",
         "rail",
         "support_withdrawal",
+        "population_control",
     ] = Field(description="Which lever.")
     cities: list[str] = Field(description="Cities it applies to (for rail: the linked cities).")
     sectors: list[str] = Field(default_factory=list, description="Sectors it targets (empty: all).")
@@ -40,7 +41,9 @@ class Policy(Strict):
         "depends on kind",
         "visa: multiplier on foreign inflow; rd_tax_break: extra deduction rate on R&D (rates of "
         "several policies in force add up); "
-        "rent_cap: max rent growth per year; rail: travel-time multiplier; others unused.",
+        "rent_cap: max rent growth per year; rail: travel-time multiplier; population_control: "
+        "share of the engineers migrating in from other Chinese cities let in, in (0, 1]; "
+        "others unused.",
     )
     budget_yuan: float = P(
         0.0,
@@ -61,17 +64,24 @@ class Policy(Strict):
 
 
 class Shock(Strict):
-    kind: Literal["export_control", "vc_downturn"] = Field(description="What hits.")
-    cities: list[str] = Field(default_factory=list, description="Cities hit (empty: all in China).")
+    kind: Literal["export_control", "vc_downturn", "demand_shock"] = Field(description="What hits.")
+    cities: list[str] = Field(
+        default_factory=list,
+        description="Cities hit (empty: all in China); demand_shock: the markets these cities "
+        "sell in are hit, China's or the market abroad (empty: every market).",
+    )
     sectors: list[str] = Field(default_factory=list, description="Sectors hit (empty: all).")
     start: Month = Field(description="First month of the shock, YYYY-MM.")
-    end: Month | None = Field(None, description="Last month (vc_downturn), YYYY-MM.")
+    end: Month | None = Field(
+        None, description="Last month (vc_downturn, demand_shock), YYYY-MM; open if absent."
+    )
     severity: float = P(
         0.3,
         0,
         1,
         "share",
-        "export_control: share of imported inputs lost; vc_downturn: fall in VC deployment.",
+        "export_control: share of imported inputs lost; vc_downturn: fall in VC deployment; "
+        "demand_shock: share of the sector's market lost.",
     )
 
     _check_start = field_validator("start", "end")(check_month)

@@ -20,7 +20,7 @@ from helix.world.mechanisms.operations import real_output
 from helix.world.mechanisms.policy import lever_schedule
 from helix.world.mechanisms.shocks import export_controls
 from helix.world.mechanisms.talent import revenue_per_employee
-from helix.world.setting import Inputs, Setting
+from helix.world.setting import MARKETS, Inputs, Setting
 from helix.world.state import STAGE_PUBLIC, Chips, Firms, Funds, Offices, Talent, World
 
 
@@ -198,8 +198,8 @@ def initial_world(inputs: Inputs, rng: np.random.Generator) -> tuple[Setting, Wo
             availability=np.ones((inputs.n_cities, ns)),
             baseline_output=np.zeros(len(controls)),
         ),
-        price=np.ones(ns),
-        output_last=np.zeros(ns),
+        price=np.ones((len(MARKETS), ns)),
+        output_last=np.zeros((len(MARKETS), ns)),
         spillover=np.zeros((nd, ns)),
         reach_mass=np.zeros((nd, ns)),
         practice=np.zeros((nd, ns)),
@@ -227,7 +227,9 @@ def initial_world(inputs: Inputs, rng: np.random.Generator) -> tuple[Setting, Wo
     firms.revenue_at_round[: firms.n] = output
     world.talent.revenue_per_employee_start = revenue_per_employee(inputs, firms)
     _cash_on_plan(inputs, firms, output)
-    market = np.bincount(firms.view("sector"), weights=output, minlength=ns)
+    # Each market's size at the start: what its firms make (Chinese cities' and the others').
+    cell = inputs.city_market[firms.view("city")] * ns + firms.view("sector")
+    market = np.bincount(cell, weights=output, minlength=len(MARKETS) * ns).reshape(-1, ns)
     setting = Setting(
         **{f.name: getattr(inputs, f.name) for f in fields(Inputs)},
         ref_knowledge=ref_knowledge,

@@ -17,6 +17,10 @@ import numpy as np
 from helix.world.calendar import month_label
 from helix.world.parameters import Parameters
 
+# Sector markets: firms in Chinese cities sell in China's market, the others abroad; each market
+# has its own size, growth and price per sector (``mechanisms.operations.sector_price``).
+MARKETS: tuple[str, ...] = ("china", "abroad")
+
 
 @dataclass(frozen=True)
 class Measure:
@@ -79,7 +83,8 @@ class Inputs:
     sector_rd_intensity: np.ndarray
     sector_entry_capital: np.ndarray
     sector_hardware: np.ndarray
-    sector_demand_growth: np.ndarray  # per month (log)
+    sector_demand_growth: np.ndarray  # markets x sectors: initial growth, per month (log)
+    sector_market_ceiling: np.ndarray  # sectors: market ceiling / starting market
     relatedness: np.ndarray  # sectors x sectors
     # research institutions (as extra knowledge mass and talent)
     research_district: np.ndarray
@@ -115,6 +120,11 @@ class Inputs:
     def n_sectors(self) -> int:
         return len(self.sectors)
 
+    @property
+    def city_market(self) -> np.ndarray:
+        """The market each city sells in: 0 China's, 1 the market abroad (``MARKETS``)."""
+        return np.where(self.city_china, 0, 1).astype(np.int32)
+
     def month_label(self, step: int) -> str:
         return month_label(self.start_month + step)
 
@@ -132,6 +142,8 @@ class Levers:
     city_minutes: np.ndarray  # cities x cities, with rail policies applied
     vc_sentiment: np.ndarray  # cities x sectors: 1 normally, lower in a VC downturn there
     withdrawn: np.ndarray  # cities where government support has been withdrawn
+    demand: np.ndarray  # markets x sectors: 1 normally, 1 - severity under a demand shock
+    inflow_multiplier: np.ndarray  # cities: multiplier on engineers migrating in from China
 
     def at(self, step: int) -> Levers:
         """The levers of month ``step`` (views into the schedule)."""
@@ -161,7 +173,7 @@ class Setting(Inputs):
     ref_knowledge: np.ndarray  # sectors: mean own-district knowledge mass per district
     ref_mass: np.ndarray  # sectors
     ref_firms_per_cell: float
-    market0: np.ndarray  # sectors: output at the start (the market's size)
+    market0: np.ndarray  # markets x sectors: output at the start (the market's size)
     levers: Levers  # the government's levers, each array with a leading step axis
     export_controls: tuple[ExportControl, ...]
 

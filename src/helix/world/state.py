@@ -153,8 +153,8 @@ class World:
     offices: Offices
     talent: Talent
     chips: Chips
-    price: np.ndarray  # sectors: output price index
-    output_last: np.ndarray  # sectors: last month's real output (all cities)
+    price: np.ndarray  # markets x sectors: output price index
+    output_last: np.ndarray  # markets x sectors: last month's real output
     spillover: np.ndarray  # districts x sectors: reachable knowledge mass
     reach_mass: np.ndarray  # districts x sectors: reachable employee mass
     practice: np.ndarray  # districts x sectors: reachable mean log productivity

@@ -4,8 +4,9 @@ Revenue   Y_i = y_s · exp(a_i) · D[d,s] · p_s · x[c,s] · m(age_i) · E_i
   y_s revenue per worker of the sector, a_i log productivity, D the density multiplier
   (``knowledge``), p_s the sector's price, x[c,s] the share of inputs available (export
   controls), m(age) = 1 - exp(-(age+1)/τ) the ramp-up of a young firm, E_i employees.
-Price     p_s moves a share α a month (in logs) toward the clearing price (Q_s / (Q_s,0·exp(g_s·t)))^(-η):
-  output beyond the sector's growing market lowers its price (η, α assumptions).
+Price     p_ms moves a share α a month (in logs) toward the clearing price (Q_ms / M_ms(t))^(-η),
+  M_ms(t) the market's size (:func:`market_size`: logistic growth toward a ceiling, cut by
+  demand shocks): output beyond what the market takes lowers its price (η, α assumptions).
 Costs     wages w_c·E + rent r_d·m²·E + other (share of wages) + real R&D (``rd``).
 Support   R&D tax expenditure + subsidies (split equally among the young, i.e. under 36 months
   old and private, firms of the targeted city and sector).
@@ -41,10 +42,32 @@ from helix.world.setting import Inputs, Levers, Setting
 from helix.world.state import STAGE_PUBLIC, World
 
 
-def sector_price(setting: Setting, world: World) -> np.ndarray:
-    """Output price per sector from last month's real output against the market's size."""
+def market_size(setting: Setting, step: int, demand: np.ndarray) -> np.ndarray:
+    """Each market's size per sector at ``step`` (markets x sectors, real output a month).
+
+    Logistic diffusion toward a ceiling K = c·Q₀ (Griliches 1957; Bass 1969), started at the
+    sector's observed growth g: M(t) = Q₀·c / (1 + (c - 1)·exp(-r·t)), r = g / (1 - 1/c), so
+    that M grows at g at first and slows as it fills; with no ceiling (c = inf) or g <= 0,
+    M(t) = Q₀·exp(g·t). ``demand`` is this month's demand shocks (1: none).
+    """
+    g = setting.sector_demand_growth
+    c = np.broadcast_to(setting.sector_market_ceiling, g.shape)
+    t = float(step)
+    capped = np.isfinite(c) & (g > 0)
+    c_safe = np.where(capped, np.maximum(c, 1.0 + 1e-9), 2.0)  # a ceiling of 1: no growth
+    r = g / (1.0 - 1.0 / c_safe)
+    logistic = c_safe / (1.0 + (c_safe - 1.0) * np.exp(-r * t))
+    return setting.market0 * np.where(capped, logistic, np.exp(g * t)) * demand
+
+
+def sector_price(setting: Setting, world: World, demand: np.ndarray) -> np.ndarray:
+    """Output price per market and sector from last month's real output against the market.
+
+    Output beyond what the market takes lowers the price (p → (Q/M)^(-η)), so once a market
+    saturates, more output earns less, and the wages and rents a firm pays weigh on its margin.
+    """
     g = setting.params.growth
-    market = setting.market0 * np.exp(setting.sector_demand_growth * world.step)
+    market = market_size(setting, world.step, demand)
     ratio = np.maximum(world.output_last, 1e-12) / np.maximum(market, 1e-12)
     clearing = np.where(setting.market0 > 0, ratio ** (-g.price_elasticity), 1.0)
     return world.price ** (1.0 - g.price_adjustment) * clearing**g.price_adjustment
@@ -99,9 +122,9 @@ def operate(
     emp = f.view("employees")
     age = world.step - f.view("born")
 
-    world.price = sector_price(setting, world)
+    world.price = sector_price(setting, world, levers.demand)
     output = real_output(setting, world, density)
-    revenue = output * kernels.take(world.price, s)
+    revenue = output * kernels.take2(world.price[setting.city_market], c, s)
     wages = emp * kernels.take(world.talent.wage, c)
     rent = emp * kernels.take(space_per_employee(setting, world) * world.offices.rent_per_m2, d)
     costs = np.where(alive, wages * (1.0 + g.other_costs) + rent + rd.real + rd.other_ahead, 0.0)
@@ -163,7 +186,6 @@ def operate(
     (fired,) = kernels.group_sums(c, nc, layoffs)
     world.talent.pool += fired - taken
     world.talent.openings = demand - hired
-    world.output_last = kernels.group_sums(s, ns, output)[0]
 
     flows = world.flows
     flows.hiring_demand = demand
@@ -177,6 +199,9 @@ def operate(
     )
     flows.output = sector_revenue.reshape(nc, ns)
     flows.real_output = real_output_cs.reshape(nc, ns)
+    market_output = np.zeros_like(world.output_last)
+    np.add.at(market_output, setting.city_market, flows.real_output)
+    world.output_last = market_output
     flows.rd_real = rd_real_cs.reshape(nc, ns)
     flows.rd_reported = rd_reported_cs.reshape(nc, ns)
     flows.tax_expenditure = tax_expenditure_cs.reshape(nc, ns)

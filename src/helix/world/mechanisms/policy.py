@@ -10,7 +10,12 @@ subsidies in its cities (the "over-reliance on government support" question of t
 withdrawal also stops them investing. Shocks: ``vc_downturn`` scales VC appetite for its
 cities' firms (every Chinese city when none is named) in its sectors (all when none is named)
 by (1 - severity): funds place less money
-there, and funds at home in a hit city deploy less in all.
+there, and funds at home in a hit city deploy less in all. ``demand_shock`` cuts the market of
+its sectors (all when none is named) by (1 - severity) in the markets its cities sell in (China's
+for a Chinese city, the market abroad for the others; every market when none is named), from its
+start to its end: prices fall there (``operations.sector_price``). ``population_control``
+multiplies the engineers migrating into its cities from other Chinese cities by its value
+(Beijing's 2017 master plan capping its population; ``talent.move_talent``).
 
 The levers of every month are computed once, from the setting's dated :class:`Measure` records,
 when the setting is built (:func:`lever_schedule`); a month reads its row (:func:`levers`).
@@ -22,7 +27,7 @@ from dataclasses import fields
 
 import numpy as np
 
-from helix.world.setting import Inputs, Levers, Measure, Setting
+from helix.world.setting import MARKETS, Inputs, Levers, Measure, Setting
 
 __all__ = ["Levers", "Measure", "lever_schedule", "levers"]
 
@@ -50,6 +55,7 @@ def _levers_at(setting: Inputs, step: int) -> Levers:
     cap = np.full(nc, np.inf)
     minutes = setting.city_minutes.copy()
     withdrawn = np.zeros(nc, bool)
+    inflow = np.ones(nc)
     active = [p for p in setting.policies if p.active(step)]
     for p in active:
         if p.kind == "support_withdrawal":
@@ -71,6 +77,8 @@ def _levers_at(setting: Inputs, step: int) -> Levers:
             )
         elif p.kind == "rent_cap":
             cap[rows] = np.minimum(cap[rows], np.log1p(p.value) / 12)
+        elif p.kind == "population_control":
+            inflow[rows] *= p.value
         elif p.kind == "rail":
             pair = np.ix_(rows, rows)
             off_diagonal = ~np.eye(len(rows), dtype=bool)
@@ -86,6 +94,17 @@ def _levers_at(setting: Inputs, step: int) -> Levers:
             )
             hit_sectors = list(shock.sectors) if shock.sectors else list(range(ns))
             sentiment[np.ix_(hit_cities, hit_sectors)] *= 1.0 - shock.severity
+    demand = np.ones((len(MARKETS), ns))
+    for shock in setting.shocks:
+        if shock.kind == "demand_shock" and shock.active(step):
+            # the markets its cities sell in (China's, abroad); every market when none is named
+            hit_markets = (
+                np.unique(setting.city_market[list(shock.cities)])
+                if shock.cities
+                else np.arange(len(MARKETS))
+            )
+            hit_sectors = list(shock.sectors) if shock.sectors else list(range(ns))
+            demand[np.ix_(hit_markets, hit_sectors)] *= 1.0 - shock.severity
     return Levers(
         foreign_multiplier=foreign,
         rd_extra_deduction=deduction,
@@ -95,4 +114,6 @@ def _levers_at(setting: Inputs, step: int) -> Levers:
         city_minutes=minutes,
         vc_sentiment=sentiment,
         withdrawn=withdrawn,
+        demand=demand,
+        inflow_multiplier=inflow,
     )

@@ -138,6 +138,8 @@ def move_talent(setting: Setting, world: World, levers: Levers) -> None:
     share = p.migration_rate * gain
     out_share = share.sum(axis=1)
     share *= np.where(out_share > 0.2, 0.2 / np.maximum(out_share, 1e-12), 1.0)[:, None]
+    # population controls (``policy``: Beijing's cap) let fewer migrants settle in their city
+    share *= levers.inflow_multiplier[None, :]
     moves = share * np.maximum(t.pool, 0.0)[:, None]
     migrants_out = moves.sum(axis=1)
     migrants_in = moves.sum(axis=0)
