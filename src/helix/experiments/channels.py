@@ -2,8 +2,8 @@
 
 A lever is trusted when its effect arrives through mechanisms one can name (VC halved -> fewer
 and smaller rounds -> more failures among funded firms -> fewer employees -> output). For each
-variant of an experiment against its baseline, in the variant's focus city
-(``Scenario.focus_city``), every indicator of the catalogue is followed year by year:
+variant of an experiment against its baseline, in the focus city of the experiment's base
+scenario (``Scenario.focus_city``), every indicator of the catalogue is followed year by year:
 
 1. Runs of the variant and of the baseline that share a seed (common random numbers) are
    identical until the lever first acts; the first month any indicator of any city differs
@@ -316,13 +316,15 @@ def trace_experiment(con: duckdb.DuckDBPyConnection, experiment_id: str) -> list
     baseline = str(resolved.get("baseline", "baseline"))
     channel = [str(c) for c in spec.get("channel", [])]
     confidence = float(spec.get("confidence", 0.95))
-    base = resolved.get("base", {})
-    scale = float(spec.get("scale") or base.get("scale", 1.0))
-    city = Scenario.model_validate(base).focus_city
     runs: dict[str, dict[tuple[int, int], str]] = {}
     for run in finished_runs(con, experiment_id):
         runs.setdefault(run.variant, {})[(run.replicate, run.sweep_point)] = run.run_id
     base_runs = runs.get(baseline, {})
+    if not base_runs or len(runs) < 2:
+        return []
+    base = resolved.get("base", {})  # the scenario every run starts from, scale included
+    scale = float(base.get("scale", 1.0))
+    city = Scenario.model_validate(base).focus_city
     cache: dict[str, Observations] = {}
 
     def obs(run_id: str) -> Observations:
