@@ -177,7 +177,7 @@ def _relative(row: SummaryRow | None) -> str:
         return ""
     if row.low is None or row.high is None:
         return f"{row.value:+.1%}"
-    return f"{row.value:+.1%} [{row.low * 100:+.1f}, {row.high * 100:+.1f}]"
+    return f"{row.value:+.1%} [{row.low * 100:+.0f}, {row.high * 100:+.0f}]"
 
 
 def _print_experiment(report: ExperimentReport, exp: Experiment, db: Path) -> None:
