@@ -15,11 +15,14 @@ goes to docs/lever_effects.json; docs/model.md's text between the markers
 record. Each example's interpretation, between ``<!-- interpretation:NAME -->`` and
 ``<!-- /interpretation -->``, is written by hand and kept across regenerations.
 
-The default of 40 replicates at scale 0.3 is what the VC downturn's effect on Shanghai's 2035
-output needs on the model of commit f007ac8: 20 paired replicates measured -8.9% with an
-interval of ±12.2% of the baseline (the paired differences' s.d. is about 26% of it, mostly two
-seeds whose baseline grew a giant AI firm); resolving -9% needs about (2.0 × 26 / 9)² ≈ 35
-pairs. The interval narrows as one over the root of the replicates. tests/test_lever_effects.py checks, without simulating, that the section is what
+The default of 100 replicates at scale 0.3 is what the VC downturn's effect on Shanghai's 2035
+output needs on the model of commit f007ac8: the paired differences' s.d. is about 27% of the
+baseline (mostly a few seeds in which one arm grew a giant AI firm), and 40 pairs measured
+-5.3% ± 8.8%, so resolving -5% needs about (2.0 × 27 / 5.3)² ≈ 100 pairs; an effect of -10%
+would need about 30. The interval narrows as one over the root of the replicates; at scale 0.3
+a run takes 3-13 s on one core (quiet to loaded machine), so 200 runs an example take 10-25
+minutes on two. Scale 1 is not less noisy (the issue's 8 pairs at scale 1: s.d. about 33%).
+tests/test_lever_effects.py checks, without simulating, that the section is what
 this script writes from the record and that the record was made from the shipped world and the
 example files as they are now.
 """
@@ -54,7 +57,7 @@ EXAMPLES = (
 )
 """The levers the issue asks about, one example file each."""
 SCALE = 0.3
-REPLICATES = 40
+REPLICATES = 100
 START, END = "<!-- lever-effects:start -->", "<!-- lever-effects:end -->"
 NOTE = re.compile(
     r"<!-- interpretation:(?P<name>[a-z0-9-]+) -->\n?(?P<text>.*?)<!-- /interpretation -->", re.S
