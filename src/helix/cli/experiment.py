@@ -26,6 +26,7 @@ from helix.cli.app import (
     out,
     said,
 )
+from helix.experiments.channels import Trace, trace_experiment
 from helix.experiments.design import Experiment, load_experiment
 from helix.experiments.executors import backend_for
 from helix.experiments.runner import (
@@ -36,6 +37,7 @@ from helix.experiments.runner import (
 )
 from helix.jsonsafe import json_safe
 from helix.store import Store
+from helix.store.experiments import SummaryRow
 
 
 class _ExperimentGroup(TyperGroup):
@@ -128,11 +130,14 @@ def experiment_run(
         err.print(f"helix: warning: {warning}", markup=False, highlight=False, soft_wrap=True)
     backend = backend_for(cluster, workers)
     report: ExperimentReport | None = None
+    traces: list[Trace] = []
     try:
         with Store(db) as store:
             bar = ExperimentBar(f"{exp.name} on {backend.label}")
             try:
                 report = run_experiment(exp, store, backend, bar)
+                if exp.spec.sweep is None:  # a sweep's points are not paired with a baseline
+                    traces = trace_experiment(store.con, exp.experiment_id)
             except KeyboardInterrupt:
                 p = bar.last
                 done = f"{p.done} of {p.total} runs done, {p.failed} failed" if p else "interrupted"
@@ -145,10 +150,17 @@ def experiment_run(
     assert report is not None  # an interrupted or failed run has left above
     if as_json:
         warnings = [*exp.warnings, *report.summary.warnings]
-        payload = {**report.to_json(), "db": str(db), "warnings": warnings}
+        payload = {
+            **report.to_json(),
+            "db": str(db),
+            "warnings": warnings,
+            "channels": [t.to_json() for t in traces],
+        }
         sys.stdout.write(json.dumps(json_safe(payload)) + "\n")
         return
     _print_experiment(report, exp, db)
+    for trace in traces:
+        out.print(f"[bold]channel:[/] {said(trace.sentence())}", highlight=False)
 
 
 def _num(value: Any) -> str:
@@ -157,6 +169,15 @@ def _num(value: Any) -> str:
 
 def _band(low: Any, high: Any) -> str:
     return "—" if low is None or high is None else f"{_num(low)} … {_num(high)}"
+
+
+def _relative(row: SummaryRow | None) -> str:
+    """A relative effect and its interval in percent, e.g. "-19% [-38, +1]"."""
+    if row is None or row.value is None:
+        return ""
+    if row.low is None or row.high is None:
+        return f"{row.value:+.1%}"
+    return f"{row.value:+.1%} [{row.low * 100:+.0f}, {row.high * 100:+.0f}]"
 
 
 def _print_experiment(report: ExperimentReport, exp: Experiment, db: Path) -> None:
@@ -179,7 +200,8 @@ def _print_experiment(report: ExperimentReport, exp: Experiment, db: Path) -> No
             box=box.SIMPLE_HEAD,
             pad_edge=False,
         )
-        for col in ("variant", "mean", "90% band", "vs baseline", f"{level} CI", "runs", "failed"):
+        columns = ("variant", "mean", "90% band", "vs baseline", f"{level} CI", "relative")
+        for col in (*columns, "runs", "failed"):
             t.add_column(col, justify="left" if col == "variant" else "right")
         for variant in exp.variants:
             mean = next(
@@ -198,6 +220,14 @@ def _print_experiment(report: ExperimentReport, exp: Experiment, db: Path) -> No
                 ),
                 None,
             )
+            rel = next(
+                (
+                    r
+                    for r in rows
+                    if (r.variant, r.outcome, r.statistic) == (variant, outcome, "relative")
+                ),
+                None,
+            )
             if mean is None:
                 continue
             t.add_row(
@@ -206,6 +236,7 @@ def _print_experiment(report: ExperimentReport, exp: Experiment, db: Path) -> No
                 _band(mean.low, mean.high),
                 "baseline" if diff is None else _num(diff.value),
                 "" if diff is None else _band(diff.low, diff.high),
+                _relative(rel),
                 str(mean.n),
                 str(mean.failed),
             )

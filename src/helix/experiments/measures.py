@@ -29,6 +29,7 @@ A figure that cannot be measured (no month in the window, a division by zero) is
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -235,3 +236,61 @@ def statistic(
     else:
         raise ValueError(f"unknown statistic {name!r}")
     return scaled(s.indicator, name, value, scale)
+
+
+# ---------------------------------------------------------------- paired differences
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A variant's effect: the mean of its differences from the baseline, paired by seed.
+
+    ``low``/``high`` is the Student-t confidence interval of that mean (None with fewer than
+    two pairs); ``base`` is the baseline's mean over the same pairs, so ``relative`` is the
+    effect as a share of the baseline (its interval scales the same way: the baseline's own
+    uncertainty is left out, which is small beside the difference's when the pairs share seeds).
+    """
+
+    mean: float
+    low: float | None
+    high: float | None
+    n: int
+    base: float
+
+    @property
+    def resolved(self) -> bool:
+        """Whether the interval excludes zero (an exact zero, every pair equal, is not)."""
+        if self.low is None or self.high is None:
+            return False
+        return self.low > 0 or self.high < 0
+
+    def relative(self, value: float | None) -> float | None:
+        """``value`` (the mean or a bound) as a share of the baseline, None if it has none."""
+        if value is None or not np.isfinite(self.base) or self.base == 0:
+            return None
+        return value / abs(self.base)
+
+
+def paired_difference(
+    variant: Sequence[float], baseline: Sequence[float], confidence: float = 0.95
+) -> Difference:
+    """The mean of ``variant[i] - baseline[i]`` over pairs where both are finite, with its
+    Student-t interval at ``confidence``.
+
+    Runs of a variant and of the baseline that share their seed (common random numbers) differ
+    only by the lever and what follows from it, so the spread of the differences, not of the
+    runs, sets the interval.
+    """
+    from scipy import stats
+
+    a = np.asarray(variant, dtype=float)
+    b = np.asarray(baseline, dtype=float)
+    ok = np.isfinite(a) & np.isfinite(b)
+    d, base = a[ok] - b[ok], b[ok]
+    if not len(d):
+        return Difference(NAN, None, None, 0, NAN)
+    mean = float(d.mean())
+    if len(d) < 2:
+        return Difference(mean, None, None, 1, float(base.mean()))
+    half = float(stats.t.ppf(0.5 + confidence / 2, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d)))
+    return Difference(mean, mean - half, mean + half, len(d), float(base.mean()))

@@ -137,8 +137,27 @@ class ExperimentFile(_Strict):
     levers: dict[str, Parameter] = Field(default_factory=dict)
     sweep: Sweep | None = None
     outcomes: dict[str, Outcome] = Field(default_factory=dict)
+    channel: list[str] = Field(
+        default_factory=list,
+        max_length=64,
+        description="The chain of indicators a lever is expected to act through, in order, "
+        'e.g. ["vc_total", "deals", "deaths", "employment", "output"]; each is traced in the '
+        "variant's focus city (helix.experiments.channels).",
+    )
 
     _check_until = field_validator("until")(_check_month)
+
+    @field_validator("channel")
+    @classmethod
+    def _known_links(cls, channel: list[str]) -> list[str]:
+        # Each link is an indicator the trace can read, named once (a chain has no loops).
+        for name in channel:
+            if name not in INDICATORS:
+                raise ValueError(f"unknown indicator {name!r}")
+        twice = sorted({n for n in channel if channel.count(n) > 1})
+        if twice:
+            raise ValueError(f"{twice[0]!r} is named twice")
+        return channel
 
 
 def check_outcomes(outcomes: dict[str, Outcome], base: dict[str, Any], file: str) -> None:

@@ -9,6 +9,8 @@ coordinator stores it, then summarises every finished run per variant:
 - ``difference``: the mean difference from the baseline variant, paired by replicate and sweep
   point (the runs share their seeds), with a Student-t confidence interval at the file's
   ``confidence`` level;
+- ``relative``: that difference and its interval as a share of the baseline's mean over the
+  same pairs;
 - for a ``sobol`` sweep, ``S1`` and ``ST`` (and ``S2`` with ``second_order``) per parameter;
   for a ``morris`` sweep, ``mu_star``, ``mu`` and ``sigma``; computed by SALib on the mean over
   replicates of each sweep point; ``low``/``high`` is the index plus or minus its confidence.
@@ -119,13 +121,13 @@ def _finite(x: float) -> float | None:
 def variant_rows(
     values: list[OutcomeValue], exp: Experiment, failed: dict[str, int]
 ) -> list[SummaryRow]:
-    """Mean and 90% band per variant and outcome; paired difference from the baseline.
+    """Mean and 90% band per variant and outcome; paired difference from the baseline
+    (:func:`~helix.experiments.measures.paired_difference`), and that difference as a share of
+    the baseline's mean over the same pairs (``relative``).
 
     Values are taken in the design's order, so the sums do not depend on the order runs came
     back in.
     """
-    from scipy import stats
-
     by: dict[tuple[str, str], dict[tuple[int, int], float]] = defaultdict(dict)
     for v in values:
         by[(v.variant, v.outcome)][(v.replicate, v.sweep_point)] = v.value
@@ -145,25 +147,18 @@ def variant_rows(
                 rows.append(SummaryRow(variant, outcome, "mean", None, None, None, None, 0, nf))
             if variant == exp.baseline:
                 continue
-            d = np.array(
-                [
-                    cell[k] - base[k]
-                    for k in sorted(cell)
-                    if k in base and np.isfinite(cell[k]) and np.isfinite(base[k])
-                ]
+            pairs = [k for k in sorted(cell) if k in base]
+            diff = measures.paired_difference(
+                [cell[k] for k in pairs], [base[k] for k in pairs], exp.spec.confidence
             )
-            mean = _finite(d.mean()) if len(d) else None
-            lo_ci = hi_ci = None
-            if len(d) >= 2 and mean is not None:
-                half = (
-                    stats.t.ppf(0.5 + exp.spec.confidence / 2, len(d) - 1)
-                    * d.std(ddof=1)
-                    / np.sqrt(len(d))
-                )
-                lo_ci, hi_ci = _finite(mean - half), _finite(mean + half)
+            mean = _finite(diff.mean)
+            lo_ci = _finite(diff.low) if diff.low is not None else None
+            hi_ci = _finite(diff.high) if diff.high is not None else None
             rows.append(
-                SummaryRow(variant, outcome, "difference", None, mean, lo_ci, hi_ci, len(d), nf)
+                SummaryRow(variant, outcome, "difference", None, mean, lo_ci, hi_ci, diff.n, nf)
             )
+            rel = [diff.relative(x) for x in (mean, lo_ci, hi_ci)]
+            rows.append(SummaryRow(variant, outcome, "relative", None, *rel, diff.n, nf))
     return rows
 
 

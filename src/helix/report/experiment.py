@@ -17,6 +17,7 @@ import duckdb
 import numpy as np
 
 from helix.errors import StoreError
+from helix.report.channels import channel_tables
 from helix.report.page import TableBlock
 from helix.report.source import Subject, group_runs, runs_of
 from helix.report.spec import PALETTE, FigureSpec, Level, Series
@@ -65,6 +66,7 @@ def outcome_figures(
     assert subject.ident is not None
     means = reports.experiment_summary(con, subject.ident, "mean")
     diffs = reports.experiment_summary(con, subject.ident, "difference")
+    relative = reports.experiment_summary(con, subject.ident, "relative")
     if not means:
         return [], []
     variants = list(subject.groups) or list(dict.fromkeys(r["variant"] for r in means))
@@ -103,7 +105,7 @@ def outcome_figures(
     difference = _difference_figure(means, diffs, variants, outcomes)
     if difference is not None:
         figures.append(difference)
-    return figures, [_summary_table(means, diffs, variants, outcomes)]
+    return figures, [_summary_table(means, diffs + relative, variants, outcomes)]
 
 
 def _difference_figure(
@@ -169,7 +171,22 @@ def _summary_table(
     for o in outcomes:
         for v in variants:
             m = next((r for r in means if r["outcome"] == o and r["variant"] == v), None)
-            d = next((r for r in diffs if r["outcome"] == o and r["variant"] == v), None)
+            d = next(
+                (
+                    r
+                    for r in diffs
+                    if (r["outcome"], r["variant"], r["statistic"]) == (o, v, "difference")
+                ),
+                None,
+            )
+            rel = next(
+                (
+                    r
+                    for r in diffs
+                    if (r["outcome"], r["variant"], r["statistic"]) == (o, v, "relative")
+                ),
+                None,
+            )
             if m is None:
                 continue
             rows.append(
@@ -182,6 +199,7 @@ def _summary_table(
                     if d is None
                     else f"{cell(finite(d.get('value')))} ({cell(finite(d.get('low')))} to "
                     f"{cell(finite(d.get('high')))})",
+                    "—" if rel is None or rel.get("value") is None else _percent(rel),
                     cell(m.get("n")),
                     cell(m.get("failed")),
                 ]
@@ -189,10 +207,27 @@ def _summary_table(
     return TableBlock(
         section=EXPERIMENT,
         title="Outcomes by variant",
-        header=["outcome", "variant", "mean", "90% band", "difference (CI)", "runs", "failed"],
+        header=[
+            "outcome",
+            "variant",
+            "mean",
+            "90% band",
+            "difference (CI)",
+            "relative (CI)",
+            "runs",
+            "failed",
+        ],
         rows=rows,
         note="As summarised by helix experiment (experiment_summaries).",
     )
+
+
+def _percent(row: dict[str, Any]) -> str:
+    """A relative difference and its interval in percent."""
+    value, low, high = (finite(row.get(k)) for k in ("value", "low", "high"))
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return f"{value:+.1%}"
+    return f"{value:+.1%} ({low:+.1%} to {high:+.1%})"
 
 
 def _sensitivity_rows(con: duckdb.DuckDBPyConnection, ident: str) -> list[dict[str, Any]]:
@@ -257,6 +292,8 @@ def experiment_sections(
 ) -> tuple[list[FigureSpec], list[TableBlock], dict[str, list[str]]]:
     assert subject.ident is not None
     figures, tables = outcome_figures(con, subject)
+    if figures:
+        tables += channel_tables(con, subject.ident, EXPERIMENT)
     sensitivity = sensitivity_figures(con, subject.ident)
     counts = ", ".join(f"{g} ({len(r)})" for g, r in subject.groups.items())
     note = (
