@@ -28,6 +28,8 @@ class Policy(Strict):
         "rent_cap",
         "rail",
         "support_withdrawal",
+        "research_budget",
+        "tech_transfer",
     ] = Field(description="Which lever.")
     cities: list[str] = Field(description="Cities it applies to (for rail: the linked cities).")
     sectors: list[str] = Field(default_factory=list, description="Sectors it targets (empty: all).")
@@ -40,7 +42,10 @@ class Policy(Strict):
         "depends on kind",
         "visa: multiplier on foreign inflow; rd_tax_break: extra deduction rate on R&D (rates of "
         "several policies in force add up); "
-        "rent_cap: max rent growth per year; rail: travel-time multiplier; others unused.",
+        "rent_cap: max rent growth per year; rail: travel-time multiplier; research_budget: "
+        "multiplier on the government budgets of its cities' research institutions (in its "
+        "sectors; several multiply); tech_transfer: multiplier on researchers' spin-off rate in "
+        "its cities (researchers may hold equity and take leave); others unused.",
     )
     budget_yuan: float = P(
         0.0,

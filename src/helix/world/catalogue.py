@@ -43,7 +43,8 @@ _CITY_SECTOR = {
     "output": ("yuan/month", "revenue of the city's firms in the sector"),
     "employment": ("people", "employees of living firms"),
     "firms": ("firms", "living firms"),
-    "births": ("firms/month", "firms founded"),
+    "births": ("firms/month", "firms founded (researchers' spin-offs included)"),
+    "spinoffs": ("firms/month", "firms founded by researchers of the city's institutions"),
     "deaths": ("firms/month", "firms that failed"),
     "vc_invested": ("USD/month", "private VC money raised by the city's firms"),
     "vc_total": ("USD/month", "VC money raised by the city's firms, private and state"),
@@ -74,6 +75,10 @@ _CITY = {
     "state_vc": ("USD/month", "VC invested in the city by government guidance funds"),
     "relocations_in": ("firms/month", "firms moving in"),
     "relocations_out": ("firms/month", "firms moving out"),
+    "researchers": ("people", "staff of the city's research institutions"),
+    "research_budget": ("yuan/month", "research institutions' spending (government + contracts)"),
+    "research_output": ("papers/month", "publications and patents of its research institutions"),
+    "research_contracts": ("yuan/month", "contract research paid by firms to its institutions"),
 }
 _DISTRICT = {
     "rent": ("yuan/m²/month", "office rent"),

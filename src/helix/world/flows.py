@@ -70,6 +70,12 @@ class Flows:
     deaths: np.ndarray = field(metadata=_CS)
     ipos: np.ndarray = field(metadata=_CS)
     acquisitions: np.ndarray = field(metadata=_CS)
+    # research
+    research_budget: np.ndarray = field(metadata=_C)  # institutions' spending, yuan
+    researchers: np.ndarray = field(metadata=_C)  # staff in post (a level)
+    research_output: np.ndarray = field(metadata=_C)  # publications and patents
+    research_contracts: np.ndarray = field(metadata=_C)  # paid by firms to institutions, yuan
+    spinoffs: np.ndarray = field(metadata=_CS)  # firms founded by researchers
     # relocation (firms)
     relocations_in: np.ndarray = field(metadata=_C)
     relocations_out: np.ndarray = field(metadata=_C)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from helix.world.mechanisms.research import graduates as research_graduates
 from helix.world.setting import Levers, Setting
 from helix.world.state import World
 
@@ -94,12 +95,7 @@ def move_talent(setting: Setting, world: World, levers: Levers) -> None:
     migrants_out = moves.sum(axis=1)
     migrants_in = moves.sum(axis=0)
 
-    research = np.bincount(
-        setting.district_city[setting.research_district],
-        weights=setting.research_graduates,
-        minlength=setting.n_cities,
-    )
-    graduates = setting.city_graduates + research
+    graduates = setting.city_graduates + research_graduates(setting, world)
     logit0 = np.log(p.abroad_base_share / max(1.0 - p.abroad_base_share, 1e-12))
     abroad_share = np.where(
         china, 1.0 / (1.0 + np.exp(-(logit0 + p.abroad_elasticity * (u_hub - u)))), 0.0
