@@ -9,6 +9,7 @@ import copy
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
 from helix.world.mechanisms.contracts import contract_research
 from helix.world.mechanisms.policy import levers
@@ -152,3 +153,58 @@ def test_a_lab_opening_later_starts_empty_and_grows(tiny_scenario_of):
     assert setting.start_month % 12 == 0
     assert max(staff[:opens]) == 0
     assert staff[-1] > staff[opens] > 0
+
+
+@pytest.mark.slow
+def test_the_store_answers_where_spinoffs_came_from(cli, tmp_path):
+    """One query on firm_events: spin-offs of an institution, in its sector (a tech-transfer
+    reform makes them frequent enough on the tiny world)."""
+    import duckdb
+
+    db = tmp_path / "runs.duckdb"
+    result = cli(
+        "run",
+        "tiny-corridor",
+        "--db",
+        db,
+        "--no-report",
+        "--set",
+        'policies.reform.kind="tech_transfer"',
+        "--set",
+        'policies.reform.cities=["Alder"]',
+        "--set",
+        'policies.reform.start="2020-01"',
+        "--set",
+        "policies.reform.value=20.0",
+    )
+    assert result.exit_code == 0, result.output
+    with duckdb.connect(str(db), read_only=True) as con:
+        (spun,) = con.execute(
+            "SELECT count(*) FROM firm_events WHERE event = 'founded' AND origin = 'spin-off'"
+            " AND institution = 'alder-photonics-institute' AND sector = 'photonics'"
+        ).fetchone()
+        origins = dict(
+            con.execute(
+                "SELECT origin, count(*) FROM firm_events WHERE event = 'founded' GROUP BY 1"
+            ).fetchall()
+        )
+        (stray,) = con.execute(
+            "SELECT count(*) FROM firm_events WHERE origin <> 'spin-off' AND institution IS NOT NULL"
+        ).fetchone()
+    assert spun > 0
+    assert {"graduate", "corporate", "spin-off"} <= set(origins)
+    assert stray == 0
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "says"),
+    [
+        ("research.alder-photonics-institute.start", '"2021-13"', "not a month"),
+        ("research.alder-photonics-institute.budget_yuan", "-5", "greater than or equal to 0"),
+    ],
+)
+def test_bad_research_input_is_one_line(cli, key, value, says):
+    result = cli("run", "tiny-corridor", "--set", f"{key}={value}")
+    assert result.exit_code == 2
+    assert key in result.output and says in result.output
+    assert "Traceback" not in result.output
