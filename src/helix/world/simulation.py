@@ -126,8 +126,18 @@ def _snapshot(world: World) -> dict[str, np.ndarray]:
 
 def _concat(parts: list[dict[str, np.ndarray]], names: list[str]) -> dict[str, np.ndarray]:
     if not parts:
-        # Typed like the filled columns: step, event, firm_id, city and sector index arrays.
-        index = {"step", "event", "firm_id", "city", "sector", "age_months"}
+        # Typed like the filled columns: step, event, firm_id, city, sector, origin and
+        # institution index arrays.
+        index = {
+            "step",
+            "event",
+            "firm_id",
+            "city",
+            "sector",
+            "age_months",
+            "origin",
+            "institution",
+        }
         return {k: np.zeros(0, np.int64 if k in index else float) for k in names}
     return {k: np.concatenate([p[k] for p in parts]) for k in names}
 
