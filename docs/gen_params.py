@@ -88,6 +88,7 @@ FIELD_SECTION = {
     "research.spinoff_team": "spinoffs",
     "research.spinoff_edge": "spinoffs",
     "research.output_elasticity": "spinoffs",
+    "research.graduate_retention": "talent",
 }
 OTHER = "other"
 

@@ -183,7 +183,7 @@ MECHANISMS: tuple[Mechanism, ...] = (
     Mechanism(
         "talent",
         _talent,
-        ("talent",),
+        ("talent", "research"),
         (
             "graduates",
             "abroad",

@@ -101,3 +101,15 @@ def graduates(setting: Inputs, world: World) -> np.ndarray:
         weights=setting.research_graduates * ratio,
         minlength=setting.n_cities,
     )
+
+
+def research_pull(setting: Setting, world: World) -> np.ndarray:
+    """ψ·ln(K_c/K_c,0) per city: how much more its institutions do than at the start (0 in a
+    city that had none), which lowers the share of its top graduates who go abroad."""
+    city = institution_city(setting)
+    nc = setting.n_cities
+    now = np.bincount(city, weights=world.institutions.knowledge, minlength=nc)
+    open_at_start = np.where(setting.research_first_step <= 0, setting.research_budget_yuan, 0.0)
+    start = np.bincount(city, weights=_knowledge(setting, open_at_start), minlength=nc)
+    ratio = np.where(start > 0, np.maximum(now, 1e-12) / np.maximum(start, 1e-12), 1.0)
+    return setting.params.research.graduate_retention * np.log(ratio)

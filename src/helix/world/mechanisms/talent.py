@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from helix.world.mechanisms.research import graduates as research_graduates
+from helix.world.mechanisms.research import research_pull
 from helix.world.setting import Levers, Setting
 from helix.world.state import World
 
@@ -97,9 +98,10 @@ def move_talent(setting: Setting, world: World, levers: Levers) -> None:
 
     graduates = setting.city_graduates + research_graduates(setting, world)
     logit0 = np.log(p.abroad_base_share / max(1.0 - p.abroad_base_share, 1e-12))
-    abroad_share = np.where(
-        china, 1.0 / (1.0 + np.exp(-(logit0 + p.abroad_elasticity * (u_hub - u)))), 0.0
-    )
+    # Research at home holds top graduates back: labs that do more give them work worth staying
+    # for (``research.graduate_retention``).
+    logit = logit0 + p.abroad_elasticity * (u_hub - u) - research_pull(setting, world)
+    abroad_share = np.where(china, 1.0 / (1.0 + np.exp(-logit)), 0.0)
     abroad = p.top_graduate_share * graduates * abroad_share
     returnees = np.where(
         china,

@@ -94,3 +94,13 @@ class Research(Strict):
         "Publications and patents a year of a researcher of relative productivity 1 "
         "(order of magnitude; assumption).",
     )
+    graduate_retention: float = P(
+        0.3,
+        0,
+        3,
+        "per log of research",
+        "Fall in the logit of the share of a city's top graduates who go abroad per log rise "
+        "of its institutions' research over its start: more research at home, more reason to "
+        "stay (China's returning scientists cite research conditions: Zweig & Wang 2013; the "
+        "value is an assumption).",
+    )
