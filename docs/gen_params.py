@@ -60,6 +60,7 @@ GROUP_SECTION = {
     "labs": "founding",
     "disputes": "disputes",
     "chips": "shocks",
+    "research": "research",
 }
 # Single parameters used by another submodel than the rest of their group.
 FIELD_SECTION = {
@@ -81,6 +82,14 @@ FIELD_SECTION = {
     "rents.investor_access_elasticity": "relocation",
     "rents.relocation_max_minutes": "relocation",
     "labs.slot_cost_yuan": "policy",
+    "research.contract_share": "contracts",
+    "research.contract_premium": "contracts",
+    "research.contract_decay_per_minute": "contracts",
+    "research.spinoffs_per_researcher": "spinoffs",
+    "research.spinoff_team": "spinoffs",
+    "research.spinoff_edge": "spinoffs",
+    "research.output_elasticity": "spinoffs",
+    "research.graduate_retention": "talent",
 }
 OTHER = "other"
 

@@ -71,7 +71,16 @@ def test_every_mechanism_has_a_submodel_section(doc: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "table", [state.Firms, state.Funds, state.Offices, state.Talent, state.Chips, state.World]
+    "table",
+    [
+        state.Firms,
+        state.Funds,
+        state.Offices,
+        state.Talent,
+        state.Chips,
+        state.Institutions,
+        state.World,
+    ],
 )
 def test_every_state_variable_is_described(doc: str, table: type) -> None:
     """Each column of the world's state is named in §2 (Entities, state variables and scales)."""

@@ -32,7 +32,9 @@ AFTER_EXITS = ("exits", "rents", "relocation")
 def engineers(world: World) -> float:
     f = world.firms
     alive = f.view("alive")
-    return float(world.talent.pool.sum() + f.view("employees")[alive].sum())
+    # Researchers are engineers too: institutions hire from and release to the pool.
+    researchers = world.institutions.researchers.sum()
+    return float(world.talent.pool.sum() + f.view("employees")[alive].sum() + researchers)
 
 
 def check_world(world: World, where: str) -> None:

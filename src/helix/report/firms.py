@@ -117,8 +117,14 @@ def kaplan_meier(duration: np.ndarray, event: np.ndarray, horizon: int) -> np.nd
     return np.cumprod(1.0 - hazard)
 
 
-def _survival_of(w: World, run_id: str) -> tuple[np.ndarray, np.ndarray, int] | None:
+def _survival_of(
+    w: World, run_id: str, origin: str | None = None
+) -> tuple[np.ndarray, np.ndarray, int] | None:
+    """Durations, failure flags and horizon of a run's firms (of one ``origin`` if given)."""
     rows = reports.firm_lifetimes(w.con, run_id)
+    if origin is not None:
+        keep = np.asarray(rows["origin"], dtype=object) == origin
+        rows = {k: np.asarray(v)[keep] for k, v in rows.items()}
     if len(rows["born"]) == 0:
         return None
     last = reports.last_month_number(w.con, run_id)
@@ -163,6 +169,55 @@ def survival(w: World) -> FigureSpec | None:
     )
 
 
+# How firms came to be (``helix.world.state.ORIGIN_NAMES``, less the starting firms), with the
+# words a reader knows them by and a colour each.
+ORIGINS = {
+    "graduate": ("job seekers' firms", "#0072b2"),
+    "corporate": ("corporate spin-outs", "#e69f00"),
+    "returnee": ("returnees' firms", "#cc79a7"),
+    "spin-off": ("researchers' spin-offs", "#009e73"),
+}
+MIN_FIRMS = 20  # fewer firms of an origin than this make no survival curve worth drawing
+
+
+def survival_by_origin(w: World) -> FigureSpec | None:
+    """Kaplan-Meier survival of the firms of each origin, pooled over the runs."""
+    series = []
+    for origin, (label, color) in ORIGINS.items():
+        per_run = [s for s in (_survival_of(w, r, origin) for r in w.run_ids) if s is not None]
+        n = sum(len(d) for d, _, _ in per_run)
+        if n < MIN_FIRMS:
+            continue
+        horizon = min(h for _, _, h in per_run)
+        duration = np.concatenate([d for d, _, _ in per_run])
+        failed = np.concatenate([e for _, e, _ in per_run])
+        curve = kaplan_meier(duration, failed, horizon)
+        series.append(
+            Series(
+                name=f"{label} ({n:,})",
+                x=list(np.arange(horizon + 1)),
+                y=curve * 100,
+                color=color,
+                mode="step",
+            )
+        )
+    if len(series) < 2:
+        return None
+    return FigureSpec(
+        key="survival_by_origin",
+        section=FIRMS,
+        title="Survival by founders' origin (Kaplan-Meier)",
+        x_label="age (months)",
+        y_label="share still alive (%)",
+        caption="Firms founded during the run by where their founders came from: researchers "
+        "spinning off their institution, employees leaving a firm, returnees, other job "
+        "seekers. Acquisitions count as censored; pooled over the runs.",
+        x_kind="number",
+        series=series,
+    )
+
+
 def firm_figures(w: World) -> list[FigureSpec]:
     """The firm-level figures that the stored microdata allows."""
-    return [f for f in (size_distribution(w), growth_rates(w), survival(w)) if f is not None]
+    figures = (size_distribution(w), growth_rates(w), survival(w), survival_by_origin(w))
+    return [f for f in figures if f is not None]

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from helix.scenario.entities import Research
 from helix.scenario.measures import Policy, Shock
 from helix.world.calendar import month_index
 from helix.world.setting import Inputs, Measure, Network
@@ -35,6 +36,15 @@ def _measure(m: Policy | Shock, ci: dict[str, int], si: dict[str, int], start: i
         severity=0.0 if policy else m.severity,
         national=policy and m.reach == "national",
     )
+
+
+def _research_budget(s: Scenario, r: Research) -> float:
+    """A year's government budget of an institution, scale 1: as given, or what pays its
+    starting staff at its city's wage with the research overhead."""
+    if r.budget_yuan is not None:
+        return r.budget_yuan
+    wage = s.cities[s.districts[r.district].city].wage
+    return r.researchers * wage * 12.0 * (1.0 + s.parameters.research.overhead_per_wage)
 
 
 def _networks(s: Scenario, ci: dict[str, int], si: dict[str, int]) -> tuple[Network, ...]:
@@ -116,6 +126,14 @@ def compile_scenario(s: Scenario) -> Inputs:
         if rs
         else np.zeros(0),
         research_graduates=np.array([r.graduates_per_year for r in rs], dtype=float) * scale / 12,
+        research_names=list(s.research),
+        research_budget_yuan=np.array([_research_budget(s, r) for r in rs], dtype=float)
+        * scale
+        / 12.0,
+        research_first_step=np.array(
+            [0 if r.start is None else max(month_index(r.start) - start, 0) for r in rs],
+            dtype=np.int32,
+        ),
         networks=_networks(s, ci, si),
         city_firms=tuple(round(c.firms * scale) for c in cs),
         city_sector_mix=np.array([[c.sector_mix.get(k, 0.0) for k in sectors] for c in cs]),

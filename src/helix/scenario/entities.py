@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
+from helix.scenario.measures import check_month
 from helix.world.parameters.base import P, Strict
 
 
@@ -141,8 +142,26 @@ class Research(Strict):
         1.5, 0, 100, "relative", "Knowledge per researcher relative to an average firm employee."
     )
     graduates_per_year: float = P(
-        0, 0, 1e6, "people/year", "PhDs and postdocs it adds to the city's talent pool."
+        0,
+        0,
+        1e6,
+        "people/year",
+        "PhDs and postdocs it adds to the city's talent pool at its starting staff (the flow "
+        "grows and shrinks with its staff).",
     )
+    budget_yuan: float | None = P(
+        None,
+        0,
+        1e13,
+        "yuan/year",
+        "Government budget, scale 1 (default: what pays its starting staff at the city's wage "
+        "with research.overhead_per_wage).",
+    )
+    start: str | None = Field(
+        None, description="First month it exists, YYYY-MM (default: the start of the run)."
+    )
+
+    _check_start = field_validator("start")(check_month)
 
 
 class Network(Strict):

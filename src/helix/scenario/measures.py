@@ -29,6 +29,8 @@ class Policy(Strict):
         "rail",
         "support_withdrawal",
         "population_control",
+        "research_budget",
+        "tech_transfer",
     ] = Field(description="Which lever.")
     cities: list[str] = Field(description="Cities it applies to (for rail: the linked cities).")
     sectors: list[str] = Field(default_factory=list, description="Sectors it targets (empty: all).")
@@ -43,6 +45,9 @@ class Policy(Strict):
         "several policies in force add up); "
         "rent_cap: max rent growth per year; rail: travel-time multiplier; population_control: "
         "share of the engineers migrating in from other Chinese cities let in, in (0, 1]; "
+        "research_budget: multiplier on the government budgets of its cities' research "
+        "institutions (in its sectors; several multiply); tech_transfer: multiplier on "
+        "researchers' spin-off rate in its cities (researchers may hold equity and take leave); "
         "others unused.",
     )
     budget_yuan: float = P(

@@ -175,15 +175,17 @@ def annual_growth(con: duckdb.DuckDBPyConnection, run_ids: Sequence[str]) -> np.
 
 def firm_lifetimes(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, np.ndarray]:
     """Each firm founded in a run: ``born`` and ``ended`` (:data:`MONTH_NUMBER`; ``ended`` is
-    missing for a firm still alive) and ``failed`` (its end was a failure, not an acquisition).
+    missing for a firm still alive), ``failed`` (its end was a failure, not an acquisition) and
+    ``origin`` (how it came to be; NULL in runs stored before origins were recorded).
     """
     return con.execute(
-        f"WITH born AS (SELECT firm_id, min({MONTH_NUMBER}) AS born FROM firm_events"
-        " WHERE run_id = ? AND event = 'founded' GROUP BY firm_id),"
+        f"WITH born AS (SELECT firm_id, min({MONTH_NUMBER}) AS born, any_value(origin) AS origin"
+        " FROM firm_events WHERE run_id = ? AND event = 'founded' GROUP BY firm_id),"
         f" ended AS (SELECT firm_id, min({MONTH_NUMBER}) AS ended,"
         f" arg_min(event, {MONTH_NUMBER}) AS how FROM firm_events"
         " WHERE run_id = ? AND event IN ('failed', 'acquired') GROUP BY firm_id)"
-        " SELECT born, ended, how = 'failed' AS failed FROM born LEFT JOIN ended USING (firm_id)",
+        " SELECT born, ended, how = 'failed' AS failed, origin"
+        " FROM born LEFT JOIN ended USING (firm_id) ORDER BY firm_id",
         [run_id, run_id],
     ).fetchnumpy()
 

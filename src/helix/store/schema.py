@@ -37,8 +37,13 @@ CREATE TABLE IF NOT EXISTS firm_events (
     city VARCHAR,
     sector VARCHAR,
     event VARCHAR,
-    amount DOUBLE
+    amount DOUBLE,
+    origin VARCHAR,
+    institution VARCHAR
 );
+-- Stores written before firms' origins were recorded gain the columns (NULL in old runs).
+ALTER TABLE firm_events ADD COLUMN IF NOT EXISTS origin VARCHAR;
+ALTER TABLE firm_events ADD COLUMN IF NOT EXISTS institution VARCHAR;
 CREATE TABLE IF NOT EXISTS firm_snapshots (
     run_id VARCHAR,
     date VARCHAR,

@@ -15,9 +15,11 @@ import numpy as np
 
 from helix.world.catalogue import UNICORN_USD
 from helix.world.flows import Flows
+from helix.world.mechanisms.contracts import reference_access
 from helix.world.mechanisms.knowledge import density_against, pools, reach, spillover_kernels
 from helix.world.mechanisms.operations import real_output
 from helix.world.mechanisms.policy import lever_schedule
+from helix.world.mechanisms.research import starting_institutions
 from helix.world.mechanisms.shocks import export_controls
 from helix.world.mechanisms.talent import revenue_per_employee
 from helix.world.setting import MARKETS, Inputs, Setting
@@ -204,6 +206,7 @@ def initial_world(inputs: Inputs, rng: np.random.Generator) -> tuple[Setting, Wo
         reach_mass=np.zeros((nd, ns)),
         practice=np.zeros((nd, ns)),
         flows=Flows.zeros(inputs.n_cities, ns, nd),
+        institutions=starting_institutions(inputs),
     )
     know, mass, count = pools(inputs, world)
 
@@ -236,6 +239,7 @@ def initial_world(inputs: Inputs, rng: np.random.Generator) -> tuple[Setting, Wo
         ref_mass=ref_mass,
         ref_firms_per_cell=ref_firms_per_cell,
         market0=market,
+        ref_research_access=reference_access(inputs, world.institutions.knowledge),
         levers=lever_schedule(inputs),
         export_controls=controls,
     )

@@ -43,7 +43,8 @@ _CITY_SECTOR = {
     "output": ("yuan/month", "revenue of the city's firms in the sector"),
     "employment": ("people", "employees of living firms"),
     "firms": ("firms", "living firms"),
-    "births": ("firms/month", "firms founded"),
+    "births": ("firms/month", "firms founded (researchers' spin-offs included)"),
+    "spinoffs": ("firms/month", "firms founded by researchers of the city's institutions"),
     "deaths": ("firms/month", "firms that failed"),
     "vc_invested": ("USD/month", "private VC money raised by the city's firms"),
     "vc_total": ("USD/month", "VC money raised by the city's firms, private and state"),
@@ -78,6 +79,10 @@ _CITY = {
     "hires_short_of_space": ("people/month", "wanted hires turned away for lack of office space"),
     "office_starts": ("m²/month", "office construction started"),
     "office_withdrawn": ("m²/month", "rental office space converted to other uses under a cap"),
+    "researchers": ("people", "staff of the city's research institutions"),
+    "research_budget": ("yuan/month", "research institutions' spending (government + contracts)"),
+    "research_output": ("papers/month", "publications and patents of its research institutions"),
+    "research_contracts": ("yuan/month", "contract research paid by firms to its institutions"),
 }
 _DISTRICT = {
     "rent": ("yuan/m²/month", "office rent"),

@@ -74,6 +74,12 @@ class Flows:
     # rents (m² of office space)
     office_starts: np.ndarray = field(metadata=_C)  # construction started
     office_withdrawn: np.ndarray = field(metadata=_C)  # rental space converted under a cap
+    # research
+    research_budget: np.ndarray = field(metadata=_C)  # institutions' spending, yuan
+    researchers: np.ndarray = field(metadata=_C)  # staff in post (a level)
+    research_output: np.ndarray = field(metadata=_C)  # publications and patents
+    research_contracts: np.ndarray = field(metadata=_C)  # paid by firms to institutions, yuan
+    spinoffs: np.ndarray = field(metadata=_CS)  # firms founded by researchers
     # relocation (firms)
     relocations_in: np.ndarray = field(metadata=_C)  # from another city
     relocations_out: np.ndarray = field(metadata=_C)  # to another city

@@ -1,8 +1,10 @@
 """One simulated month: the mechanisms in the order they act.
 
-Order matters and is this: the state's levers are read; knowledge spreads and inputs are
-counted; firms spend on R&D, innovate and imitate, and are sued; they sell, pay and hire; the
-talent market moves people and wages; new firms are founded; VC funds invest; firms list, are
+Order matters and is this: the state's levers are read; research institutions spend their
+budgets and staff up or down; knowledge spreads and inputs are counted; firms spend on R&D,
+contract part of it to nearby institutions, innovate and imitate, and are sued; they sell, pay
+and hire; the talent market moves people and wages; new firms are founded, researchers spin
+firms off their institutions; VC funds invest; firms list, are
 bought or fail; the office market clears; squeezed firms move. Each mechanism reads the world as
 the previous one left it, so a month's causes come before their effects within the month.
 
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from helix.world.mechanisms.contracts import contract_research
 from helix.world.mechanisms.disputes import settle_disputes
 from helix.world.mechanisms.exits import exit_firms
 from helix.world.mechanisms.founding import found_firms
@@ -36,7 +39,9 @@ from helix.world.mechanisms.policy import levers
 from helix.world.mechanisms.rd import RdSpending, rd_spending
 from helix.world.mechanisms.relocation import relocate_firms
 from helix.world.mechanisms.rents import clear_office_market
+from helix.world.mechanisms.research import fund_and_staff
 from helix.world.mechanisms.shocks import update_inputs
+from helix.world.mechanisms.spinoffs import spin_off_firms
 from helix.world.mechanisms.talent import move_talent
 from helix.world.setting import Levers, Setting
 from helix.world.state import World
@@ -54,10 +59,19 @@ class MonthContext:
     rd: RdSpending | None = None  # R&D per firm (from ``rd``)
     imitators: np.ndarray | None = None  # rows of this month's imitators (from ``innovation``)
     gains: np.ndarray | None = None  # their productivity gains
+    contract_boost: np.ndarray | None = None  # R&D multiplier per firm (from ``contracts``)
 
 
 def _policy(m: MonthContext) -> None:
     m.levers = levers(m.setting, m.world.step)
+
+
+def _research(m: MonthContext) -> None:
+    fund_and_staff(m.setting, m.world, _levers(m))
+
+
+def _contracts(m: MonthContext) -> None:
+    m.contract_boost = contract_research(m.setting, m.world, _levers(m), _rd_of(m).real)
 
 
 def _knowledge(m: MonthContext) -> None:
@@ -73,7 +87,10 @@ def _rd(m: MonthContext) -> None:
 
 
 def _innovation(m: MonthContext) -> None:
-    m.imitators, m.gains = innovate_and_imitate(m.setting, m.world, _rd_of(m).real_intensity, m.rng)
+    if m.contract_boost is None:
+        raise RuntimeError("innovation acts before contracts have been placed")
+    intensity = _rd_of(m).real_intensity * m.contract_boost
+    m.imitators, m.gains = innovate_and_imitate(m.setting, m.world, intensity, m.rng)
 
 
 def _disputes(m: MonthContext) -> None:
@@ -93,6 +110,10 @@ def _talent(m: MonthContext) -> None:
 
 def _founding(m: MonthContext) -> None:
     found_firms(m.setting, m.world, _levers(m), m.rng)
+
+
+def _spinoffs(m: MonthContext) -> None:
+    spin_off_firms(m.setting, m.world, _levers(m), m.rng)
 
 
 def _funding(m: MonthContext) -> None:
@@ -135,9 +156,13 @@ class Mechanism:
 
 MECHANISMS: tuple[Mechanism, ...] = (
     Mechanism("policy", _policy, ("labs",), ()),
+    Mechanism(
+        "research", _research, ("research",), ("research_budget", "researchers", "research_output")
+    ),
     Mechanism("knowledge", _knowledge, ("knowledge",), ("firm_count",)),
     Mechanism("shocks", _shocks, ("chips",), ()),
     Mechanism("rd", _rd, ("rd", "funding", "growth"), ()),
+    Mechanism("contracts", _contracts, ("research",), ("research_contracts",)),
     Mechanism("innovation", _innovation, ("knowledge",), ()),
     Mechanism("disputes", _disputes, ("disputes",), ("ip_disputes",)),
     Mechanism(
@@ -159,7 +184,7 @@ MECHANISMS: tuple[Mechanism, ...] = (
     Mechanism(
         "talent",
         _talent,
-        ("talent",),
+        ("talent", "research"),
         (
             "graduates",
             "abroad",
@@ -171,6 +196,7 @@ MECHANISMS: tuple[Mechanism, ...] = (
         ),
     ),
     Mechanism("founding", _founding, ("founding", "labs"), ("births", "lab_support")),
+    Mechanism("spinoffs", _spinoffs, ("research", "founding"), ("spinoffs", "births")),
     Mechanism(
         "funding",
         _funding,

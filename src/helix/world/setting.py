@@ -89,9 +89,12 @@ class Inputs:
     # research institutions (as extra knowledge mass and talent)
     research_district: np.ndarray
     research_sector: np.ndarray
-    research_staff: np.ndarray
+    research_staff: np.ndarray  # at the start (or at its opening), scaled
     research_productivity: np.ndarray
-    research_graduates: np.ndarray  # per month, scaled
+    research_graduates: np.ndarray  # per month at the starting staff, scaled
+    research_names: list[str]
+    research_budget_yuan: np.ndarray  # government budget per month, scaled
+    research_first_step: np.ndarray  # step from which the institution exists
     networks: tuple[Network, ...]
     # the starting agents (unscaled where the build scales them)
     city_firms: tuple[int, ...]  # starting firms, scaled and rounded
@@ -144,6 +147,8 @@ class Levers:
     withdrawn: np.ndarray  # cities where government support has been withdrawn
     demand: np.ndarray  # markets x sectors: 1 normally, 1 - severity under a demand shock
     inflow_multiplier: np.ndarray  # cities: multiplier on engineers migrating in from China
+    research_budget: np.ndarray  # institutions: multiplier on the government budget
+    spinoff_multiplier: np.ndarray  # cities: tech-transfer rules on researchers' spin-offs
 
     def at(self, step: int) -> Levers:
         """The levers of month ``step`` (views into the schedule)."""
@@ -174,6 +179,7 @@ class Setting(Inputs):
     ref_mass: np.ndarray  # sectors
     ref_firms_per_cell: float
     market0: np.ndarray  # markets x sectors: output at the start (the market's size)
+    ref_research_access: float  # median access of a (district, sector) to research at the start
     levers: Levers  # the government's levers, each array with a leading step axis
     export_controls: tuple[ExportControl, ...]
 

@@ -18,7 +18,7 @@ from helix.world.coded import Coded
 from helix.world.indicators import Observations
 from helix.world.schedule import Schedule
 from helix.world.setting import Inputs, Setting
-from helix.world.state import EVENT_NAMES, STAGE_PUBLIC, World
+from helix.world.state import EVENT_NAMES, ORIGIN_NAMES, STAGE_PUBLIC, World
 
 Progress = Callable[[int, int], None]
 
@@ -42,13 +42,15 @@ class RunResult:
     events: dict[str, np.ndarray]  # step, event, firm_id, city, sector, amount
     snapshots: dict[str, np.ndarray]  # step, firm_id, city, sector, age_months, employees, ...
     final_firms: int
+    institutions: tuple[str, ...] = ()  # research institutions, for the events' origins
 
     @property
     def months(self) -> list[str]:
         return self.observations.months
 
     def event_table(self, *, coded: bool = False) -> dict[str, np.ndarray | Coded]:
-        """Columns month, firm_id, city, sector, event, amount (one row per firm event).
+        """Columns month, firm_id, city, sector, event, amount, origin and institution (one row
+        per firm event; institution is a spin-off's research institution, else None).
 
         With ``coded``, month, city, sector and event come as :class:`~helix.coded.Coded`.
         """
@@ -61,6 +63,8 @@ class RunResult:
                 "sector": Coded(e["sector"], self.observations.sectors),
                 "event": Coded(e["event"], EVENT_NAMES),
                 "amount": e["amount"],
+                "origin": Coded(e["origin"], ORIGIN_NAMES),
+                "institution": Coded(e["institution"], self._institution_labels()),
             }
         months = np.asarray(self.months)
         return {
@@ -70,7 +74,13 @@ class RunResult:
             "sector": np.asarray(self.observations.sectors)[e["sector"]],
             "event": np.asarray(EVENT_NAMES)[e["event"]],
             "amount": e["amount"],
+            "origin": np.asarray(ORIGIN_NAMES)[e["origin"]],
+            "institution": Coded(e["institution"], self._institution_labels()).decode(),
         }
+
+    def _institution_labels(self) -> list[str | None]:
+        """Labels of the events' institution codes: none (NULL), then each institution."""
+        return [None, *self.institutions]
 
     def snapshot_table(self, *, coded: bool = False) -> dict[str, np.ndarray | Coded]:
         """One row per living firm per snapshot; month, city and sector as codes with ``coded``."""
@@ -116,8 +126,18 @@ def _snapshot(world: World) -> dict[str, np.ndarray]:
 
 def _concat(parts: list[dict[str, np.ndarray]], names: list[str]) -> dict[str, np.ndarray]:
     if not parts:
-        # Typed like the filled columns: step, event, firm_id, city and sector index arrays.
-        index = {"step", "event", "firm_id", "city", "sector", "age_months"}
+        # Typed like the filled columns: step, event, firm_id, city, sector, origin and
+        # institution index arrays.
+        index = {
+            "step",
+            "event",
+            "firm_id",
+            "city",
+            "sector",
+            "age_months",
+            "origin",
+            "institution",
+        }
         return {k: np.zeros(0, np.int64 if k in index else float) for k in names}
     return {k: np.concatenate([p[k] for p in parts]) for k in names}
 
@@ -157,7 +177,7 @@ def simulate(
         if progress is not None:
             progress(step + 1, setting.steps)
     events.append(_drain_events(world, keep_firms))
-    event_names = ["step", "event", "firm_id", "city", "sector", "amount"]
+    event_names = ["step", "event", "firm_id", "city", "sector", "amount", "origin", "institution"]
     snap_names = [
         "step",
         "firm_id",
@@ -175,6 +195,7 @@ def simulate(
         events=_concat([e for e in events if len(e["step"])], event_names),
         snapshots=_concat(snapshots, snap_names),
         final_firms=int(world.firms.view("alive").sum()),
+        institutions=tuple(setting.research_names),
     )
 
 
@@ -190,4 +211,6 @@ def _drain_events(world: World, keep: bool) -> dict[str, np.ndarray]:
         "city": np.concatenate([b[3] for b in batch]),
         "sector": np.concatenate([b[4] for b in batch]),
         "amount": np.concatenate([b[5] for b in batch]),
+        "origin": np.concatenate([b[6] for b in batch]),
+        "institution": np.concatenate([b[7] for b in batch]),
     }

@@ -8,6 +8,7 @@ Nothing here draws random numbers or does I/O.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from typing import Any
 
 import numpy as np
 
@@ -21,6 +22,12 @@ STAGE_PUBLIC = 5
 
 EVENT_NAMES = ("founded", "funded", "unicorn", "ipo", "acquired", "failed", "relocated")
 EVENT_CODE = {name: i for i, name in enumerate(EVENT_NAMES)}
+
+# How a firm came to be: in the world at the start; founded by job seekers (graduates and
+# engineers between jobs), by employees leaving a firm (corporate spin-out), by returnees from
+# abroad, or by researchers spinning off their institution (``research``).
+ORIGIN_NAMES = ("initial", "graduate", "corporate", "returnee", "spin-off")
+ORIGIN_CODE = {name: i for i, name in enumerate(ORIGIN_NAMES)}
 
 
 @dataclass
@@ -52,6 +59,10 @@ class Firms:
     loss_months: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     lab_until: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))  # step
     unicorn: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # ever valued >= $1B
+    origin: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))  # ORIGIN_NAMES
+    institution: np.ndarray = field(  # a spin-off's institution + 1; 0 for the other firms
+        default_factory=lambda: np.zeros(0, np.int16)
+    )
     alive: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     n: int = 0
     next_id: int = 0
@@ -135,6 +146,16 @@ class Talent:
 
 
 @dataclass
+class Institutions:
+    """Research institutions (universities, national and city labs), one entry each."""
+
+    researchers: np.ndarray  # staff in post
+    budget_yuan: np.ndarray  # this month's spending: government budget plus contract income
+    contract_income_yuan: np.ndarray  # contract research paid by firms last month
+    knowledge: np.ndarray  # knowledge mass it adds to its (district, sector) this month
+
+
+@dataclass
 class Chips:
     """Domestic substitutes for export-controlled inputs, per shock-hit sector."""
 
@@ -153,15 +174,15 @@ class World:
     offices: Offices
     talent: Talent
     chips: Chips
+    institutions: Institutions
     price: np.ndarray  # markets x sectors: output price index
     output_last: np.ndarray  # markets x sectors: last month's real output
     spillover: np.ndarray  # districts x sectors: reachable knowledge mass
     reach_mass: np.ndarray  # districts x sectors: reachable employee mass
     practice: np.ndarray  # districts x sectors: reachable mean log productivity
     flows: Flows  # this month's flows (see ``flows``)
-    events: list[tuple[int, int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = field(
-        default_factory=list
-    )
+    # step, event code, firm ids, cities, sectors, amounts, origins, institutions (+1)
+    events: list[tuple[Any, ...]] = field(default_factory=list)
     record_events: bool = True
     dispute_queue: np.ndarray | None = None  # disputes waiting to be filed, by months to go
     # VC value created per city (markups and exit proceeds, USD) over the last 12 months, and
@@ -177,5 +198,14 @@ class World:
         ids = f.id[rows].copy()
         amounts = np.broadcast_to(np.asarray(amount, dtype=float), ids.shape).copy()
         self.events.append(
-            (self.step, EVENT_CODE[event], ids, f.city[rows].copy(), f.sector[rows].copy(), amounts)
+            (
+                self.step,
+                EVENT_CODE[event],
+                ids,
+                f.city[rows].copy(),
+                f.sector[rows].copy(),
+                amounts,
+                f.origin[rows].copy(),
+                f.institution[rows].copy(),
+            )
         )

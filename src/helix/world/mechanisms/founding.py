@@ -14,6 +14,8 @@ also shun districts whose rent has risen (r_d/r_d,0, elasticity ρ an assumption
 Entrants ~ Poisson(λ), scaled down where the founding teams would take more than a tenth of
 the city's pool in the month; each takes a founding team out of the pool, starts at the
 reachable mean practice q[d,s] plus noise, with founders' own money and stage 0 (bootstrapped).
+Each entrant's origin (a corporate spin-out, a returnee's or another job seeker's firm) is drawn
+in proportion to who the city's engineers are; researchers' spin-offs are ``research``'s.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from helix.world.setting import Levers, Setting
-from helix.world.state import World
+from helix.world.state import ORIGIN_CODE, World
 
 
 def lab_places(setting: Setting, world: World, levers: Levers) -> np.ndarray:
@@ -30,6 +32,28 @@ def lab_places(setting: Setting, world: World, levers: Levers) -> np.ndarray:
     holding = f.view("alive") & (f.view("lab_until") > world.step)
     used = np.bincount(f.view("city")[holding], minlength=setting.n_cities)
     return np.maximum(levers.lab_slots - used, 0.0)
+
+
+def founders_origin(
+    world: World,
+    engineers: np.ndarray,
+    employed: np.ndarray,
+    city: np.ndarray,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Where each entrant's founders come from, in proportion to who the city's engineers are:
+    employees leaving a firm (corporate spin-outs), returnees (this month's returnees over a
+    year, as a share of the job seekers) or other job seekers (graduates and engineers between
+    jobs)."""
+    corporate = employed / np.maximum(engineers, 1e-12)
+    pool = np.maximum(world.talent.pool, 1e-12)
+    returnee = (1.0 - corporate) * np.minimum(12.0 * world.flows.returnees / pool, 1.0)
+    u = rng.random(len(city))
+    return np.select(
+        [u < corporate[city], u < (corporate + returnee)[city]],
+        [ORIGIN_CODE["corporate"], ORIGIN_CODE["returnee"]],
+        ORIGIN_CODE["graduate"],
+    ).astype(np.int8)
 
 
 def found_firms(setting: Setting, world: World, levers: Levers, rng: np.random.Generator) -> None:
@@ -97,6 +121,7 @@ def found_firms(setting: Setting, world: World, levers: Levers, rng: np.random.G
         rank[idx[by_city]] = np.arange(len(idx)) - np.searchsorted(ordered, ordered, side="left")
     gets_lab = hardware & (rank < free[city])
     lab_value = np.where(gets_lab, labs.entry_discount * setting.sector_entry_capital[sector], 0.0)
+    origin = founders_origin(world, engineers, employed, city, rng)
     rows = f.add(
         total,
         district=district,
@@ -108,6 +133,7 @@ def found_firms(setting: Setting, world: World, levers: Levers, rng: np.random.G
         productivity=productivity,
         lab_until=np.where(gets_lab, world.step + labs.tenancy_months, 0),
         support=lab_value,
+        origin=origin,
     )
     world.talent.pool -= np.bincount(city, minlength=setting.n_cities) * p.team_size
     world.record("founded", np.arange(rows.start, rows.stop), cash)

@@ -1,7 +1,8 @@
 """Knowledge spillovers pooled per (district, sector), decaying with travel time.
 
 Each district d and sector s holds a knowledge mass K[d,s] = Σ_i E_i·exp(a_i) over its firms
-(employees E, log productivity a) plus its research institutions' staff at their productivity,
+(employees E, log productivity a) plus its research institutions' knowledge (``research``: what they spend, at their
+productivity) and staff,
 and an employee mass N[d,s]. What a firm in (d, s) can reach is
 
     S = W · K · Rᵀ,    M = W · N · Rᵀ,    W[d,d'] = exp(-δ·t[d,d']) · π_city^[same city] · π_district^[d=d']
@@ -57,14 +58,11 @@ def pools(setting: Inputs, world: World) -> tuple[np.ndarray, np.ndarray, np.nda
     mass, know, count = kernels.group_sums(
         cell, nd * ns, emp, emp * np.exp(f.view("productivity")), alive
     )
-    if len(setting.research_staff):
+    inst = world.institutions
+    if len(inst.researchers):
         rcell = setting.research_district * ns + setting.research_sector
-        mass += np.bincount(rcell, weights=setting.research_staff, minlength=nd * ns)
-        know += np.bincount(
-            rcell,
-            weights=setting.research_staff * np.exp(setting.research_productivity),
-            minlength=nd * ns,
-        )
+        mass += np.bincount(rcell, weights=inst.researchers, minlength=nd * ns)
+        know += np.bincount(rcell, weights=inst.knowledge, minlength=nd * ns)
     shape = (nd, ns)
     return know.reshape(shape), mass.reshape(shape), count.reshape(shape)
 

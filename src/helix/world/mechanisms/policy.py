@@ -4,7 +4,9 @@ Each policy is active from its ``start`` to its ``end`` month (inclusive). Lever
 visa multipliers multiply; extra R&D deduction rates in force add up (a city's break on top
 of the national one);
 lab budgets and subsidy budgets add up; a rent cap takes the tightest; rail multipliers
-multiply on the linked city pairs; ``support_withdrawal`` switches off tax breaks, labs and
+multiply on the linked city pairs; ``research_budget`` multipliers on the government budgets
+of a city's research institutions multiply, as do ``tech_transfer`` multipliers on its
+researchers' spin-off rate; ``support_withdrawal`` switches off tax breaks, labs and
 subsidies in its cities (the "over-reliance on government support" question of the report).
 ``guidance_fund`` policies are state venture funds (built with the funds, see ``funding``); a
 withdrawal also stops them investing. Shocks: ``vc_downturn`` scales VC appetite for its
@@ -56,6 +58,9 @@ def _levers_at(setting: Inputs, step: int) -> Levers:
     minutes = setting.city_minutes.copy()
     withdrawn = np.zeros(nc, bool)
     inflow = np.ones(nc)
+    research_budget = np.ones(len(setting.research_district))
+    spinoffs = np.ones(nc)
+    research_city = setting.district_city[setting.research_district]
     active = [p for p in setting.policies if p.active(step)]
     for p in active:
         if p.kind == "support_withdrawal":
@@ -79,6 +84,13 @@ def _levers_at(setting: Inputs, step: int) -> Levers:
             cap[rows] = np.minimum(cap[rows], np.log1p(p.value) / 12)
         elif p.kind == "population_control":
             inflow[rows] *= p.value
+        elif p.kind == "research_budget":
+            hit = np.isin(research_city, rows)
+            if p.sectors:
+                hit &= np.isin(setting.research_sector, cols)
+            research_budget[hit] *= p.value
+        elif p.kind == "tech_transfer":
+            spinoffs[rows] *= p.value
         elif p.kind == "rail":
             pair = np.ix_(rows, rows)
             off_diagonal = ~np.eye(len(rows), dtype=bool)
@@ -116,4 +128,6 @@ def _levers_at(setting: Inputs, step: int) -> Levers:
         withdrawn=withdrawn,
         demand=demand,
         inflow_multiplier=inflow,
+        research_budget=research_budget,
+        spinoff_multiplier=spinoffs,
     )

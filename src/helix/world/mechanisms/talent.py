@@ -33,6 +33,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from helix.world.mechanisms.research import graduates as research_graduates
+from helix.world.mechanisms.research import research_pull
 from helix.world.setting import Inputs, Levers, Setting
 from helix.world.state import Firms, World
 
@@ -144,16 +146,12 @@ def move_talent(setting: Setting, world: World, levers: Levers) -> None:
     migrants_out = moves.sum(axis=1)
     migrants_in = moves.sum(axis=0)
 
-    research = np.bincount(
-        setting.district_city[setting.research_district],
-        weights=setting.research_graduates,
-        minlength=setting.n_cities,
-    )
-    graduates = setting.city_graduates + research
+    graduates = setting.city_graduates + research_graduates(setting, world)
     logit0 = np.log(p.abroad_base_share / max(1.0 - p.abroad_base_share, 1e-12))
-    abroad_share = np.where(
-        china, 1.0 / (1.0 + np.exp(-(logit0 + p.abroad_elasticity * (u_hub - u)))), 0.0
-    )
+    # Research at home holds top graduates back: labs that do more give them work worth staying
+    # for (``research.graduate_retention``).
+    logit = logit0 + p.abroad_elasticity * (u_hub - u) - research_pull(setting, world)
+    abroad_share = np.where(china, 1.0 / (1.0 + np.exp(-logit)), 0.0)
     abroad = p.top_graduate_share * graduates * abroad_share
     returnees = np.where(
         china,

@@ -12,6 +12,7 @@ from pydantic import Field
 from helix.world.parameters.base import P, Strict
 from helix.world.parameters.firms import Disputes, Exits, Founding, Growth, Initial, Knowledge, Rd
 from helix.world.parameters.markets import Chips, Funding, Labs, Rents, Talent
+from helix.world.parameters.research import Research
 
 
 class Parameters(Strict):
@@ -25,6 +26,7 @@ class Parameters(Strict):
     talent: Talent = Field(default_factory=Talent)
     rd: Rd = Field(default_factory=Rd)
     labs: Labs = Field(default_factory=Labs)
+    research: Research = Field(default_factory=Research)
     disputes: Disputes = Field(default_factory=Disputes)
     chips: Chips = Field(default_factory=Chips)
 
@@ -43,6 +45,7 @@ __all__ = [
     "Parameters",
     "Rd",
     "Rents",
+    "Research",
     "Strict",
     "Talent",
 ]
