@@ -30,7 +30,7 @@ class Measure:
     """
 
     kind: str
-    cities: tuple[int, ...]  # empty for a shock: every Chinese city
+    cities: tuple[int, ...]  # empty for a shock: every Chinese city (demand_shock: every market)
     sectors: tuple[int, ...]  # empty: every sector
     first_step: int
     last_step: int | None
