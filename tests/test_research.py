@@ -76,7 +76,7 @@ def test_a_contract_moves_money_to_a_lab_and_speeds_the_firm(tiny_world):
     share = boost - 1.0
     assert share[near & alive].mean() > share[~near & alive].mean()
     # Next month the income is part of the labs' budgets.
-    government = setting.research_budget_yuan * lev.research_budget
+    government = world.institutions.government_yuan * lev.research_budget
     fund_and_staff(setting, world, lev)
     assert np.allclose(world.institutions.budget_yuan, government + income)
 

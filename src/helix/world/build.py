@@ -15,11 +15,12 @@ import numpy as np
 
 from helix.world.catalogue import UNICORN_USD
 from helix.world.flows import Flows
-from helix.world.mechanisms.contracts import reference_access
+from helix.world.mechanisms.contracts import contract_research, reference_access
 from helix.world.mechanisms.knowledge import density_against, pools, reach, spillover_kernels
 from helix.world.mechanisms.operations import real_output
 from helix.world.mechanisms.policy import lever_schedule
-from helix.world.mechanisms.research import starting_institutions
+from helix.world.mechanisms.rd import rd_spending
+from helix.world.mechanisms.research import split_starting_budget, starting_institutions
 from helix.world.mechanisms.shocks import export_controls
 from helix.world.mechanisms.talent import revenue_per_employee
 from helix.world.setting import MARKETS, Inputs, Setting
@@ -249,4 +250,9 @@ def initial_world(inputs: Inputs, rng: np.random.Generator) -> tuple[Setting, Wo
     o.vacancy = np.maximum(
         1.0 - (tech * setting.params.growth.m2_per_employee + o.other_demand_m2) / o.stock_m2, 0.0
     )
+    # The institutions start in balance: their starting budget is the starting firms' contracts
+    # plus what the state pays on top, so the first month neither jumps nor falls.
+    first = setting.levers.at(0)
+    contract_research(setting, world, first, rd_spending(setting, first, world).real)
+    split_starting_budget(setting, world)
     return setting, world

@@ -150,6 +150,7 @@ class Institutions:
     """Research institutions (universities, national and city labs), one entry each."""
 
     researchers: np.ndarray  # staff in post
+    government_yuan: np.ndarray  # government budget a month (before research_budget levers)
     budget_yuan: np.ndarray  # this month's spending: government budget plus contract income
     contract_income_yuan: np.ndarray  # contract research paid by firms last month
     knowledge: np.ndarray  # knowledge mass it adds to its (district, sector) this month

@@ -5,7 +5,9 @@ and works in one sector. Its month (Jaffe 1989 and Adams 1990 on the real effect
 research; Etzkowitz & Leydesdorff 2000 on the triple helix):
 
 - **Budget**  B_j = b_j · m_j · 1[open] + X_j: the government's budget b_j (dated ``research_budget``
-  policies multiply it by m_j) plus last month's contract income X_j from firms.
+  policies multiply it by m_j) plus last month's contract income X_j from firms. An institution
+  open at the start spends its starting budget in its first month: the state pays what the
+  starting firms' contracts do not (:func:`split_starting_budget`).
 - **Staff**  the budget pays for R*_j = B_j / (w_c·(1 + o)) researchers at the city's wage w_c
   with non-salary overhead o; staff moves a share ``staffing_speed`` of the gap a month, hired
   from and released to the city's job seekers (at most ``max_hire_share`` of the pool a month),
@@ -46,6 +48,7 @@ def starting_institutions(setting: Inputs) -> Institutions:
     budget = np.where(open_now, setting.research_budget_yuan, 0.0)
     return Institutions(
         researchers=staff.astype(float),
+        government_yuan=setting.research_budget_yuan.astype(float),
         budget_yuan=budget.astype(float),
         contract_income_yuan=np.zeros(len(staff)),
         knowledge=_knowledge(setting, budget),
@@ -58,6 +61,16 @@ def _knowledge(setting: Inputs, budget: np.ndarray) -> np.ndarray:
     return np.exp(setting.research_productivity) * budget / np.maximum(start_cost, 1e-9)
 
 
+def split_starting_budget(setting: Inputs, world: World) -> None:
+    """Split the starting budget of each open institution into the starting firms' contracts
+    (``contract_income_yuan``, already booked) and the government's share of the rest."""
+    inst = world.institutions
+    open_now = setting.research_first_step <= 0
+    rest = np.maximum(setting.research_budget_yuan - inst.contract_income_yuan, 0.0)
+    inst.government_yuan = np.where(open_now, rest, setting.research_budget_yuan)
+    inst.contract_income_yuan = np.where(open_now, inst.contract_income_yuan, 0.0)
+
+
 def fund_and_staff(setting: Setting, world: World, levers: Levers) -> None:
     """One month of the institutions: budget, staff (through the talent pool) and knowledge."""
     p = setting.params.research
@@ -65,7 +78,7 @@ def fund_and_staff(setting: Setting, world: World, levers: Levers) -> None:
     if len(inst.researchers) == 0:
         return
     open_now = setting.research_first_step <= world.step
-    government = setting.research_budget_yuan * levers.research_budget * open_now
+    government = inst.government_yuan * levers.research_budget * open_now
     inst.budget_yuan = government + inst.contract_income_yuan
     inst.knowledge = _knowledge(setting, inst.budget_yuan)
 
