@@ -88,7 +88,7 @@ def births_and_deaths(w: World) -> FigureSpec:
 
 
 def vc_per_city(w: World) -> FigureSpec:
-    c = city_cube(w, "vc_invested")
+    c = city_cube(w, "vc_total")
     rivals = w.with_role("core", "rival")
     corridor = [x for x in w.with_role("corridor") if x in c.labels]
     series = lines(c, rivals, 1e-9, w.colors.__getitem__, width=3.0)
@@ -100,14 +100,16 @@ def vc_per_city(w: World) -> FigureSpec:
     return FigureSpec(
         key="vc_per_city",
         section=CAPITAL,
-        title=f"Venture capital invested: {' against '.join(rivals)}",
+        title=f"Venture capital invested, private and state: {' against '.join(rivals)}",
         x_label=x_label(c),
-        y_label="VC invested (US$ billion per year)",
+        y_label="VC invested, private and state (US$ billion per year)",
         caption=f"The year {w.core}'s line crosses its rival's is when it becomes the top VC "
-        "destination; the marker shows where the report puts it." + band_label(len(w.runs)),
+        "destination; the marker shows where the report puts it. State guidance funds are "
+        "included, as in the target (the indicator vc_invested has private money alone)."
+        + band_label(len(w.runs)),
         x_kind=x_kind(c),
         series=series,
-        indicator="vc_invested",
+        indicator="vc_total",
         yearly=True,
         factor=1e-9,
     )
