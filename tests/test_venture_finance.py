@@ -131,7 +131,7 @@ def test_a_funded_firm_with_no_cash_and_no_round_fails_or_is_sold_for_little(
         assert sold.any()
         prices = [
             amount
-            for _, code, eids, _, _, amounts in world.events
+            for _, code, eids, _, _, amounts, *_ in world.events
             if code == EVENT_CODE["acquired"]
             for eid, amount in zip(eids, amounts, strict=True)
             if eid in set(ids[sold].tolist())
