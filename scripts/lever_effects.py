@@ -110,7 +110,7 @@ def measure_example(
     clock = time.perf_counter()
     with Store(db) as store, LocalPool(workers) as pool:
         report = run_experiment(exp, store, pool)
-        traces = trace_experiment(store.con, exp.experiment_id)
+        traces = trace_experiment(store.con, exp.experiment_id, exp.spec.channel)
         values = outcome_values(store.con, exp.experiment_id)
     seconds = time.perf_counter() - clock
     rows = report.summary.rows
@@ -210,6 +210,8 @@ def _num(x: float | None) -> str:
     """A figure to three significant digits, with a thin unit-free suffix for its size."""
     if x is None:
         return "—"
+    if abs(x) < 1e-9:  # a median of integers at real-world size, up to rounding
+        x = 0.0
     for size, suffix in ((1e12, " tn"), (1e9, " bn"), (1e6, " M"), (1e3, " k")):
         if abs(x) >= size:
             return f"{x / size:.3g}{suffix}"
@@ -217,6 +219,8 @@ def _num(x: float | None) -> str:
 
 
 def _signed(x: float | None) -> str:
+    if x is not None and abs(x) < 1e-9:
+        x = 0.0
     return "—" if x is None else ("+" if x > 0 else "") + _num(x).replace("-", "−")
 
 

@@ -231,7 +231,9 @@ def test_helix_experiment_traces_a_vc_downturn_on_the_tiny_world(
     with Store(db, read_only=True) as store:
         eid = store.con.execute("SELECT experiment_id FROM experiments").fetchone()[0]
         (again,) = trace_experiment(store.con, eid)
+        (other,) = trace_experiment(store.con, eid, ["deals"])  # the file's chain as it is now
     assert again.to_json() == trace
+    assert other.channel == ["deals"] and other.links[0].indicator == "deals"
     assert isinstance(again.links[0], Link)
 
 

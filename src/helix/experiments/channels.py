@@ -301,11 +301,15 @@ def _first_lasting(diffs: list[Difference]) -> int | None:
 # ---------------------------------------------------------------------------- from a store
 
 
-def trace_experiment(con: duckdb.DuckDBPyConnection, experiment_id: str) -> list[Trace]:
+def trace_experiment(
+    con: duckdb.DuckDBPyConnection, experiment_id: str, channel: list[str] | None = None
+) -> list[Trace]:
     """The channel trace of every variant of a stored experiment against its baseline.
 
     Reads the experiment's resolved content (baseline, base scenario, variants, ``channel``)
-    and its finished runs; pairs are runs at the same replicate and sweep point.
+    and its finished runs; pairs are runs at the same replicate and sweep point. ``channel``
+    (the file's as it is now) replaces the stored one: the chain expected is not part of the
+    experiment's identity, so runs made before the file named it are traced against it.
     """
     row = reports.experiment_row(con, experiment_id)
     raw = row.get("resolved_json")
@@ -314,7 +318,8 @@ def trace_experiment(con: duckdb.DuckDBPyConnection, experiment_id: str) -> list
         return []
     spec = resolved.get("spec", {})
     baseline = str(resolved.get("baseline", "baseline"))
-    channel = [str(c) for c in spec.get("channel", [])]
+    if channel is None:
+        channel = [str(c) for c in spec.get("channel", [])]
     confidence = float(spec.get("confidence", 0.95))
     runs: dict[str, dict[tuple[int, int], str]] = {}
     for run in finished_runs(con, experiment_id):
