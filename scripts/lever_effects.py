@@ -54,8 +54,11 @@ EXAMPLES = (
     "fast-rail",
     "rent-cap",
     "second-export-control",
+    "tech-transfer-reform",
+    "hefei-research-doubled",
+    "zhangjiang-joint-lab",
 )
-"""The levers the issue asks about, one example file each."""
+"""The levers issues 11 and 12 ask about, one example file each."""
 SCALE = 0.3
 REPLICATES = 100
 START, END = "<!-- lever-effects:start -->", "<!-- lever-effects:end -->"
