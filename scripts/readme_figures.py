@@ -53,6 +53,10 @@ NUMBER_WORDS = {
     6: "six",
     7: "seven",
     8: "eight",
+    9: "nine",
+    10: "ten",
+    11: "eleven",
+    12: "twelve",
 }
 
 
