@@ -328,6 +328,8 @@ def trace_experiment(
     if not base_runs or len(runs) < 2:
         return []
     base = resolved.get("base", {})  # the scenario every run starts from, scale included
+    if not base:
+        return []  # an experiment stored without its scenario: nothing to trace against
     scale = float(base.get("scale", 1.0))
     city = Scenario.model_validate(base).focus_city
     cache: dict[str, Observations] = {}

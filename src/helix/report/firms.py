@@ -177,7 +177,7 @@ ORIGINS = {
     "returnee": ("returnees' firms", "#cc79a7"),
     "spin-off": ("researchers' spin-offs", "#009e73"),
 }
-MIN_FIRMS = 20  # fewer firms of an origin than this make no survival curve worth drawing
+MIN_FIRMS = 5  # fewer firms of an origin than this make no survival curve worth drawing
 
 
 def survival_by_origin(w: World) -> FigureSpec | None:

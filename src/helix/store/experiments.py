@@ -212,7 +212,8 @@ def finished_runs(con: duckdb.DuckDBPyConnection, experiment_id: str) -> list[Fi
         " WHERE experiment_id = ? AND status = 'done' ORDER BY variant, sweep_point, replicate",
         [experiment_id],
     ).fetchall()
-    return [FinishedRun(str(r), str(v), int(rep), int(p)) for r, v, rep, p in rows]
+    # A run outside a sweep has no sweep point (NULL), as has a replicate in old stores: 0.
+    return [FinishedRun(str(r), str(v), int(rep or 0), int(p or 0)) for r, v, rep, p in rows]
 
 
 def failed_by_variant(con: duckdb.DuckDBPyConnection, experiment_id: str) -> dict[str, int]:
