@@ -199,3 +199,25 @@ def default_toml() -> str:
     from helix.scenario.load import read_default_text
 
     return read_default_text()
+
+
+EIGHT_SEEDS = tuple(range(1, 9))
+TARGETS_UNTIL = "2025-12"
+
+
+def _targets_for_seed(seed: int) -> dict[str, dict[str, Any]]:
+    from helix.experiments.targets import measure_all
+
+    world = load_scenario(seed=seed, until=TARGETS_UNTIL)
+    return measure_all(simulate(world, keep_firms=False).observations, world)
+
+
+@functools.cache
+def eight_seed_targets() -> list[dict[str, dict[str, Any]]]:
+    """T1-T7 of the shipped world at scale 1 to 2025-12 for seeds 1-8, run once per session
+    on two processes and shared by the tests that read them (test_default_world,
+    test_readme_figures)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        return list(pool.map(_targets_for_seed, EIGHT_SEEDS))

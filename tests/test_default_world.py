@@ -9,31 +9,19 @@ must hold on every seed; ``crosses`` must hold for the mean ratios and on most s
 
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
-from functools import cache
 from typing import Any
 
 import numpy as np
 import pytest
+from conftest import EIGHT_SEEDS, eight_seed_targets
 
-from helix.experiments.targets import measure_all
 from helix.scenario.load import load_scenario
-from helix.world.simulation import simulate
 
-SEEDS = tuple(range(1, 9))
-UNTIL = "2025-12"
+SEEDS = EIGHT_SEEDS
 
 
-def _targets_for_seed(seed: int) -> dict[str, dict[str, Any]]:
-    scenario = load_scenario(seed=seed, until=UNTIL)
-    result = simulate(scenario, keep_firms=False)
-    return measure_all(result.observations, scenario)
-
-
-@cache
 def _all_seeds() -> list[dict[str, dict[str, Any]]]:
-    with ProcessPoolExecutor(max_workers=2) as pool:
-        return list(pool.map(_targets_for_seed, SEEDS))
+    return eight_seed_targets()
 
 
 def _check(name: str) -> None:
