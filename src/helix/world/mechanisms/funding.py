@@ -269,7 +269,9 @@ def invest(setting: Setting, world: World, levers: Levers, rng: np.random.Genera
     supply = np.where(ask > 0, np.clip(budget.ravel() / np.maximum(ask, 1e-300), 0.1, 10.0), 1.0)
     pre_money = previous * np.exp(step) * supply[cell] ** p.supply_elasticity
     raise_usd = np.minimum(plan_usd, p.max_dilution / (1.0 - p.max_dilution) * pre_money)
-    dilution = raise_usd / (pre_money + raise_usd)
+    # 0/0 only where a firm has no value and raises nothing (max_dilution 0): it sells nothing.
+    total = pre_money + raise_usd
+    dilution = np.divide(raise_usd, total, out=np.zeros_like(raise_usd), where=total > 0)
 
     # Deals above the bar that the cell's money could pay for, best first, while it lasts.
     affordable = fundable & (raise_usd <= budget.ravel()[cell])
