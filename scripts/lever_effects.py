@@ -362,12 +362,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--render", action="store_true", help="rewrite docs from the record")
     parser.add_argument("--check", action="store_true", help="exit 1 if docs are stale")
     args = parser.parse_args(argv)
-    text = MODEL_MD.read_text(encoding="utf-8")
     if args.check or args.render:
         record = json.loads(RECORD.read_text(encoding="utf-8"))
     else:
         record = measure(args.scale, args.replicates, args.workers, args.db)
         RECORD.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    # Read the document only now: measuring takes many minutes, and edits made to the rest of
+    # docs/model.md meanwhile must not be overwritten by the copy read before.
+    text = MODEL_MD.read_text(encoding="utf-8")
     new = rewrite(text, record)
     if args.check:
         stale = new != text or record["world"] != world_fingerprint()
