@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/lever_effects.py                      # run, record, rewrite
     .venv/bin/python scripts/lever_effects.py --scale 0.05 --replicates 4   # a quick pass
+    .venv/bin/python scripts/lever_effects.py --only vc-downturn   # one example again
     .venv/bin/python scripts/lever_effects.py --render             # rewrite from the record
     .venv/bin/python scripts/lever_effects.py --check              # docs as recorded? (exit 1)
 
@@ -113,7 +114,9 @@ def measure_example(
     clock = time.perf_counter()
     with Store(db) as store, LocalPool(workers) as pool:
         report = run_experiment(exp, store, pool)
-        traces = trace_experiment(store.con, exp.experiment_id, exp.spec.channel)
+        traces = trace_experiment(
+            store.con, exp.experiment_id, exp.spec.channel, exp.spec.channel_city
+        )
         values = outcome_values(store.con, exp.experiment_id)
     seconds = time.perf_counter() - clock
     rows = report.summary.rows
@@ -204,6 +207,26 @@ def measure(scale: float, replicates: int, workers: int | None, db: Path | None)
             print(f"lever_effects: {name} ...", file=sys.stderr, flush=True)
             record["levers"].append(measure_example(name, scale, replicates, path, workers))
     return record
+
+
+def remeasure(
+    record: dict[str, Any], names: list[str], workers: int | None, db: Path | None
+) -> dict[str, Any]:
+    """The record with ``names`` measured again, at the record's scale and replicates.
+
+    The other examples' entries stay: they were measured on the same world at the same
+    settings, and an example edited since then stays stale (its hash is not updated).
+    """
+    fresh = dict(record, levers=list(record["levers"]), examples=dict(record["examples"]))
+    hashes = example_hashes()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = db or Path(tmp) / "levers.duckdb"
+        for name in names:
+            print(f"lever_effects: {name} ...", file=sys.stderr, flush=True)
+            lever = measure_example(name, record["scale"], record["replicates"], path, workers)
+            fresh["levers"][EXAMPLES.index(name)] = lever
+            fresh["examples"][name] = hashes[name]
+    return fresh
 
 
 # --------------------------------------------------------------------------- the words
@@ -359,11 +382,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--replicates", type=int, default=REPLICATES)
     parser.add_argument("--workers", type=int, default=None, help="local processes")
     parser.add_argument("--db", type=Path, default=None, help="keep the runs in this store")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=EXAMPLES,
+        default=None,
+        help="remeasure these examples and keep the record of the others (same world and settings)",
+    )
     parser.add_argument("--render", action="store_true", help="rewrite docs from the record")
     parser.add_argument("--check", action="store_true", help="exit 1 if docs are stale")
     args = parser.parse_args(argv)
     if args.check or args.render:
         record = json.loads(RECORD.read_text(encoding="utf-8"))
+    elif args.only:
+        record = json.loads(RECORD.read_text(encoding="utf-8"))
+        settings = (record["world"], record["scale"], record["replicates"])
+        if settings != (world_fingerprint(), args.scale, args.replicates):
+            print(
+                f"{RECORD}: recorded for world {record['world']} at scale {record['scale']} with "
+                f"{record['replicates']} replicates; --only needs the same (rerun them all)",
+                file=sys.stderr,
+            )
+            return 2
+        record = remeasure(record, args.only, args.workers, args.db)
+        RECORD.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
     else:
         record = measure(args.scale, args.replicates, args.workers, args.db)
         RECORD.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")

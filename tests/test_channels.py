@@ -188,6 +188,7 @@ def test_the_report_table_shows_the_expected_links_first() -> None:
         ('channel = ["output", "output"]\n', "'output' is named twice"),
         ('channel = "output"\n', "channel"),
         ("channel = [1, 2]\n", "channel"),
+        ('channel_city = "Atlantis"\n', "unknown city 'Atlantis'"),
     ],
 )
 def test_a_bad_channel_is_one_line_exit_2(
@@ -232,7 +233,9 @@ def test_helix_experiment_traces_a_vc_downturn_on_the_tiny_world(
         eid = store.con.execute("SELECT experiment_id FROM experiments").fetchone()[0]
         (again,) = trace_experiment(store.con, eid)
         (other,) = trace_experiment(store.con, eid, ["deals"])  # the file's chain as it is now
+        (elsewhere,) = trace_experiment(store.con, eid, city="Cedar")
     assert again.to_json() == trace
+    assert trace["city"] == "Alder" and elsewhere.city == "Cedar"
     assert other.channel == ["deals"] and other.links[0].indicator == "deals"
     assert isinstance(again.links[0], Link)
 

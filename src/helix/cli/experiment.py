@@ -137,7 +137,9 @@ def experiment_run(
             try:
                 report = run_experiment(exp, store, backend, bar)
                 if exp.spec.sweep is None:  # a sweep's points are not paired with a baseline
-                    traces = trace_experiment(store.con, exp.experiment_id, exp.spec.channel)
+                    traces = trace_experiment(
+                        store.con, exp.experiment_id, exp.spec.channel, exp.spec.channel_city
+                    )
             except KeyboardInterrupt:
                 p = bar.last
                 done = f"{p.done} of {p.total} runs done, {p.failed} failed" if p else "interrupted"

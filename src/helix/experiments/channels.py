@@ -2,8 +2,8 @@
 
 A lever is trusted when its effect arrives through mechanisms one can name (VC halved -> fewer
 and smaller rounds -> more failures among funded firms -> fewer employees -> output). For each
-variant of an experiment against its baseline, in the focus city of the experiment's base
-scenario (``Scenario.focus_city``), every indicator of the catalogue is followed year by year:
+variant of an experiment against its baseline, in the experiment's ``channel_city`` or else the
+focus city of its base scenario (``Scenario.focus_city``), every indicator of the catalogue is followed year by year:
 
 1. Runs of the variant and of the baseline that share a seed (common random numbers) are
    identical until the lever first acts; the first month any indicator of any city differs
@@ -302,7 +302,10 @@ def _first_lasting(diffs: list[Difference]) -> int | None:
 
 
 def trace_experiment(
-    con: duckdb.DuckDBPyConnection, experiment_id: str, channel: list[str] | None = None
+    con: duckdb.DuckDBPyConnection,
+    experiment_id: str,
+    channel: list[str] | None = None,
+    city: str | None = None,
 ) -> list[Trace]:
     """The channel trace of every variant of a stored experiment against its baseline.
 
@@ -310,6 +313,8 @@ def trace_experiment(
     and its finished runs; pairs are runs at the same replicate and sweep point. ``channel``
     (the file's as it is now) replaces the stored one: the chain expected is not part of the
     experiment's identity, so runs made before the file named it are traced against it.
+    ``city`` (the file's ``channel_city``) likewise replaces the stored city; without either,
+    the trace follows the base scenario's focus city.
     """
     row = reports.experiment_row(con, experiment_id)
     raw = row.get("resolved_json")
@@ -331,7 +336,7 @@ def trace_experiment(
     if not base:
         return []  # an experiment stored without its scenario: nothing to trace against
     scale = float(base.get("scale", 1.0))
-    city = Scenario.model_validate(base).focus_city
+    city = city or spec.get("channel_city") or Scenario.model_validate(base).focus_city
     cache: dict[str, Observations] = {}
 
     def obs(run_id: str) -> Observations:

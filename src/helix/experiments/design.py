@@ -351,6 +351,8 @@ def load_experiment(
     if spec.until is not None:
         shorten(shortened, spec.until)
     check_outcomes(outcomes, shortened, label)
+    if spec.channel_city is not None and spec.channel_city not in base.get("cities", {}):
+        raise ExperimentError(f"unknown city {spec.channel_city!r}", file=label, key="channel_city")
     exp = Experiment(
         file=label,
         text=text,

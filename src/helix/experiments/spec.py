@@ -144,6 +144,11 @@ class ExperimentFile(_Strict):
         'e.g. ["vc_total", "deals", "deaths", "employment", "output"]; each is traced in the '
         "variant's focus city (helix.experiments.channels).",
     )
+    channel_city: str | None = Field(
+        None,
+        description="The city the channel is traced in (default: the base scenario's focus "
+        "city); a lever that acts elsewhere, such as Hefei's research budget, is traced there.",
+    )
 
     _check_until = field_validator("until")(_check_month)
 
