@@ -6,7 +6,9 @@
 Measuring runs the shipped world once as ``helix run`` does (simulate, store, report: its firm
 counts, the time each step takes, the database's size), screenshots the top of that run's report
 in headless Chromium into docs/img/report.png, runs the world over eight seeds to 2025-12 for the
-report's figures T1-T7 (about half a minute on two cores), and reads the calibration's budget and
+report's figures T1-T7 (about half a minute on two cores; each seed's values are also written
+beside the shipped world, src/helix/scenario/defaults/shanghai-delta.seeds.json, for ``helix
+run`` to show next to a single run's), and reads the calibration's budget and
 the validation's verdict from docs/calibration.md's generated tables. Everything is recorded in
 docs/readme_figures.json; README.md's spans between ``<!-- figure:NAME -->`` and
 ``<!-- /figure -->`` are then rewritten from that record.
@@ -37,6 +39,8 @@ README = ROOT / "README.md"
 RECORD = ROOT / "docs" / "readme_figures.json"
 SCREENSHOT = ROOT / "docs" / "img" / "report.png"
 CALIBRATION_MD = ROOT / "docs" / "calibration.md"
+SPREAD = ROOT / "src" / "helix" / "scenario" / "defaults" / "shanghai-delta.seeds.json"
+"""The targets of each seed, shipped with the world so that ``helix run`` can show them."""
 SEEDS = tuple(range(1, 9))
 """The eight seeds the README's T1-T7 figures are averaged over."""
 UNTIL = "2025-12"
@@ -88,18 +92,44 @@ def from_calibration_md(text: str) -> dict[str, Any]:
     }
 
 
-def eight_seeds(measured: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """T1-T7 of the shipped world over :data:`SEEDS`: mean per target, seeds that meet it
-    (from ``measured``, the targets of each seed in order, when the caller has them)."""
+def seed_targets() -> list[dict[str, dict[str, Any]]]:
+    """T1-T7 of the shipped world for each of :data:`SEEDS`, in order."""
     from helix.experiments.targets import measure_all
     from helix.scenario.load import load_scenario
     from helix.world.simulation import simulate
 
+    measured = []
+    for seed in SEEDS:
+        world = load_scenario(seed=seed, until=UNTIL)
+        measured.append(measure_all(simulate(world).observations, world))
+    return measured
+
+
+def spread(measured: list[dict[str, dict[str, Any]]]) -> dict[str, Any]:
+    """What ``helix run`` shows beside a single run's targets (helix.scenario.spread)."""
+    return {
+        "world": world_fingerprint(),
+        "seeds": list(SEEDS),
+        "until": UNTIL,
+        "targets": {
+            name: {
+                "simulated": [m[name]["simulated"] for m in measured],
+                "pass": [bool(m[name]["pass"]) for m in measured],
+            }
+            for name in measured[0]
+        },
+    }
+
+
+def write_spread(measured: list[dict[str, dict[str, Any]]]) -> None:
+    SPREAD.write_text(json.dumps(spread(measured), indent=1) + "\n", encoding="utf-8")
+
+
+def eight_seeds(measured: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """T1-T7 of the shipped world over :data:`SEEDS`: mean per target, seeds that meet it
+    (from ``measured``, the targets of each seed in order, when the caller has them)."""
     if measured is None:
-        measured = []
-        for seed in SEEDS:
-            world = load_scenario(seed=seed, until=UNTIL)
-            measured.append(measure_all(simulate(world).observations, world))
+        measured = seed_targets()
     out: dict[str, Any] = {}
     for name in measured[0]:
         values = [m[name]["simulated"] for m in measured]
@@ -186,7 +216,9 @@ def measure() -> dict[str, Any]:
         record["run"] = one_run()
         take_screenshot(Path(tmp) / record["run"].pop("report"))
     record["screenshot"] = screenshot_hash()
-    record["targets"] = eight_seeds()
+    measured = seed_targets()
+    record["targets"] = eight_seeds(measured)
+    write_spread(measured)
     record.update(from_calibration_md(CALIBRATION_MD.read_text(encoding="utf-8")))
     return record
 

@@ -355,6 +355,20 @@ def test_the_targets_table_fits_80_columns_in_the_report_s_words():
     rows = [i for i, line in enumerate(lines) if re.match(r" T\d ", line)]
     assert len(rows) == 7
     assert rows[-1] - rows[0] <= 6 * 2, "at most two lines a target"
+    # With the shipped world's spread over seeds beside it: still 80 columns, three lines.
+    spread = {
+        "seeds": list(range(1, 9)),
+        "targets": {
+            k: {"simulated": [v] * 8, "pass": [True] * 6 + [False] * 2}
+            for k, v in simulated.items()
+        },
+    }
+    lines = _lines(lambda c: c.print(targets_table(stored, world, spread)))
+    assert max(len(line) for line in lines) <= 80
+    body = "\n".join(lines)
+    assert "8 seeds" in body and body.count(", 6/8") == 7 and "seeds 1-8" in body
+    rows = [i for i, line in enumerate(lines) if re.match(r" T\d ", line)]
+    assert rows[-1] - rows[0] <= 6 * 3, "at most three lines a target"
 
 
 def test_the_validation_table_fits_80_columns():

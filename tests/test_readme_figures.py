@@ -71,5 +71,18 @@ def test_the_record_agrees_with_the_calibration_document():
 @pytest.mark.slow
 def test_the_eight_seeds_give_the_recorded_figures():
     """The model is deterministic: T1-T7 over the eight seeds are exactly as recorded."""
-    measured = figures.eight_seeds(eight_seed_targets())
+    per_seed = eight_seed_targets()
+    measured = figures.eight_seeds(per_seed)
     assert json.loads(json.dumps(measured)) == RECORD["targets"], STALE
+    shipped = json.loads(figures.SPREAD.read_text(encoding="utf-8"))
+    assert json.loads(json.dumps(figures.spread(per_seed))) == shipped, STALE
+
+
+def test_the_spread_shipped_with_the_world_belongs_to_it():
+    from helix.scenario.spread import read_spread, world_fingerprint
+
+    shipped = read_spread()
+    assert shipped is not None and shipped["world"] == world_fingerprint(), STALE
+    assert shipped["seeds"] == list(figures.SEEDS) and set(shipped["targets"]) == set(
+        RECORD["targets"]
+    )
