@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from pydantic import ValidationError
 
 from helix.experiments.targets import measure, recovery_months
 from helix.scenario.schema import Target
@@ -53,6 +54,22 @@ def test_recovery_months_counts_from_the_shock_to_the_old_level():
     assert recovery_months(series, MONTHS[3], MONTHS[5]) is None  # not back by the end
     assert recovery_months(series, MONTHS[0], MONTHS[7]) is None  # no month before
     assert recovery_months(series, "2030-01", MONTHS[7]) is None
+    # Half the way back from the lowest point (6) to the old level (10) is 8: two months.
+    assert recovery_months(series, MONTHS[3], MONTHS[7], recovered=0.5) == 2.0
+    assert recovery_months(series, MONTHS[3], MONTHS[7], recovered=0.25) == 1.0
+    deeper = dict(zip(MONTHS[:8], [10, 10, 10, 8, 4, 6, 7, 9], strict=True))
+    # The fall is measured to the lowest point so far (4): half way back is 7, in month 3.
+    assert recovery_months(deeper, MONTHS[3], MONTHS[7], recovered=0.5) == 3.0
+    assert recovery_months(deeper, MONTHS[3], MONTHS[7]) is None
+
+
+def test_recovered_is_a_share_read_only_by_recoveries():
+    assert _target(statistic="recovery_months", indicator="x", recovered=0.5).recovered == 0.5
+    for bad in (0.0, 1.5):
+        with pytest.raises(ValidationError):
+            _target(statistic="recovery_months", indicator="x", recovered=bad)
+    with pytest.raises(ValidationError, match="recovered"):
+        _target(statistic="cagr", indicator="x", recovered=0.5)
 
 
 def test_growth_ratios_and_city_ratios_read_years_of_the_series():

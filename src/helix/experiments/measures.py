@@ -203,11 +203,13 @@ def over_years(
     raise ValueError(f"not a statistic over years: {statistic}")
 
 
-def recovery_months(s: Series, start: str, end: str) -> float:
-    """Months from ``start`` until the series is back at its level of the month before.
+def recovery_months(s: Series, start: str, end: str, recovered: float = 1.0) -> float:
+    """Months from ``start`` until the series has regained the share ``recovered`` of its fall.
 
-    NaN if ``start`` is the run's first month or not in it, or if the series does not recover
-    by ``end``.
+    The fall is from the level of the month before ``start`` to the lowest value since
+    ``start``: with ``recovered`` 1 the series must be back at its level of the month before,
+    with 0.5 half the way back. NaN if ``start`` is the run's first month or not in it, or if
+    the series does not recover by ``end``.
     """
     if start not in s.months:
         return NAN
@@ -215,11 +217,13 @@ def recovery_months(s: Series, start: str, end: str) -> float:
     if i == 0:
         return NAN
     baseline = s.values[i - 1]
+    lowest = baseline
     last = month_index(end)
     for j in range(i, len(s.months)):
         if month_index(s.months[j]) > last:
             break
-        if s.values[j] >= baseline:
+        lowest = min(lowest, s.values[j])
+        if s.values[j] >= baseline - (1.0 - recovered) * (baseline - lowest):
             return float(j - i)
     return NAN
 

@@ -74,7 +74,7 @@ def measure(obs: Observations, t: Target, scale: float = 1.0) -> dict[str, Any]:
         simulated = ratios
         value = ratios[str(y1)]
     elif t.statistic == "recovery_months":
-        value = _finite(measures.recovery_months(s, t.start, t.end))
+        value = _finite(measures.recovery_months(s, t.start, t.end, t.recovered))
         simulated = value
     else:  # pragma: no cover - the schema admits no other statistic
         raise ValueError(t.statistic)
@@ -101,9 +101,12 @@ def measure_all(obs: Observations, scenario: Scenario) -> dict[str, dict[str, An
     return {name: measure(obs, t, scenario.scale) for name, t in scenario.targets.items()}
 
 
-def recovery_months(series: dict[str, float], start: str, end: str) -> float | None:
-    """Months from ``start`` until a month -> value series is back at its level of the month
-    before (``None`` if it is not back by ``end``): :func:`measures.recovery_months` on a dict."""
+def recovery_months(
+    series: dict[str, float], start: str, end: str, recovered: float = 1.0
+) -> float | None:
+    """Months from ``start`` until a month -> value series has regained the share
+    ``recovered`` of its fall (``None`` if not by ``end``): :func:`measures.recovery_months`
+    on a dict."""
     months = sorted(series)
     s = measures.Series("", months, np.array([series[m] for m in months], dtype=float))
-    return _finite(measures.recovery_months(s, start, end))
+    return _finite(measures.recovery_months(s, start, end, recovered))

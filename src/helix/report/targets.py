@@ -230,6 +230,11 @@ def mark(spec: FigureSpec, v: Verdict) -> bool:
         window_end = month_label(month_index(t.start) + round(t.observed))
         spec.shades.append(Shade(t.start, window_end, label))
         spec.levels.append(Level(level, f"{t.city} level in {before}"))
+        if t.recovered < 1.0:  # the line to reach: part of the way back from the lowest point
+            after = [float(y) for x, y in zip(xs, s.y, strict=True) if t.start <= x <= t.end]
+            lowest = min([level, *after])
+            goal = level - (1.0 - t.recovered) * (level - lowest)
+            spec.levels.append(Level(goal, f"{t.recovered:.0%} of the fall regained"))
         return True
     return False
 

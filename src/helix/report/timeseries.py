@@ -21,6 +21,8 @@ from helix.report.lines import (
 from helix.report.series import Cube, cube, yearly
 from helix.report.spec import PALETTE, FigureSpec, band_label
 from helix.report.talent import abroad_share, support_share, talent_breakdown, talent_net
+from helix.scenario.measures import Target
+from helix.world.catalogue import INDICATORS
 
 ECONOMY = "Economy"
 CAPITAL = "Venture capital"
@@ -209,32 +211,41 @@ def ip_disputes(w: World) -> FigureSpec:
     )
 
 
-def chip_recovery(w: World, city: str, sector: str, start: str) -> FigureSpec:
-    """Monthly output of one sector around a shock, for a recovery target."""
-    c = cube(w.con, w.run_ids, "output", "city", city=city, sector=sector)
+def chip_recovery(w: World, target: Target) -> FigureSpec:
+    """A recovery target's indicator in one sector around the shock (T6: chip inputs)."""
+    city, sector, start = target.city, target.sector or "", target.start
+    c = cube(w.con, w.run_ids, target.indicator, "city", city=city, sector=sector)
     name = w.sectors.get(sector, sector)
+    what = target.indicator.replace("_", " ")
+    share = INDICATORS[target.indicator].unit == "share"
+    factor, unit = (1.0, "share") if share else (1e-9, "¥ billion per month")
+    back = (
+        "back at it"
+        if target.recovered == 1.0
+        else f"{target.recovered:.0%} of the way back to it from its lowest point"
+    )
     return FigureSpec(
         key=f"recovery_{city}_{sector}".replace(" ", "_").lower(),
         section=KNOWLEDGE,
-        title=f"{city}: {name} output around the shock of {start}",
+        title=f"{city}: {name} {what} around the shock of {start}",
         x_label="month",
-        y_label="output (¥ billion per month)",
-        caption="The dotted line is the level just before the shock; the report has output back "
-        "at it before the end of the shaded window." + band_label(len(w.runs)),
-        series=lines(c, [city], 1e-9, w.colors.__getitem__, name=lambda x: f"{x}: {name}"),
-        indicator="output",
+        y_label=f"{what} ({unit})",
+        caption=f"The dotted line is the level just before the shock; the report has {what} "
+        f"{back} before the end of the shaded window." + band_label(len(w.runs)),
+        series=lines(c, [city], factor, w.colors.__getitem__, name=lambda x: f"{x}: {name}"),
+        indicator=target.indicator,
         sector=sector,
-        factor=1e-9,
+        factor=factor,
     )
 
 
 def recovery_figures(w: World) -> list[FigureSpec]:
     """One figure per recovery target of the first run's scenario."""
-    out = []
-    for t in w.runs[0].targets().values():
-        if t.statistic == "recovery_months" and t.sector is not None:
-            out.append(chip_recovery(w, t.city, t.sector, t.start))
-    return out
+    return [
+        chip_recovery(w, t)
+        for t in w.runs[0].targets().values()
+        if t.statistic == "recovery_months" and t.sector is not None
+    ]
 
 
 def time_series(w: World) -> list[FigureSpec]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from helix.world.calendar import month_index
 from helix.world.parameters.base import P, Strict
@@ -108,8 +108,21 @@ class Target(Strict):
         "within", description="How simulated and observed are compared."
     )
     source: str = Field("", description="Where the observed value comes from.")
+    recovered: float = Field(
+        1.0,
+        gt=0,
+        le=1,
+        description="recovery_months: the share of the fall to regain (1: back at the level of "
+        "the month before start; 0.5: half the way back from the lowest point).",
+    )
 
     check_months = field_validator("start", "end")(check_month)
+
+    @model_validator(mode="after")
+    def _recovered_is_for_recoveries(self) -> Target:
+        if self.recovered != 1.0 and self.statistic != "recovery_months":
+            raise ValueError("recovered is read only by the statistic recovery_months")
+        return self
 
     @field_validator("tolerance")
     @classmethod
