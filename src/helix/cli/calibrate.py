@@ -24,9 +24,10 @@ from helix.cli.app import (
     interrupted,
     out,
 )
-from helix.cli.printing import print_calibration, print_validation
+from helix.cli.printing import print_ablations, print_calibration, print_validation
 from helix.experiments import calibration as cal
 from helix.experiments import validation as val
+from helix.experiments.ablations import ablate
 from helix.scenario.load import load_scenario
 
 
@@ -130,16 +131,55 @@ def validate_command(
         float | None, typer.Option(help="Agent scale. (default: the scenario's)")
     ] = None,
     until: Annotated[
-        str | None, typer.Option(help="Last month, YYYY-MM. (default: the scenario's)")
+        str | None,
+        typer.Option(
+            help="Last month, YYYY-MM. (default: the scenario's; with --ablations the last "
+            "month the targets read)"
+        ),
     ] = None,
     workers: WorkersOpt = None,
     cluster: ClusterOpt = None,
     as_json: JsonOpt = False,
     strict: Annotated[
-        bool, typer.Option("--strict", help="Exit with code 1 if any fact fails.")
+        bool,
+        typer.Option(
+            "--strict",
+            help="Exit with code 1 if any fact fails (with --ablations: if any target is not "
+            "earned).",
+        ),
+    ] = False,
+    ablations: Annotated[
+        bool,
+        typer.Option(
+            "--ablations",
+            help="Instead of the facts: run the world with and without the mechanism each "
+            "target names, and say whether the target holds with it and fails without it.",
+        ),
     ] = False,
 ) -> None:
     """Hold the world against published facts of firm dynamics it was not fitted to."""
+    if ablations:
+        progress = LazyProgress(f"ablations over {seeds} seeds")
+        try:
+            found = ablate(
+                scenario,
+                set_ or [],
+                seeds=seeds,
+                scale=scale,
+                until=until,
+                workers=workers,
+                cluster=cluster,
+                progress=progress,
+            )
+        finally:
+            progress.close()
+        if as_json:
+            sys.stdout.write(json.dumps(found.to_json()) + "\n")
+        else:
+            print_ablations(found, out)
+        if strict and not all(a.earned for a in found.ablations):
+            raise typer.Exit(1)
+        return
     progress = LazyProgress(f"validating over {seeds} seeds", after="measuring the facts")
     try:
         result = val.validate(

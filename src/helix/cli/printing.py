@@ -1,4 +1,5 @@
-"""The tables of ``helix validate`` and ``helix calibrate`` in the terminal.
+"""The tables of ``helix validate`` (its facts and its ablations) and ``helix calibrate`` in the
+terminal.
 
 Designed for 80 columns: a row is one fact or target in a few short cells; the long texts (a
 fact's statistic, citation and why its tolerance is what it is) follow the table as numbered
@@ -7,11 +8,14 @@ notes, where they wrap as prose. Every name from a file is escaped (:func:`said`
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich import box
 from rich.console import Console
 from rich.table import Table
 
 from helix.cli.app import said
+from helix.experiments.ablations import AblationResult
 from helix.experiments.calibration import (
     FIT_HEADER,
     PARAM_HEADER,
@@ -74,6 +78,53 @@ def print_validation(result: ValidationResult, console: Console) -> None:
     failed = [r.fact.name for r in result.facts if not r.passed]
     if failed:
         console.print(f"[red]The model fails: {said('; '.join(failed))}.[/]", highlight=False)
+
+
+def _target_value(value: Any) -> str:
+    """A target's mean simulated value: a number, or the two years' values as ``a → b``."""
+    if isinstance(value, dict):
+        return " → ".join(_num(v) for v in value.values())
+    return _num(value)
+
+
+def print_ablations(result: AblationResult, console: Console) -> None:
+    """Each target with its mechanism and without it, and whether the mechanism earns it."""
+    earned = [a.target for a in result.ablations if a.earned]
+    console.print(
+        f"[bold]helix validate --ablations[/] {said(result.scenario_name)}"
+        f" {result.start}..{result.end}, scale {result.scale:g}, {len(result.seeds)} seeds:"
+        f" {len(earned)} of {len(result.ablations)} targets earned by their mechanism",
+        highlight=False,
+    )
+    t = _narrow("Each target with its mechanism and without it (mean over seeds)")
+    t.add_column("target", no_wrap=True)
+    t.add_column("mechanism", ratio=3)
+    t.add_column("removed", ratio=2)
+    t.add_column("with", justify="right", no_wrap=True)
+    t.add_column("without", justify="right", no_wrap=True)
+    t.add_column("holds\nwith", no_wrap=True)
+    t.add_column("holds\nwithout", no_wrap=True)
+    for a in result.ablations:
+        t.add_row(
+            said(a.target),
+            said(a.mechanism),
+            said(a.removed),
+            _target_value(a.with_mechanism),
+            _target_value(a.without_mechanism),
+            "yes" if a.holds_with else "[red]no[/]",
+            "[red]yes[/]" if a.holds_without else "no",
+        )
+    console.print(t)
+    console.print(
+        "A target is earned when it holds with its mechanism and fails without it. The "
+        "settings each ablation changes are in the world's [targets.NAME.ablation] (--json "
+        "lists them).",
+        highlight=False,
+        markup=False,
+    )
+    not_earned = [a.target for a in result.ablations if not a.earned]
+    if not_earned:
+        console.print(f"[red]Not earned: {said(', '.join(not_earned))}.[/]", highlight=False)
 
 
 def print_calibration(result: CalibrationResult, console: Console) -> None:

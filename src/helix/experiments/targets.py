@@ -13,6 +13,7 @@ compare the whole calendar years of its ``start`` and ``end``; ``level`` reads t
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -94,6 +95,50 @@ def _agrees(t: Target, value: float | None, simulated: Any) -> bool:
         first, last = list(simulated.values())
         return first is not None and last is not None and first < t.observed < last
     return False
+
+
+def _mean(values: Sequence[Any]) -> float | None:
+    """The mean of the seeds' values; None if any seed's cannot be measured (a recovery that
+    never comes has no number to average)."""
+    numbers = [float(v) for v in values if v is not None]
+    if len(numbers) < len(values) or not numbers or not all(map(math.isfinite, numbers)):
+        return None
+    return float(np.mean(numbers))
+
+
+def headline(t: Target, simulated: Any) -> float | None:
+    """The one number a target's verdict reads from its simulated value: the value itself, the
+    last year's ratio (``city_ratio``) or the change between the two years (``change``)."""
+    if not isinstance(simulated, dict):
+        return simulated
+    first, last = (simulated.get(k) for k in (t.start[:4], t.end[:4]))
+    if t.statistic == "city_ratio":
+        return last
+    if first is None or last is None:
+        return None
+    return _finite(last - first)
+
+
+def on_mean_over_seeds(t: Target, runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """A target held against the report on the mean over seeds.
+
+    Args:
+        t: The target.
+        runs: Its :func:`measure` on each seed's run.
+
+    Returns:
+        ``{"simulated", "report", "pass"}`` as :func:`measure` gives for one run, with the mean
+        over the seeds as ``simulated`` (each year's mean for ``change`` and ``city_ratio``);
+        ``None`` where any seed's value is missing, which fails.
+    """
+    sims = [r["simulated"] for r in runs]
+    simulated: Any
+    if sims and isinstance(sims[0], dict):
+        simulated = {k: _mean([s.get(k) for s in sims]) for k in sims[0]}
+    else:
+        simulated = _mean(sims)
+    value = headline(t, simulated)
+    return {"simulated": simulated, "report": t.observed, "pass": _agrees(t, value, simulated)}
 
 
 def measure_all(obs: Observations, scenario: Scenario) -> dict[str, dict[str, Any]]:

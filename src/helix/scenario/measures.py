@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -92,6 +93,32 @@ class Shock(Strict):
     _check_start = field_validator("start", "end")(check_month)
 
 
+class Ablation(Strict):
+    """The mechanism that earns a target and the switch that removes it (pattern-oriented
+    modelling, Grimm et al. 2005): the target should hold with the mechanism and fail without
+    it, on the mean over seeds (``helix validate --ablations``)."""
+
+    mechanism: str = Field(description="The mechanism that produces the target, in one line.")
+    removed: str = Field(description="What the ablation switches off, in a few words.")
+    overrides: dict[str, float | int | bool | str] = Field(
+        min_length=1,
+        description="Settings that remove the mechanism, KEY.PATH = VALUE as `--set` takes "
+        "them (quote the dotted key in TOML).",
+    )
+
+    def as_overrides(self) -> list[str]:
+        """The overrides as ``--set`` texts, ``KEY.PATH=VALUE``."""
+        return [f"{key}={_toml_value(value)}" for key, value in self.overrides.items()]
+
+
+def _toml_value(value: float | int | bool | str) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value)  # a TOML basic string
+    return repr(value)
+
+
 class Target(Strict):
     indicator: str = Field(description="Indicator in the store, e.g. output, unicorns, rent.")
     statistic: Literal[
@@ -114,6 +141,9 @@ class Target(Strict):
         le=1,
         description="recovery_months: the share of the fall to regain (1: back at the level of "
         "the month before start; 0.5: half the way back from the lowest point).",
+    )
+    ablation: Ablation | None = Field(
+        None, description="The mechanism that earns the target and the switch that removes it."
     )
 
     check_months = field_validator("start", "end")(check_month)

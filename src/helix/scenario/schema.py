@@ -23,7 +23,7 @@ from helix.scenario.entities import (
     Sector,
     TravelTime,
 )
-from helix.scenario.measures import Month, Policy, Shock, Target, check_month
+from helix.scenario.measures import Ablation, Month, Policy, Shock, Target, check_month
 from helix.world.calendar import MONTH_PATTERN, month_index, month_label
 from helix.world.parameters import (
     Chips,
@@ -150,6 +150,7 @@ class Scenario(Strict):
 
 __all__ = [
     "MONTH_PATTERN",
+    "Ablation",
     "CalibratedParameter",
     "Chips",
     "City",
