@@ -105,6 +105,8 @@ def _outcome(row: dict[str, Any], outcome: Any) -> dict[str, Any]:
         "indicator": outcome.indicator,
         "where": where or "all cities",
         "statistic": outcome.statistic,
+        "start": outcome.start,
+        "end": outcome.end,
         **row,
     }
 
@@ -242,6 +244,16 @@ def remeasure(
 # --------------------------------------------------------------------------- the words
 
 
+def _window(e: dict[str, Any]) -> str:
+    """An outcome's months when it names them: ", 2026-01..2027-12", ", to 2028-12"."""
+    start, end = e.get("start"), e.get("end")
+    if start and end:
+        return f", {start}..{end}"
+    if start or end:
+        return f", from {start}" if start else f", to {end}"
+    return ""
+
+
 def _num(x: float | None) -> str:
     """A figure to three significant digits, with a thin unit-free suffix for its size."""
     if x is None:
@@ -288,7 +300,7 @@ def _table(lever: dict[str, Any]) -> list[str]:
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for e in lever["effects"]:
-        what = f"`{e['indicator']}` {e['where']} ({e['statistic']})"
+        what = f"`{e['indicator']}` {e['where']} ({e['statistic']}{_window(e)})"
         lines.append(
             f"| {e['variant']} | {what} | {_num(e['baseline'])} | {_signed(e['effect'])} | "
             f"{_interval(e['low'], e['high'])} | {_pct(e['relative'])} | "
