@@ -226,6 +226,11 @@ def measure() -> dict[str, Any]:
 # --------------------------------------------------------------------------- the words
 
 
+def _span(low: float, high: float) -> str:
+    """"6–7", or "9" when every seed gives the same."""
+    return f"{low:.0f}" if round(low) == round(high) else f"{low:.0f}–{high:.0f}"
+
+
 def _thousands(n: float) -> str:
     return f"{round(n, -3):,.0f}"
 
@@ -256,7 +261,7 @@ def figures(record: dict[str, Any]) -> dict[str, str]:
         "t3-2025": f"{t3['2025']:.2f}",
         "t4": f"{t['T4']['mean']:.1f}×",
         "t5": f"+{t['T5']['mean'] * 100:.0f}%",
-        "t6": f"{t['T6']['low']:.0f}–{t['T6']['high']:.0f}",
+        "t6": _span(t["T6"]["low"], t["T6"]["high"]),
         "facts-passed": (
             "all seven"
             if record["facts_passed"] == record["facts"] == 7
