@@ -227,7 +227,7 @@ def measure() -> dict[str, Any]:
 
 
 def _span(low: float, high: float) -> str:
-    """"6–7", or "9" when every seed gives the same."""
+    """ "6–7", or "9" when every seed gives the same."""
     return f"{low:.0f}" if round(low) == round(high) else f"{low:.0f}–{high:.0f}"
 
 

@@ -446,3 +446,14 @@ def test_doc_generator_fills_every_section(cli: Any, tmp_path: Path) -> None:
         assert body.strip(), name
     assert "No calibration stored" not in text
     assert "parameters.growth.hiring_response" in text and "Axtell" in text
+
+
+def test_place_in_range_names_a_value_at_the_edge_of_its_search_range() -> None:
+    from helix.experiments.calibration.tables import place_in_range
+
+    assert place_in_range(0.5, 0.0, 1.0, False) == "0.50"
+    assert place_in_range(0.99, 0.0, 1.0, False) == "0.99 high edge"
+    assert place_in_range(0.01, 0.0, 1.0, False) == "0.01 low edge"
+    # On a log search scale, the middle is the geometric mean.
+    assert place_in_range(0.01, 0.001, 0.1, True) == "0.50"
+    assert place_in_range(0.0217, 0.02, 0.2, True).endswith("low edge")

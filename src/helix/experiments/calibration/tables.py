@@ -66,6 +66,7 @@ PARAM_HEADER = [
     "bounds",
     "start",
     "best",
+    "place in range",
     "top-trials 10-90%",
     "top width",
     "profile (loss ≤ min+1)",
@@ -88,6 +89,7 @@ def parameter_rows(
                 f"[{fmt(d['low'])}, {fmt(d['high'])}]" + (" log" if d["log_scale"] else ""),
                 fmt(d["start_value"]),
                 fmt(d["best"]),
+                place_in_range(d["best"], d["low"], d["high"], d["log_scale"]),
                 f"{fmt(d['top_q10'])} … {fmt(d['top_q90'])}",
                 fmt(d["top_width"], 2),
                 f"{fmt(d['profile_low'])} … {fmt(d['profile_high'])}",
@@ -97,6 +99,21 @@ def parameter_rows(
             ]
         )
     return rows
+
+
+EDGE = 0.05
+"""A best value within this share of its search range from an end sits at the edge: the range,
+not the targets, may be what stops it (issue 13 asks for a source or a reason for each)."""
+
+
+def place_in_range(value: float, low: float, high: float, log_scale: bool) -> str:
+    """Where a value sits in its search range, 0 at the low end and 1 at the high end, on the
+    search's own scale; "low edge" or "high edge" within :data:`EDGE` of an end."""
+    if log_scale and low > 0 and value > 0:
+        value, low, high = math.log(value), math.log(low), math.log(high)
+    share = (value - low) / (high - low) if high > low else 0.0
+    edge = " low edge" if share < EDGE else (" high edge" if share > 1 - EDGE else "")
+    return f"{share:.2f}{edge}"
 
 
 def short_name(path: str) -> str:
