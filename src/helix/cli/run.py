@@ -207,7 +207,7 @@ def targets_table(
     seeds = spread["seeds"] if spread else []
     caption = (
         f"One run, one seed. Beside it, the shipped world over seeds {seeds[0]}-{seeds[-1]}: "
-        "the mean, and how many seeds meet the figure (docs/calibration.md)."
+        "mean ± standard deviation, and how many seeds meet the figure (docs/calibration.md)."
         if spread
         else "One run, one seed: it may miss a tolerance that the mean over seeds meets "
         "(docs/calibration.md)."
@@ -243,12 +243,18 @@ def targets_table(
 
 
 def _over_seeds(target: Any, seeds: dict[str, Any] | None) -> str:
-    """A target over the shipped world's seeds: its mean and how many meet it, "38.6, 6/8"."""
+    """A target over the shipped world's seeds: mean ± standard deviation, and how many seeds
+    meet it ("38.6 ± 6.6, 6/8")."""
     from helix.report.targets import fmt_value, scalar
 
     if not seeds:
         return "—"
     values = [scalar(target, s) for s in seeds["simulated"]]
     finite = [x for x in values if x is not None]
-    mean = fmt_value(target, sum(finite) / len(finite)) if finite else "—"
-    return f"{mean}, {sum(seeds['pass'])}/{len(seeds['pass'])}"
+    met = f"{sum(seeds['pass'])}/{len(seeds['pass'])}"
+    if not finite:
+        return f"—, {met}"
+    mean = sum(finite) / len(finite)
+    sd = (sum((x - mean) ** 2 for x in finite) / (len(finite) - 1)) ** 0.5 if len(finite) > 1 else 0
+    spread = f" ± {fmt_value(target, sd, signed=False)}" if sd > 0 else ""
+    return f"{fmt_value(target, mean)}{spread}, {met}"
