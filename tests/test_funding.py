@@ -160,3 +160,22 @@ def test_investors_write_off_a_firm_that_went_stale(scenario, advanced):
     assert not funded[old].any()
     assert funded[fresh].any()
     assert funded[f.view("stage") == 0].any()
+
+
+def test_deals_are_tested_against_the_cells_money_as_the_whole_world_would(tiny_world, monkeypatch):
+    """A run at scale s tests each round at (1 + s)/2 of its size against what is left of the
+    cell's money (a firm stands for 1/s firms like it): the allocation is handed that weight."""
+    from helix.world import kernels
+
+    seen = []
+    real = kernels.ranked_allocation
+
+    def spy(groups, score, cost, budget, own_weight=1.0):
+        seen.append(own_weight)
+        return real(groups, score, cost, budget, own_weight)
+
+    setting, world, rng = tiny_world(months=3)
+    monkeypatch.setattr(kernels, "ranked_allocation", spy)
+    for scale in (1.0, 0.5):
+        invest(replace(setting, scale=scale), copy.deepcopy(world), levers(setting, 3), rng)
+    assert seen == [1.0, 0.75]

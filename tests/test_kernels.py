@@ -70,8 +70,9 @@ def test_ranked_allocation(case, data):
     n = len(groups)
     cost = data.draw(arrays(np.float64, n, elements=st.floats(0.0, 100.0)))
     budget = data.draw(arrays(np.float64, n_groups, elements=st.floats(0.0, 300.0)))
-    got = kernels._ranked_allocation(groups.astype(np.int64), score, cost, budget)
-    assert same(got, kernels.ranked_allocation_numpy(groups, score, cost, budget))
+    own = data.draw(st.sampled_from([1.0, 0.5, 0.25, 2.0]))
+    got = kernels._ranked_allocation(groups.astype(np.int64), score, cost, budget, own)
+    assert same(got, kernels.ranked_allocation_numpy(groups, score, cost, budget, own))
 
 
 @pytest.mark.slow
@@ -140,10 +141,11 @@ def test_public_functions_follow_the_switch(monkeypatch, use_numba):
                 kernels.group_argmax(groups, values, 7, where),
                 kernels.group_argmax_numpy(groups, values, 7, where),
             )
-        assert same(
-            kernels.ranked_allocation(groups, values, cost, budget),
-            kernels.ranked_allocation_numpy(groups, values, cost, budget),
-        )
+        for own in (1.0, 0.5):
+            assert same(
+                kernels.ranked_allocation(groups, values, cost, budget, own),
+                kernels.ranked_allocation_numpy(groups, values, cost, budget, own),
+            )
         alive = values > 1.0
         for where in (None, alive):
             got = kernels.group_sums(groups, 7, values, cost, where=where)
@@ -154,3 +156,46 @@ def test_public_functions_follow_the_switch(monkeypatch, use_numba):
         grid = rng.random((7, 3))
         col = groups % 3
         assert same(kernels.take2(grid, groups, col), kernels.take2_numpy(grid, groups, col))
+
+
+def test_ranked_allocation_of_a_sample_tests_each_row_as_the_population_would():
+    """At scale s each row stands for 1/s rows like it, spread over its rank: a deal is funded
+    as the middle one of them would be, when the better-ranked deals plus (1 + s)/2 of its own
+    cost fit the sample's budget, so a half-size sample funds large deals about as often as the
+    whole population does (the whole cost turns them down too often, s·cost too rarely)."""
+    groups = np.zeros(2, np.int64)
+    score = np.array([2.0, 1.0])
+    cost = np.array([4.0, 10.0])
+    budget = np.array([10.0])
+    for fn in (kernels.ranked_allocation, kernels.ranked_allocation_numpy):
+        assert list(fn(groups, score, cost, budget)) == [0]  # 4 + 10 > 10: the second is too dear
+        assert list(fn(groups, score, cost, budget, 0.5)) == [0, 1]  # 4 + 0.5·10 <= 10
+        assert list(fn(groups, score, cost, budget, 1.0)) == list(fn(groups, score, cost, budget))
+
+    # A population of small deals and a few large ones, and half-size samples of it: with the
+    # sample's weight the large deals are funded about as often as in the population.
+    rng = np.random.default_rng(0)
+    n, reps = 200, 400
+    big = np.arange(n) % 20 == 0
+    population_cost = np.where(big, 40.0, 1.0)
+    full_budget = 0.5 * population_cost.sum()
+    rates = {"population": [], 1.0: [], 0.75: []}
+    for _ in range(reps):
+        s = rng.random(n)
+        got = kernels.ranked_allocation_numpy(
+            np.zeros(n, np.int64), s, population_cost, np.array([full_budget])
+        )
+        rates["population"].append(big[got].sum() / big.sum())
+        keep = rng.random(n) < 0.5
+        for own in (1.0, 0.75):  # the whole cost; (1 + s)/2 at s = 0.5
+            got = kernels.ranked_allocation_numpy(
+                np.zeros(keep.sum(), np.int64),
+                s[keep],
+                population_cost[keep],
+                np.array([0.5 * full_budget]),
+                own,
+            )
+            rates[own].append(big[keep][got].sum() / max(big[keep].sum(), 1))
+    population, whole, weighted = (np.mean(rates[k]) for k in ("population", 1.0, 0.75))
+    assert abs(weighted - population) < abs(whole - population)
+    assert abs(weighted - population) < 0.03

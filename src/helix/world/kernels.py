@@ -274,27 +274,38 @@ def group_argmax(
 
 
 def ranked_allocation_numpy(
-    groups: np.ndarray, score: np.ndarray, cost: np.ndarray, budget: np.ndarray
+    groups: np.ndarray,
+    score: np.ndarray,
+    cost: np.ndarray,
+    budget: np.ndarray,
+    own_weight: float = 1.0,
 ) -> np.ndarray:
     """Rows funded when each group's budget pays for its rows, best score first.
 
     Rows are ranked by group, then by score (highest first, earlier row on ties). Running
     totals are one ``cumsum`` over the ranked rows minus its value where the group starts; a row
-    is funded when its group's running total up to and including it is within the budget. The
-    totals include rows left unfunded, so the first row too dear for what is left ends its
-    group's funding (deals too large for the whole cell are filtered out before). Returns the
-    funded rows' positions in ranked order.
+    is funded when its group's running total before it, plus ``own_weight`` times its own cost,
+    is within the budget. The totals include rows left unfunded, so the first row too dear for
+    what is left ends its group's funding (deals too large for the whole cell are filtered out
+    before). With ``own_weight`` 1 a row must fit whole into what is left. A sample of a
+    population (a run at scale s: each row stands for 1/s rows like it, spread over its rank)
+    passes (1 + s)/2: the row is funded as the middle one of its 1/s would be in the
+    population, whose budget is budget/s, i.e. when before/s + ((1/s - 1)/2 + 1)·cost <=
+    budget/s. A group may then spend up to (1 - own_weight)·cost over its budget on its last
+    row. Returns the funded rows' positions in ranked order.
     """
     order = np.lexsort((-_f(score), groups))
     ordered = groups[order]
-    spent = np.cumsum(_f(cost)[order])
+    cost_ranked = _f(cost)[order]
+    spent = np.cumsum(cost_ranked)
     start = np.searchsorted(ordered, ordered, side="left")
     offset = np.concatenate(([0.0], spent))[start]
-    return order[spent - offset <= _f(budget)[ordered]]
+    # (1 - 1.0)·cost is 0.0 exactly, so own_weight 1 funds the same rows as a whole-row test.
+    return order[spent - offset - (1.0 - own_weight) * cost_ranked <= _f(budget)[ordered]]
 
 
 @njit(cache=CACHE)
-def _ranked_allocation(groups, score, cost, budget):  # pragma: no cover - compiled
+def _ranked_allocation(groups, score, cost, budget, own_weight):  # pragma: no cover - compiled
     n_groups = len(budget)
     starts, rows = _group_starts(groups, n_groups)
     out = np.empty(len(groups), np.int64)
@@ -313,19 +324,23 @@ def _ranked_allocation(groups, score, cost, budget):  # pragma: no cover - compi
         limit = budget[g]
         for r in ranked:
             spent += cost[r]
-            if spent - offset <= limit:
+            if spent - offset - (1.0 - own_weight) * cost[r] <= limit:
                 out[n_out] = r
                 n_out += 1
     return out[:n_out]
 
 
 def ranked_allocation(
-    groups: np.ndarray, score: np.ndarray, cost: np.ndarray, budget: np.ndarray
+    groups: np.ndarray,
+    score: np.ndarray,
+    cost: np.ndarray,
+    budget: np.ndarray,
+    own_weight: float = 1.0,
 ) -> np.ndarray:
     """Rows funded within each group's budget, best score first (see the NumPy reference)."""
     if not USE_NUMBA:
-        return ranked_allocation_numpy(groups, score, cost, budget)
-    return _ranked_allocation(_index(groups), _f(score), _f(cost), _f(budget))
+        return ranked_allocation_numpy(groups, score, cost, budget, own_weight)
+    return _ranked_allocation(_index(groups), _f(score), _f(cost), _f(budget), float(own_weight))
 
 
 # --- sums per group (several bincounts in one pass) ------------------------------------------

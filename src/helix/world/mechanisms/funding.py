@@ -273,12 +273,22 @@ def invest(setting: Setting, world: World, levers: Levers, rng: np.random.Genera
     total = pre_money + raise_usd
     dilution = np.divide(raise_usd, total, out=np.zeros_like(raise_usd), where=total > 0)
 
-    # Deals above the bar that the cell's money could pay for, best first, while it lasts.
-    affordable = fundable & (raise_usd <= budget.ravel()[cell])
+    # Deals above the bar that the cell's money could pay for, best first, while it lasts. A
+    # round is whole while a cell's money shrinks with the run's scale s: a firm of a run at scale
+    # s stands for 1/s firms like it spread over its rank, and is tested as the middle one of
+    # them would be in the whole world, at (1 + s)/2 of its raise after the better-ranked deals
+    # (``kernels.ranked_allocation``; 1 at scale 1). With the whole raise a half-size run turned
+    # down the large late rounds that make unicorns too often (docs/model.md §2.9).
+    own_weight = (1.0 + setting.scale) / 2.0
+    affordable = fundable & (own_weight * raise_usd <= budget.ravel()[cell])
     pool_rows = np.flatnonzero(affordable)
     funded = pool_rows[
         kernels.ranked_allocation(
-            cell[pool_rows], surprise[pool_rows], raise_usd[pool_rows], budget.ravel()
+            cell[pool_rows],
+            surprise[pool_rows],
+            raise_usd[pool_rows],
+            budget.ravel(),
+            own_weight=own_weight,
         )
     ]
     invested = np.bincount(cell[funded], weights=raise_usd[funded], minlength=nc * ns).reshape(
