@@ -207,12 +207,35 @@ def test_quick_calibration_writes_a_world_that_loads_and_stores_its_fit(
     assert "--quick" not in stored["command"] and "--trials 8" in stored["command"]
 
 
-@pytest.mark.slow
-def test_quick_calibration_prints_tables(cli: Any, tmp_path: Path) -> None:
-    res = cli(
-        "calibrate", "--quick", "--trials", "2", "--workers", "1", "--db", tmp_path / "c.duckdb",
-        "--out", tmp_path / "out.toml",
+def _calibrate_in(folder: Path, *args: str | Path) -> Any:
+    """``helix calibrate ARGS`` in-process, working in ``folder``/cwd (as the ``cli`` fixture
+    does, for fixtures shared by a module)."""
+    from typer.testing import CliRunner
+
+    from helix.cli import app
+
+    work = folder / "cwd"
+    work.mkdir(exist_ok=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(work)
+        return CliRunner().invoke(app, ["calibrate", *map(str, args)])
+
+
+@pytest.fixture(scope="module")
+def two_trials(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Path]:
+    """A quick calibration of two trials on one worker, printed as tables, and its store: what
+    the table test reads, and the store the document generator's test reads (read-only)."""
+    folder = tmp_path_factory.mktemp("two-trials")
+    res = _calibrate_in(
+        folder, "--quick", "--trials", "2", "--workers", "1", "--db", folder / "c.duckdb",
+        "--out", folder / "out.toml",
     )  # fmt: skip
+    return res, folder / "c.duckdb"
+
+
+@pytest.mark.slow
+def test_quick_calibration_prints_tables(two_trials: tuple[Any, Path]) -> None:
+    res, _ = two_trials
     assert res.exit_code == 0, res.output
     for needle in ("Fit", "Identifiability", "Correlation", "out.toml"):
         assert needle in res.stdout
@@ -228,28 +251,49 @@ def _trials(db: Path) -> list[Any]:
     return optuna.load_study(study_name=summary.study_name, storage=storage).get_trials()
 
 
+def _resumed_study(folder: Path, workers: str) -> dict[str, list[Any]]:
+    """A quick study of three trials on ``workers`` workers, rerun with the same budget, then
+    extended to six: its trials after each of the three commands."""
+    db = folder / "c.duckdb"
+    steps = {}
+    for step, trials in (("first", "3"), ("same", "3"), ("more", "6")):
+        res = _calibrate_in(
+            folder, "--quick", "--db", db, "--out", folder / "calibrated.toml", "--json",
+            "--trials", trials, "--workers", workers,
+        )  # fmt: skip
+        assert res.exit_code == 0, (step, res.output)
+        steps[step] = _trials(db)
+    return steps
+
+
+@pytest.fixture(scope="module")
+def resumed_on_one_worker(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Any]]:
+    return _resumed_study(tmp_path_factory.mktemp("resumed"), "1")
+
+
 @pytest.mark.slow
-def test_rerun_with_more_trials_resumes_the_study(cli: Any, tmp_path: Path) -> None:
-    db = tmp_path / "c.duckdb"
-    assert quick(cli, tmp_path, "--trials", "3", "--workers", "1").exit_code == 0
-    first = _trials(db)
+def test_rerun_with_more_trials_resumes_the_study(
+    resumed_on_one_worker: dict[str, list[Any]],
+) -> None:
+    first = resumed_on_one_worker["first"]
     assert len(first) == 3
-    assert quick(cli, tmp_path, "--trials", "3", "--workers", "1").exit_code == 0
-    assert len(_trials(db)) == 3  # the same budget adds nothing
-    assert quick(cli, tmp_path, "--trials", "6", "--workers", "1").exit_code == 0
-    later = _trials(db)
+    assert len(resumed_on_one_worker["same"]) == 3  # the same budget adds nothing
+    later = resumed_on_one_worker["more"]
     assert len(later) == 6
     assert [t.params for t in later[:3]] == [t.params for t in first]
     assert [t.value for t in later[:3]] == [t.value for t in first]
 
 
 @pytest.mark.slow
-def test_results_do_not_depend_on_workers(cli: Any, tmp_path: Path) -> None:
-    assert quick(cli, tmp_path, "--trials", "5", "--workers", "1", db="a.duckdb").exit_code == 0
-    assert quick(cli, tmp_path, "--trials", "5", "--workers", "2", db="b.duckdb").exit_code == 0
-    a, b = _trials(tmp_path / "a.duckdb"), _trials(tmp_path / "b.duckdb")
-    assert [t.params for t in a] == [t.params for t in b]
-    assert [t.value for t in a] == [t.value for t in b]
+def test_results_do_not_depend_on_workers(
+    resumed_on_one_worker: dict[str, list[Any]], tmp_path: Path
+) -> None:
+    """The same three commands on two workers give the same trials after each (two batches of
+    candidates, the second after a resume), as on one."""
+    two = _resumed_study(tmp_path, "2")
+    for step, one in resumed_on_one_worker.items():
+        assert [t.params for t in two[step]] == [t.params for t in one], step
+        assert [t.value for t in two[step]] == [t.value for t in one], step
 
 
 @pytest.mark.slow
@@ -424,8 +468,9 @@ def test_replace_generated_keeps_text_outside_markers() -> None:
 
 
 @pytest.mark.slow
-def test_doc_generator_fills_every_section(cli: Any, tmp_path: Path) -> None:
-    assert quick(cli, tmp_path, "--trials", "2", "--workers", "1").exit_code == 0
+def test_doc_generator_fills_every_section(two_trials: tuple[Any, Path], tmp_path: Path) -> None:
+    res, db = two_trials
+    assert res.exit_code == 0, res.output
     spec = importlib.util.spec_from_file_location(
         "gen_calibration", ROOT / "docs" / "gen_calibration.py"
     )
@@ -435,7 +480,7 @@ def test_doc_generator_fills_every_section(cli: Any, tmp_path: Path) -> None:
     doc = tmp_path / "calibration.md"
     doc.write_text((ROOT / "docs" / "calibration.md").read_text(encoding="utf-8"), encoding="utf-8")
     code = gen.main(
-        ["--db", str(tmp_path / "c.duckdb"), "--doc", str(doc), "--seeds", "1", "--scale", "0.05",
+        ["--db", str(db), "--doc", str(doc), "--seeds", "1", "--scale", "0.05",
          "--until", "2021-12", "--workers", "1"]
     )  # fmt: skip
     assert code == 0

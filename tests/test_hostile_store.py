@@ -492,13 +492,26 @@ def test_samples_needed_grows_with_the_square_of_the_width() -> None:
     assert samples_needed(10, 0.2, 1.0, "morris") == 40
 
 
-@pytest.mark.slow
-def test_too_few_sobol_samples_are_flagged_with_the_samples_needed(tmp_path: Path) -> None:
-    file = tmp_path / "sobol.toml"
+@pytest.fixture(scope="module")
+def too_few_sobol(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Any]:
+    """The sweep with too few samples, run once into a store: its file, the store and the
+    report (the command line's test reads the same store back)."""
+    folder = tmp_path_factory.mktemp("sobol")
+    file = folder / "sobol.toml"
     file.write_text(SOBOL.format(samples=4))
     exp = load_experiment(file)
-    with Store(tmp_path / "s.duckdb") as store, ExecutorBackend(ThreadPoolExecutor(2), 2) as ex:
+    db = folder / "s.duckdb"
+    with Store(db) as store, ExecutorBackend(ThreadPoolExecutor(2), 2) as ex:
         report = run_experiment(exp, store, ex)
+    assert (report.done, report.failed) == (exp.total, 0)
+    return file, db, report
+
+
+@pytest.mark.slow
+def test_too_few_sobol_samples_are_flagged_with_the_samples_needed(
+    too_few_sobol: tuple[Path, Path, Any],
+) -> None:
+    _, _, report = too_few_sobol
     s1 = [r for r in report.summary.rows if r.statistic in ("S1", "ST") and r.value is not None]
     assert s1 and any(r.high - r.value > abs(r.value) for r in s1)  # type: ignore[operator]
     [warning] = report.summary.warnings
@@ -509,9 +522,13 @@ def test_too_few_sobol_samples_are_flagged_with_the_samples_needed(tmp_path: Pat
 
 
 @pytest.mark.slow
-def test_too_few_sobol_samples_warn_in_the_table_and_in_json(tmp_path: Path) -> None:
-    file = tmp_path / "sobol.toml"
-    file.write_text(SOBOL.format(samples=4))
+def test_too_few_sobol_samples_warn_in_the_table_and_in_json(
+    tmp_path: Path, too_few_sobol: tuple[Path, Path, Any]
+) -> None:
+    # The runs are in a copy of the store the sweep above was run into: the command finds them
+    # done and summarises them, as it does when rerun (the warning is the summary's).
+    file, db, _ = too_few_sobol
+    shutil.copyfile(db, tmp_path / "r.duckdb")
     args = ("experiment", file, "--workers", "2", "--db", "r.duckdb")
     printed = helix(*args, cwd=tmp_path)
     assert printed.returncode == 0, printed.stderr

@@ -11,7 +11,6 @@ from typing import Any, Literal, get_args, get_origin
 
 import numpy as np
 from pydantic import BaseModel
-from SALib.sample import latin, morris, sobol
 
 from helix.errors import ExperimentError
 from helix.experiments.spec import ExperimentFile, Parameter, Sweep
@@ -129,6 +128,10 @@ def draw_samples(
         raise ExperimentError(
             "uncertainties or levers need a [sweep] table with a design", file=file, key="sweep"
         )
+    # SALib (and scipy.stats under it) costs a second at import: only sweeps load it, not every
+    # process that imports helix (each worker, each command).
+    from SALib.sample import latin, morris, sobol
+
     problem = salib_problem(parameters)
     n = sweep.samples
     sample_seed = position_seed([seed, 0x5EED])
