@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from helix.errors import ExperimentError
-from helix.experiments.batch import InProcess, run_tasks, task_backend
+from helix.experiments.batch import InProcess, run_batch, run_tasks, task_backend
 from helix.experiments.executors import LocalPool
 
 
@@ -60,3 +60,18 @@ def test_one_worker_runs_in_this_process_and_bad_counts_are_one_line() -> None:
     assert isinstance(task_backend(None, 4, tasks=1), InProcess)
     with pytest.raises(ExperimentError, match="at least 1"):
         task_backend(None, 0)
+
+
+def _reports(x: int) -> dict[str, object]:
+    """A task that returns its own error as data, as validation and ablation runs do."""
+    return {"ok": x != 2, "error": f"seed {x} broke", "value": x}
+
+
+def test_a_batch_counts_its_tasks_and_stops_on_the_first_failure_reported() -> None:
+    seen: list[tuple[int, int]] = []
+    ok = run_batch(
+        _reports, [0, 1, 3], cluster=None, workers=1, progress=lambda *a: seen.append(a), what="a"
+    )
+    assert [r["value"] for r in ok] == [0, 1, 3] and seen == [(1, 3), (2, 3), (3, 3)]
+    with pytest.raises(ExperimentError, match="a validation run failed: seed 2 broke"):
+        run_batch(_reports, [1, 2, 4], cluster=None, workers=1, progress=None, what="a validation")

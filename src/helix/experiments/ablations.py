@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from helix.errors import ExperimentError, ScenarioError
-from helix.experiments.batch import run_tasks, task_backend
+from helix.experiments.batch import run_batch
 from helix.experiments.targets import measure_all, on_mean_over_seeds
 from helix.experiments.worker import limit_threads
 from helix.jsonsafe import json_safe
@@ -170,20 +170,10 @@ def ablate(
             worlds[key] = scenario_to_dict(changed)
     seed_list = [world.seed + k for k in range(seeds)]
     plan = [(key, s) for key in worlds for s in seed_list]
-    done = 0
-
-    def tick() -> None:
-        nonlocal done
-        done += 1
-        if progress is not None:
-            progress(done, len(plan))
-
     tasks = [(worlds[key], s) for key, s in plan]
-    with task_backend(cluster, workers, len(tasks)) as backend:
-        results = run_tasks(backend, targets_run, tasks, tick)
-    errors = [r["error"] for r in results if not r["ok"]]
-    if errors:
-        raise ExperimentError(f"an ablation run failed: {errors[0]}")
+    results = run_batch(
+        targets_run, tasks, cluster=cluster, workers=workers, progress=progress, what="an ablation"
+    )
     runs: dict[tuple[str, ...], list[dict[str, Any]]] = {key: [] for key in worlds}
     for (key, _), r in zip(plan, results, strict=True):
         runs[key].append(r["targets"])

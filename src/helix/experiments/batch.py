@@ -147,3 +147,32 @@ def _lost_worker(exc: BaseException) -> bool:
         return True
     name = exc.__class__.__name__
     return name in {"KilledWorker", "CommClosedError", "FutureCancelledError"}
+
+
+def run_batch(
+    fn: Callable[[T], dict[str, Any]],
+    tasks: Sequence[T],
+    *,
+    cluster: str | None,
+    workers: int | None,
+    progress: Callable[[int, int], None] | None,
+    what: str,
+) -> list[dict[str, Any]]:
+    """``[fn(task) for task in tasks]`` on the backend :func:`task_backend` chooses, counting
+    ``(done, planned)`` into ``progress``; ``fn`` returns ``{"ok": ..., "error": ...}`` with its
+    result, and the first task that failed stops the batch with one
+    :class:`~helix.errors.ExperimentError` ("a validation run failed: ...")."""
+    done = 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, len(tasks))
+
+    with task_backend(cluster, workers, len(tasks)) as backend:
+        results = run_tasks(backend, fn, tasks, tick)
+    errors = [r["error"] for r in results if not r["ok"]]
+    if errors:
+        raise ExperimentError(f"{what} run failed: {errors[0]}")
+    return results

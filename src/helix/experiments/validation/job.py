@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from helix.errors import ExperimentError
-from helix.experiments.batch import run_tasks, task_backend
+from helix.experiments.batch import run_batch
 from helix.experiments.validation.facts import FACT_IDS, FACTS, FOLLOW_UP_MONTHS, Fact
 from helix.experiments.validation.statistics import (
     annual_growth,
@@ -282,20 +282,15 @@ def validate(
     check_memory(world, label=str(scenario) if scenario else None)
     data = scenario_to_dict(world)
     seed_list = [world.seed + k for k in range(seeds)]
-    done = 0
-
-    def tick() -> None:
-        nonlocal done
-        done += 1
-        if progress is not None:
-            progress(done, len(seed_list))
-
     tasks = [(data, s) for s in seed_list]
-    with task_backend(cluster, workers, len(tasks)) as backend:
-        results = run_tasks(backend, validation_run, tasks, tick)
-    errors = [r["error"] for r in results if not r["ok"]]
-    if errors:
-        raise ExperimentError(f"a validation run failed: {errors[0]}")
+    results = run_batch(
+        validation_run,
+        tasks,
+        cluster=cluster,
+        workers=workers,
+        progress=progress,
+        what="a validation",
+    )
     per_seed = [r["stats"] for r in results]
     return ValidationResult(
         scenario_name=world.name,
