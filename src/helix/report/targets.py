@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 import numpy as np
 
-from helix.experiments.targets import measure
+from helix.experiments.targets import headline, measure
 from helix.report.source import RunInfo
 from helix.report.spec import REPORT_COLOR, FigureSpec, Level, Series, Shade
 from helix.scenario.schema import Target, month_index, month_label
@@ -79,17 +79,12 @@ class Verdict:
 
 
 def scalar(t: Target, simulated: Any) -> float | None:
-    """One number for a measured target: the last year's ratio, or the change."""
-    if isinstance(simulated, dict):
-        values = list(simulated.values())
-        if t.statistic == "change":
-            a, b = values[0], values[-1]
-            return None if a is None or b is None else float(b - a)
-        return None if values[-1] is None else float(values[-1])
-    if simulated is None:
+    """One number for a measured target: the last year's ratio, or the change (the number its
+    verdict reads, :func:`helix.experiments.targets.headline`), if finite."""
+    value = headline(t, simulated)
+    if value is None or not math.isfinite(float(value)):
         return None
-    value = float(simulated)
-    return value if math.isfinite(value) else None
+    return float(value)
 
 
 def fmt_value(t: Target, value: float, signed: bool = True) -> str:
