@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from helix.world.calendar import month_index
 from helix.world.parameters.base import P, Strict
@@ -148,11 +148,13 @@ class Target(Strict):
 
     check_months = field_validator("start", "end")(check_month)
 
-    @model_validator(mode="after")
-    def _recovered_is_for_recoveries(self) -> Target:
-        if self.recovered != 1.0 and self.statistic != "recovery_months":
+    @field_validator("recovered")
+    @classmethod
+    def _recovered_is_for_recoveries(cls, v: float, info: ValidationInfo) -> float:
+        # A field validator (``statistic`` is validated before it), so the error names the key.
+        if v != 1.0 and info.data.get("statistic") != "recovery_months":
             raise ValueError("recovered is read only by the statistic recovery_months")
-        return self
+        return v
 
     @field_validator("tolerance")
     @classmethod
