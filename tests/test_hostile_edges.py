@@ -420,7 +420,7 @@ def test_run_and_validate_fit_80_columns_through_the_installed_script(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert max(len(line) for line in done.stdout.splitlines()) <= 80
-    assert "crosses 1 between" in done.stdout and "falls" in done.stdout
+    assert "crosses 1 between" in done.stdout and "-40% ± 10%" in done.stdout
     with duckdb.connect(str(tmp_path / "r.db"), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM runs").fetchone() == (1,)
 

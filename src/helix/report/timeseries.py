@@ -90,7 +90,7 @@ def births_and_deaths(w: World) -> FigureSpec:
 
 
 def vc_per_city(w: World) -> FigureSpec:
-    c = city_cube(w, "vc_total")
+    c = city_cube(w, "vc_invested")
     rivals = w.with_role("core", "rival")
     corridor = [x for x in w.with_role("corridor") if x in c.labels]
     series = lines(c, rivals, 1e-9, w.colors.__getitem__, width=3.0)
@@ -102,16 +102,16 @@ def vc_per_city(w: World) -> FigureSpec:
     return FigureSpec(
         key="vc_per_city",
         section=CAPITAL,
-        title=f"Venture capital invested, private and state: {' against '.join(rivals)}",
+        title=f"Private venture capital invested: {' against '.join(rivals)}",
         x_label=x_label(c),
-        y_label="VC invested, private and state (US$ billion per year)",
-        caption=f"The year {w.core}'s line crosses its rival's is when it becomes the top VC "
-        "destination; the marker shows where the report puts it. State guidance funds are "
-        "included, as in the target (the indicator vc_invested has private money alone)."
+        y_label="private VC invested (US$ billion per year)",
+        caption=f"The year {w.core}'s line crosses its rival's is when it becomes the top "
+        "destination private investors choose; the marker shows where the report puts it. "
+        "State guidance-fund money is left out, as in the target (indicator state_vc)."
         + band_label(len(w.runs)),
         x_kind=x_kind(c),
         series=series,
-        indicator="vc_total",
+        indicator="vc_invested",
         yearly=True,
         factor=1e-9,
     )
