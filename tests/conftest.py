@@ -9,8 +9,11 @@ model's tuned values (the default parameters change).
 from __future__ import annotations
 
 import functools
+import importlib.util
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -221,3 +224,15 @@ def eight_seed_targets() -> list[dict[str, dict[str, Any]]]:
 
     with ProcessPoolExecutor(max_workers=2) as pool:
         return list(pool.map(_targets_for_seed, EIGHT_SEEDS))
+
+
+def load_script(name: str) -> ModuleType:
+    """A script of scripts/ as a module (they are not part of the package), for the tests that
+    check what it recorded."""
+    path = Path(__file__).resolve().parent.parent / "scripts" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses and pickling look a module up by name
+    spec.loader.exec_module(module)
+    return module

@@ -5,28 +5,14 @@ makes the record)."""
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
-import sys
-from pathlib import Path
-from types import ModuleType
 
-ROOT = Path(__file__).resolve().parent.parent
+from conftest import load_script
+
 STALE = "rerun: .venv/bin/python scripts/ablation_table.py (or --render after a hand edit)"
 
 
-def _script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "ablation_table", ROOT / "scripts" / "ablation_table.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["ablation_table"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-table = _script()
+table = load_script("ablation_table")
 RECORD = json.loads(table.RECORD.read_text(encoding="utf-8"))
 
 

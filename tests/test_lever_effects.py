@@ -8,29 +8,12 @@ example files as they are now.
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
-import sys
-from pathlib import Path
-from types import ModuleType
 
 import pytest
+from conftest import load_script
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "lever_effects", ROOT / "scripts" / "lever_effects.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["lever_effects"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-levers = _script()
+levers = load_script("lever_effects")
 RECORD = json.loads(levers.RECORD.read_text(encoding="utf-8"))
 MODEL_MD = levers.MODEL_MD.read_text(encoding="utf-8")
 STALE = "rerun: .venv/bin/python scripts/lever_effects.py (or --render after a hand edit)"

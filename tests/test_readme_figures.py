@@ -7,30 +7,12 @@ behind T1-T7, which the model's determinism makes comparable bit for bit.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
-from pathlib import Path
-from types import ModuleType
 
 import pytest
-from conftest import eight_seed_targets
+from conftest import eight_seed_targets, load_script
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "readme_figures", ROOT / "scripts" / "readme_figures.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["readme_figures"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-figures = _script()
+figures = load_script("readme_figures")
 RECORD = json.loads(figures.RECORD.read_text(encoding="utf-8"))
 README = figures.README.read_text(encoding="utf-8")
 STALE = "rerun: .venv/bin/python scripts/readme_figures.py"
