@@ -277,8 +277,8 @@ def test_more_certification_brings_more_private_money_where_the_state_invests(ti
     """On the tiny world, the same month's market with the guidance fund paying in: with
     crowding in, private funds offer more beside the state, so private money takes a larger
     share of what is invested there (deals, not money, are scarce in the tiny world)."""
-    setting, world, _ = tiny_world(months=24)
-    world.step = 24
+    setting, world, _ = tiny_world(months=30)
+    world.step = 30
     share = []
     for k in (0.0, 5.0):
         w = copy.deepcopy(world)
@@ -292,7 +292,7 @@ def test_more_certification_brings_more_private_money_where_the_state_invests(ti
                 }
             ),
         )
-        invest(s, w, levers(s, 24), np.random.default_rng(24))
+        invest(s, w, levers(s, 30), np.random.default_rng(30))
         state = w.flows.state_vc
         assert state.sum() > 0
         share.append(w.flows.vc_invested.sum() / w.flows.vc_total.sum())

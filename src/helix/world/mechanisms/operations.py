@@ -98,10 +98,14 @@ def planned_team(setting: Setting, world: World, revenue: np.ndarray) -> np.ndar
     employee c = w·(1 + other costs) + rent per employee (R&D, which follows the team, aside).
     """
     f = world.firms
-    budget, _ = plan_budget(setting, world, revenue)
     emp = np.maximum(f.view("employees"), 1.0)
     wage = kernels.take(world.talent.wage, f.view("city"))
     per_employee = wage * (1.0 + setting.params.growth.other_costs) + f.view("rent_paid") / emp
+    # Revenue pays for the plan's team only up to the team it already has: revenue beyond its
+    # running costs is profit, which grows a firm through its margin like any other firm's;
+    # otherwise a firm whose revenue per head exceeds its cost per head would plan an ever larger
+    # team with every hire (the plan (Y + b)/c runs away with Y).
+    budget, _ = plan_budget(setting, world, np.minimum(revenue, per_employee * emp))
     return budget / np.maximum(per_employee, 1.0)
 
 
