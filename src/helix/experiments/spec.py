@@ -11,6 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from helix.errors import ExperimentError
+from helix.scenario.suggest import did_you_mean
 from helix.world.calendar import month_index
 from helix.world.catalogue import INDICATORS
 
@@ -179,12 +180,19 @@ def check_outcomes(outcomes: dict[str, Outcome], base: dict[str, Any], file: str
         where = f"outcomes.{name}"
         if o.indicator not in INDICATORS:
             raise ExperimentError(
-                f"unknown indicator {o.indicator!r}", file=file, key=f"{where}.indicator"
+                f"unknown indicator {o.indicator!r}{did_you_mean(o.indicator, list(INDICATORS))}",
+                file=file,
+                key=f"{where}.indicator",
             )
         for attr, table in (("city", "cities"), ("sector", "sectors"), ("district", "districts")):
             value = getattr(o, attr)
-            if value is not None and value not in base.get(table, {}):
-                raise ExperimentError(f"unknown {attr} {value!r}", file=file, key=f"{where}.{attr}")
+            known = list(base.get(table, {}))
+            if value is not None and value not in known:
+                raise ExperimentError(
+                    f"unknown {attr} {value!r}{did_you_mean(value, known)}",
+                    file=file,
+                    key=f"{where}.{attr}",
+                )
         if o.sector is not None and INDICATORS[o.indicator].dims != "city_sector":
             raise ExperimentError(
                 f"{o.indicator} has no sector breakdown", file=file, key=f"{where}.sector"
