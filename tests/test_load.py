@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from helix.errors import ScenarioError
@@ -46,15 +46,26 @@ def test_overrides_parse_back_to_their_path_and_value(path, value):
 
 
 @settings(max_examples=50, deadline=None)
-@given(path=st.lists(key_part, min_size=1, max_size=4), value=st.integers())
-def test_overrides_set_nested_keys_without_touching_the_input(path, value):
+@given(name=key_part, value=st.integers())
+def test_overrides_make_new_entries_of_named_collections_without_touching_the_input(name, value):
+    # Before the one rule of helix.scenario.overrides, any path was made in any dict; now a new
+    # key is made only as an entry of a named collection (here a shock, field by field).
     data = {"kept": 1}
-    out = apply_overrides(data, [f"{'.'.join(path)}={value}"], "x.toml")
+    out = apply_overrides(data, [f"shocks.{name}.severity={value}"], "x.toml")
     assert data == {"kept": 1}
-    node = out
-    for part in path:
-        node = node[part]
-    assert node == value
+    assert out == {"kept": 1, "shocks": {name: {"severity": value}}}
+
+
+@settings(max_examples=50, deadline=None)
+@given(path=st.lists(key_part, min_size=1, max_size=4), value=st.integers())
+def test_a_key_the_world_does_not_have_is_refused_naming_it(path, value):
+    from helix.scenario.schema import Scenario
+
+    assume(path[0] not in Scenario.model_fields)
+    with pytest.raises(ScenarioError) as info:
+        apply_overrides({"kept": 1}, [f"{'.'.join(path)}={value}"], "x.toml")
+    assert (info.value.file, info.value.key) == ("x.toml", path[0])
+    assert info.value.reason.startswith("unknown key")
 
 
 def test_a_bare_word_is_a_string_and_quotes_are_optional():

@@ -81,7 +81,11 @@ ScenarioArg = Annotated[
 ]
 SetOpt = Annotated[
     list[str] | None,
-    typer.Option("--set", help="Override a parameter, KEY.PATH=VALUE (repeatable)."),
+    typer.Option(
+        "--set",
+        help="Set KEY.PATH=VALUE (repeatable): a field of the world, or an entry, new or not, "
+        "of a named collection such as shocks.NAME; an inline table merges.",
+    ),
 ]
 DbOpt = Annotated[Path, typer.Option("--db", help="DuckDB file to write results to.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object only.")]

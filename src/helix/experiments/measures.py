@@ -203,6 +203,22 @@ def over_years(
     raise ValueError(f"not a statistic over years: {statistic}")
 
 
+def city_ratio(
+    obs: Observations,
+    indicator: str,
+    city: str,
+    other_city: str,
+    year: int,
+    *,
+    sector: str | None = None,
+) -> float:
+    """``city``'s year of the indicator over ``other_city``'s (years as :meth:`Series.yearly`
+    makes them), NaN unless the other city's year is positive and both are in the run."""
+    mine = series(obs, indicator, city=city, sector=sector).yearly()
+    other = series(obs, indicator, city=other_city, sector=sector).yearly()
+    return ratio(other.get(year, NAN), mine.get(year, NAN))
+
+
 def recovery_months(s: Series, start: str, end: str, recovered: float = 1.0) -> float:
     """Months from ``start`` until the series has regained the share ``recovered`` of its fall.
 

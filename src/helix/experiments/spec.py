@@ -11,6 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from helix.errors import ExperimentError
+from helix.scenario.suggest import did_you_mean
 from helix.world.calendar import month_index
 from helix.world.catalogue import INDICATORS
 
@@ -38,10 +39,15 @@ class Variant(_Strict):
         description="A TOML table merged into the scenario (may add policies or shocks).",
     )
     remove: list[str] = Field(
-        default_factory=list, description="Dotted paths of tables to delete, e.g. a policy."
+        default_factory=list,
+        description="Dotted keys to delete (they must exist): a table, e.g. a policy, or a "
+        "field, which returns to its default.",
     )
     set: dict[str, Any] = Field(
-        default_factory=dict, description="Dotted keys (which must exist) and their new values."
+        default_factory=dict,
+        description="Dotted keys and their new values: a field of the world, or an entry (new "
+        "or not) of a named collection such as a shock; a table merges "
+        "(helix.scenario.overrides).",
     )
 
 
@@ -49,7 +55,8 @@ class Parameter(_Strict):
     """A typed parameter with a range: an uncertainty or a lever (EMA Workbench)."""
 
     key: str = Field(
-        description="Dotted path into the scenario, e.g. parameters.rents.depreciation."
+        description="Dotted path of a number of the base world (the scenario after the file's "
+        "`set`, which may add the shock or policy swept), e.g. parameters.rents.depreciation."
     )
     low: float = Field(description="Lowest value swept.")
     high: float = Field(description="Highest value swept.")
@@ -112,7 +119,9 @@ class ExperimentFile(_Strict):
         None, description="Base scenario file, relative to this file (default: shipped world)."
     )
     set: dict[str, Any] = Field(
-        default_factory=dict, description="Dotted keys set in the base scenario for every run."
+        default_factory=dict,
+        description="Dotted keys set in the base scenario for every run, by the rule of a "
+        "variant's `set` (a new shock or policy may be added here, then swept).",
     )
     seed: int | None = Field(
         None, ge=0, le=2**63 - 1, description="Base seed (default: the scenario's seed)."
@@ -171,12 +180,19 @@ def check_outcomes(outcomes: dict[str, Outcome], base: dict[str, Any], file: str
         where = f"outcomes.{name}"
         if o.indicator not in INDICATORS:
             raise ExperimentError(
-                f"unknown indicator {o.indicator!r}", file=file, key=f"{where}.indicator"
+                f"unknown indicator {o.indicator!r}{did_you_mean(o.indicator, list(INDICATORS))}",
+                file=file,
+                key=f"{where}.indicator",
             )
         for attr, table in (("city", "cities"), ("sector", "sectors"), ("district", "districts")):
             value = getattr(o, attr)
-            if value is not None and value not in base.get(table, {}):
-                raise ExperimentError(f"unknown {attr} {value!r}", file=file, key=f"{where}.{attr}")
+            known = list(base.get(table, {}))
+            if value is not None and value not in known:
+                raise ExperimentError(
+                    f"unknown {attr} {value!r}{did_you_mean(value, known)}",
+                    file=file,
+                    key=f"{where}.{attr}",
+                )
         if o.sector is not None and INDICATORS[o.indicator].dims != "city_sector":
             raise ExperimentError(
                 f"{o.indicator} has no sector breakdown", file=file, key=f"{where}.sector"

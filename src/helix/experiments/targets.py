@@ -66,10 +66,10 @@ def measure(obs: Observations, t: Target, scale: float = 1.0) -> dict[str, Any]:
         simulated = {str(y0): a, str(y1): b}
     elif t.statistic == "city_ratio":
         assert t.other_city is not None
-        mine = s.yearly()
-        other = _series(obs, t, t.other_city).yearly()
         ratios = {
-            str(y): _finite(measures.ratio(other.get(y, math.nan), mine.get(y, math.nan)))
+            str(y): _finite(
+                measures.city_ratio(obs, t.indicator, t.city, t.other_city, y, sector=t.sector)
+            )
             for y in (y0, y1)
         }
         simulated = ratios

@@ -1,7 +1,10 @@
 """Changing scenario dicts: a variant's merge, removals and settings, and a shorter run.
 
-Keys are dotted paths (``policies.fast-rail.value``); a key to set must already exist, so a
-typo is an error naming the file and the key, never a silently new setting.
+Keys are dotted paths (``policies.fast-rail.value``), set and removed by the one rule of
+:mod:`helix.scenario.overrides` that ``helix run --set`` and :func:`helix.load_scenario` follow:
+a key names a field of the world or an entry, new or not, of a named collection (a policy, a
+shock, a city ...), so a typo is an error naming the file and the key, never a silently new
+setting.
 """
 
 from __future__ import annotations
@@ -11,8 +14,8 @@ from typing import Any
 
 from helix.errors import ExperimentError, ScenarioError
 from helix.experiments.spec import Variant
+from helix.scenario import overrides
 from helix.scenario.load import validate
-from helix.scenario.suggest import did_you_mean
 from helix.world.calendar import month_index
 
 
@@ -29,60 +32,28 @@ def deep_merge(into: dict[str, Any], table: dict[str, Any]) -> None:
             into[k] = copy.deepcopy(v)
 
 
-def _walk(data: Any, parts: list[str]) -> Any:
-    node = data
-    for part in parts:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            raise KeyError(part)
-    return node
-
-
 def set_key(data: dict[str, Any], key: str, value: Any, file: str, where: str) -> None:
-    """Set an existing dotted ``key`` of a scenario dict; an unknown key is an error."""
-    parts = key_path(key)
+    """Set the dotted ``key`` of a scenario dict by the rule of :mod:`helix.scenario.overrides`
+    (a field of the world, or an entry, new or not, of a named collection; a table merges)."""
     try:
-        parent = _walk(data, parts[:-1])
-        last = parts[-1]
-        if isinstance(parent, dict) and last in parent:
-            parent[last] = value
-            return
-        if isinstance(parent, list) and last.isdigit() and int(last) < len(parent):
-            parent[int(last)] = value
-            return
-    except KeyError:
-        pass
-    raise ExperimentError(
-        f"unknown key {key!r} in the scenario{_nearest_key(data, parts)}", file=file, key=where
-    )
-
-
-def _nearest_key(data: dict[str, Any], parts: list[str]) -> str:
-    """ " (did you mean ...)" for the first part of a dotted key that does not exist."""
-    node: Any = data
-    for part in parts:
-        if not isinstance(node, dict):
-            return ""
-        if part not in node:
-            return did_you_mean(part, list(node))
-        node = node[part]
-    return ""
+        overrides.set_key(data, overrides.key_parts(key), value)
+    except ScenarioError as exc:
+        raise ExperimentError(_reason(exc, key), file=file, key=where) from None
 
 
 def remove_key(data: dict[str, Any], key: str, file: str, where: str) -> None:
-    parts = key_path(key)
+    """Delete the dotted ``key`` (a table or a value) of a scenario dict; it must exist."""
     try:
-        parent = _walk(data, parts[:-1])
-    except KeyError:
-        parent = None
-    if not isinstance(parent, dict) or parts[-1] not in parent:
-        raise ExperimentError(
-            f"unknown key {key!r} in the scenario{_nearest_key(data, parts)}", file=file, key=where
-        )
-    del parent[parts[-1]]
+        overrides.remove_key(data, overrides.key_parts(key))
+    except ScenarioError as exc:
+        raise ExperimentError(_reason(exc, key), file=file, key=where) from None
+
+
+def _reason(exc: ScenarioError, key: str) -> str:
+    """The rule's reason, naming the part of ``key`` at fault when it is not the whole key."""
+    if exc.key and exc.key != key:
+        return f"{exc.key!r}: {exc.reason}"
+    return exc.reason
 
 
 def apply_variant(base: dict[str, Any], variant: Variant, name: str, file: str) -> dict[str, Any]:
@@ -115,16 +86,7 @@ def shorten(data: dict[str, Any], until: str) -> None:
     # A free parameter of a dropped policy or shock goes with it (as in load_scenario).
     free = data.get("calibration")
     if isinstance(free, dict):
-        data["calibration"] = {k: v for k, v in free.items() if _still_there(data, k)}
-
-
-def _still_there(data: dict[str, Any], path: str) -> bool:
-    """False for a ``policies.NAME...`` or ``shocks.NAME...`` path whose item is gone."""
-    parts = path.split(".")
-    if len(parts) < 2 or parts[0] not in ("policies", "shocks"):
-        return True
-    items = data.get(parts[0])
-    return isinstance(items, dict) and parts[1] in items
+        data["calibration"] = {k: v for k, v in free.items() if overrides.still_there(data, k)}
 
 
 def _month_after(month: Any, last: int) -> bool:

@@ -1,9 +1,11 @@
-"""Reading scenarios: TOML files, the shipped default, ``a.b.c=VALUE`` overrides."""
+"""Reading scenarios: TOML files, the shipped default, overrides (``a.b.c=VALUE`` texts or a
+mapping of dotted keys to Python values) and removed keys."""
 
 from __future__ import annotations
 
 import copy
 import tomllib
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,7 @@ import tomli_w
 from pydantic import ValidationError
 
 from helix.errors import HelixError, ScenarioError
+from helix.scenario.overrides import key_parts, plain, remove_key, set_key, still_there
 from helix.scenario.schema import Scenario, month_index
 from helix.scenario.suggest import did_you_mean, looks_like_experiment, unknown_key_reason
 
@@ -125,32 +128,71 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     return [p.strip() for p in parts], value
 
 
-def apply_overrides(data: dict[str, Any], overrides: list[str], label: str) -> dict[str, Any]:
-    """A copy of ``data`` with each override set; keys of tables must exist already."""
+Overrides = str | Sequence[str] | Mapping[str, Any]
+"""Overrides as ``KEY.PATH=VALUE`` texts (as ``--set`` takes them) or a mapping of dotted keys
+to Python values (numbers, strings, bools, lists, tables, numpy scalars and arrays)."""
+
+
+def read_overrides(overrides: Overrides | None) -> list[tuple[list[str], Any]]:
+    """Each override as its key path and plain value (see :data:`Overrides`).
+
+    Raises:
+        ScenarioError: a malformed text or key, or a value no scenario can hold, naming it.
+    """
+    if overrides is None:
+        return []
+    if isinstance(overrides, Mapping):
+        out = []
+        for key, value in overrides.items():
+            if not isinstance(key, str):
+                raise ScenarioError("a key is a dotted string, KEY.PATH", key=repr(key))
+            out.append((key_parts(key), plain(value, key, MAX_NESTING)))
+        return out
+    texts = [overrides] if isinstance(overrides, str) else list(overrides)
+    for text in texts:
+        if not isinstance(text, str):
+            # A list of pairs or numbers would otherwise fail far from its cause.
+            raise ScenarioError(
+                "an override is a text KEY.PATH=VALUE (or pass a mapping of keys to values)",
+                key=repr(text),
+            )
+    return [parse_override(text) for text in texts]
+
+
+def apply_overrides(
+    data: dict[str, Any],
+    overrides: Overrides | None,
+    label: str,
+    *,
+    remove: Sequence[str] = (),
+) -> dict[str, Any]:
+    """A copy of ``data`` with the keys in ``remove`` deleted, then each override set, by the
+    rule of :mod:`helix.scenario.overrides` (a key names a field of the schema or an entry of a
+    named collection; a table merges)."""
+    return _apply(data, overrides, remove, label)[0]
+
+
+def _apply(
+    data: dict[str, Any], overrides: Overrides | None, remove: Sequence[str], label: str
+) -> tuple[dict[str, Any], list[tuple[str, str, list[str]]]]:
+    """:func:`apply_overrides`, and the new entries made field by field (see
+    :func:`helix.scenario.overrides.set_key`)."""
     out = copy.deepcopy(data)
-    for text in overrides:
-        try:
-            path, value = parse_override(text)
-        except ScenarioError as exc:
-            raise ScenarioError(exc.reason, file=label, key=exc.key) from None
-        node: Any = out
-        for i, part in enumerate(path[:-1]):
-            if isinstance(node, list) and part.isdigit() and int(part) < len(node):
-                node = node[int(part)]
-                continue
-            if not isinstance(node, dict):
-                raise ScenarioError(
-                    "cannot set a key inside a value", file=label, key=".".join(path[: i + 1])
-                )
-            node = node.setdefault(part, {})
-        last = path[-1]
-        if isinstance(node, list) and last.isdigit() and int(last) < len(node):
-            node[int(last)] = value
-        elif isinstance(node, dict):
-            node[last] = value
-        else:
-            raise ScenarioError("cannot set a key inside a value", file=label, key=".".join(path))
-    return out
+    made = []
+    try:
+        if isinstance(remove, str):
+            remove = [remove]
+        for key in remove:
+            if not isinstance(key, str):
+                raise ScenarioError("a key to remove is a dotted string", key=repr(key))
+            remove_key(out, key_parts(key))
+        for path, value in read_overrides(overrides):
+            entry = set_key(out, path, value)
+            if entry is not None:
+                made.append(entry)
+    except ScenarioError as exc:
+        raise ScenarioError(exc.reason, file=label, key=exc.key) from None
+    return out, made
 
 
 def _location(loc: tuple[Any, ...]) -> str:
@@ -184,14 +226,34 @@ def validate(data: dict[str, Any], label: str) -> Scenario:
 
 def load_scenario(
     path: str | Path | None = None,
-    overrides: list[str] | None = None,
+    overrides: Overrides | None = None,
     *,
+    remove: Sequence[str] = (),
     seed: int | None = None,
     until: str | None = None,
     scale: float | None = None,
 ) -> Scenario:
-    """Read, override and validate a scenario: a TOML file or a shipped world's name
-    (:func:`shipped_worlds`; the default world when ``path`` is None)."""
+    """Read, override and validate a scenario.
+
+    Args:
+        path: a TOML file or a shipped world's name (:func:`shipped_worlds`; None: the
+            default world).
+        overrides: ``KEY.PATH=VALUE`` texts, as ``helix run --set`` takes them, or a mapping of
+            dotted keys to Python values: ``{"parameters.rents.natural_vacancy": 0.15,
+            "shocks.vc-2026": {"kind": "vc_downturn", "start": "2026-01", "severity": 0.4}}``
+            (numbers, strings, bools, lists, tables; numpy scalars and arrays are converted).
+            A key must name a field of the world (written in its file or left at its default)
+            or an entry, new or not, of a named collection such as ``shocks`` or ``cities``; a
+            table merges into the one it names. The whole rule: :mod:`helix.scenario.overrides`.
+        remove: dotted keys deleted before the overrides are set: a whole table
+            (``"shocks.export-controls-2023"``) or a field (back to its default). A key that
+            does not exist is an error.
+        seed, until, scale: the run's seed, last month (``YYYY-MM``; what starts after it is
+            dropped) and agent-count multiplier.
+
+    Raises:
+        ScenarioError: one line naming the file, the key and the reason.
+    """
     data, label = read_toml(path)
     if looks_like_experiment(data):
         raise ScenarioError(
@@ -201,13 +263,13 @@ def load_scenario(
     # The horizon is read before the overrides, so that `--set end=...` cannot carry a run past
     # it; a world's own `horizon` (or one set with --set) may move it.
     file_horizon = data.get("horizon") or data.get("end")
-    new_tables = _new_named_tables(data, overrides or [])
-    extra = list(overrides or [])
+    data, new_tables = _apply(data, overrides, remove, label)
+    own: dict[str, Any] = {}
     if seed is not None:
-        extra.append(f"seed={int(seed)}")
+        own["seed"] = int(seed)
     if scale is not None:
-        extra.append(f"scale={float(scale)!r}")
-    data = apply_overrides(data, extra, label)
+        own["scale"] = float(scale)
+    data = apply_overrides(data, own, label)
     if until is not None:
         _check_horizon(until, data.get("horizon") or file_horizon, label, "--until")
         try:
@@ -243,7 +305,7 @@ def load_scenario(
         free = data.get("calibration")
         if isinstance(free, dict):
             data["calibration"] = {
-                path: bounds for path, bounds in free.items() if _still_there(data, path)
+                path: bounds for path, bounds in free.items() if still_there(data, path)
             }
     elif data.get("end") != file_horizon:
         _check_horizon(data.get("end"), data.get("horizon") or file_horizon, label, "end")
@@ -265,30 +327,6 @@ def load_scenario(
         raise
 
 
-def _new_named_tables(
-    data: dict[str, Any], overrides: list[str]
-) -> list[tuple[str, str, list[str]]]:
-    """(table, name, existing names) for each override that makes a new entry in a table of
-    named tables (a city, district, policy ...), as a misspelt name does."""
-    found = []
-    for text in overrides:
-        try:
-            path, _ = parse_override(text)
-        except ScenarioError:
-            continue
-        node: Any = data
-        for i, part in enumerate(path[:-1]):
-            if not isinstance(node, dict):
-                break
-            if part not in node:
-                named = node and all(isinstance(v, dict) for v in node.values())
-                if named and i > 0:
-                    found.append((".".join(path[:i]), part, list(node)))
-                break
-            node = node[part]
-    return found
-
-
 def _check_horizon(last: Any, horizon: Any, label: str, key: str) -> None:
     """Refuse a run that ends after the world's horizon (its own ``horizon``, else its ``end``):
     the figures and parameters of a world are meant for the years it describes, and a projection
@@ -305,15 +343,6 @@ def _check_horizon(last: Any, horizon: Any, label: str, key: str) -> None:
             file=label,
             key=key,
         )
-
-
-def _still_there(data: dict[str, Any], path: Any) -> bool:
-    """False for a ``policies.NAME...`` or ``shocks.NAME...`` path whose item is gone."""
-    parts = str(path).split(".")
-    if len(parts) < 2 or parts[0] not in ("policies", "shocks"):
-        return True
-    items = data.get(parts[0])
-    return isinstance(items, dict) and parts[1] in items
 
 
 def _after(month: Any, last: int) -> bool:
