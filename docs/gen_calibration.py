@@ -44,7 +44,6 @@ def generate(
     skip_validation: bool = False,
 ) -> str:
     """The text of ``doc`` with every generated section rewritten (the file is not written)."""
-    text = doc.read_text(encoding="utf-8")
     world = load_scenario(scenario)
     free_md, fixed_md = parameter_rows_markdown(world)
     sections = {"free-parameters": free_md, "fixed-parameters": fixed_md}
@@ -59,6 +58,9 @@ def generate(
     if not skip_validation:
         result = validate(scenario, seeds=seeds, scale=scale, until=until, workers=workers)
         sections["validation"] = validation_markdown(result)
+    # Read the document only now, after the minutes of validation runs, so that an edit made to
+    # it meanwhile is kept.
+    text = doc.read_text(encoding="utf-8")
     for name, body in sections.items():
         text = replace_generated(text, name, body)
     return text
