@@ -33,7 +33,7 @@ from helix.store import Store
 from helix.store.experiments import outcome_values
 
 # Two uncertainties, one an integer, two variants (one named as EMA 3 would refuse), two
-# replicates, three sweep points: 12 runs of three months.
+# replicates, two sweep points: 8 runs of three months.
 BRIDGED = """
 name = "bridge-check"
 scenario = "tiny-corridor"
@@ -55,7 +55,7 @@ high = 0.2
 
 [sweep]
 design = "latin"
-samples = 3
+samples = 2
 
 [outcomes.alder-output]
 indicator = "output"
@@ -161,7 +161,7 @@ def test_ema_evaluator_gives_the_numbers_helix_experiment_stores(tmp_path: Path)
     }
     with Store(db, read_only=True) as store:
         stored = outcome_values(store.con, load_experiment(file).experiment_id)
-    assert len(stored) == 2 * 3 * 2 * 2
+    assert len(stored) == 2 * 2 * 2 * 2
     for v in stored:
         assert (
             outcomes[ema_name(v.outcome)][row[(v.variant, v.sweep_point)], v.replicate] == v.value
@@ -320,6 +320,13 @@ def test_the_rich_output_names_the_box_read(
     assert "Peeling trajectory" in result.stdout and "◀ read" in result.stdout
     assert "Box 2 (chosen with --box)" in result.stdout
     assert "helix report --discovery" in result.stdout
+    # The command it names writes the page of the discovery made last.
+    folder = s["folder"] / "latest"
+    written = cli("report", "--discovery", "latest", "--db", s["db"], "--out", folder, "--json")
+    assert written.exit_code == 0, written.stderr
+    assert "Box 2: coverage" in (folder / "report.html").read_text(encoding="utf-8")
+    both = cli("report", "--discovery", "latest", "--experiment", "latest", "--db", s["db"])
+    assert_one_line_error(both, "--discovery", "not several")
 
 
 def discoveries_in(db: Path) -> int:

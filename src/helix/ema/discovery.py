@@ -15,10 +15,11 @@ step of its **peeling trajectory** is a box with
 and each limit of a box has a quasi-p value (Bryant & Lempert 2010): the chance that a limit
 this good arises by chance, small for a limit that matters. Coverage falls and density rises
 along the trajectory: which box to read is a trade-off, shown by the report's figure. By
-default helix reads, among the boxes whose density is at least ``threshold`` (0.8, EMA 2's
-default), the one with the highest coverage (then the highest density, then the fewest
-restrictions); ``box`` picks one by its index instead. Feature scores (extra trees; Jaxa-Rozen &
-Kwakkel 2018) say how much each parameter tells cases of interest apart, box or no box.
+default helix reads, among the boxes whose density is at least ``threshold`` (0.8, as in the
+EMA Workbench's own PRIM examples), the one with the highest coverage (then the highest
+density, then the fewest restrictions); ``box`` picks one by its index instead. Feature scores
+(extra trees; Jaxa-Rozen & Kwakkel 2018) say how much each parameter tells cases of interest
+apart, box or no box.
 
 PRIM and the feature scores are the EMA Workbench's (:mod:`helix.ema.workbench`); this module
 only decides what the cases are and which box to read. The cases are the runs of one variant
@@ -46,7 +47,8 @@ from helix.store import Store
 from helix.store.discoveries import StoredDiscovery, write_discovery
 
 DEFAULT_THRESHOLD = 0.8
-"""The density a box must reach to be read by default (EMA Workbench 2's PRIM threshold)."""
+"""The density a box must reach to be read by default (the threshold of the EMA Workbench's own
+PRIM examples, e.g. its Bryant & Lempert replication)."""
 
 COMPARISONS = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal}
 _NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
