@@ -424,3 +424,16 @@ def test_discover_runs_what_is_not_stored_first_then_reads_the_store(
     assert second.exit_code == 0, second.stderr
     assert "running" not in second.stderr
     assert json.loads(second.stdout)["cases"] == 6
+
+
+def test_prim_is_handed_floats_for_integer_uncertainties(stored_discovery: dict[str, Any]) -> None:
+    # EMA's PRIM (2.5.3 and 3.0.0) fails under pandas 3 when a paste falls between two integers
+    # of an int64 column (EMAworkbench #448): the cases it gets are floats.
+    s = stored_discovery
+    exp = load_experiment(s["file"])
+    rule = discovery.parse_rule(s["rule"], list(exp.outcomes))
+    with Store(s["db"], read_only=True) as store:
+        x, y, left_out, _ = discovery._cases(store, exp, exp.baseline, rule)
+    assert exp.parameters[0].integer
+    assert list(x.columns) == ["alder_firms", "cedar_wage"] and len(x) == len(y) == 24
+    assert all(kind == np.float64 for kind in x.dtypes) and left_out == 0
