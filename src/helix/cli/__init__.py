@@ -16,9 +16,20 @@ from helix.cli import run
 from helix.cli import report
 from helix.cli import scenario
 from helix.cli import experiment
+from helix.cli import discover
 from helix.cli import calibrate
 from helix.cli import dashboard
 
 # isort: on
 
-__all__ = ["app", "calibrate", "dashboard", "experiment", "main", "report", "run", "scenario"]
+__all__ = [
+    "app",
+    "calibrate",
+    "dashboard",
+    "discover",
+    "experiment",
+    "main",
+    "report",
+    "run",
+    "scenario",
+]

@@ -1,4 +1,5 @@
-"""``helix report``: an HTML report and PNG figures of runs, an experiment or a calibration."""
+"""``helix report``: an HTML report and PNG figures of runs, an experiment, a calibration or a
+scenario discovery."""
 
 from __future__ import annotations
 
@@ -42,6 +43,10 @@ def report(
     calibration: Annotated[
         str | None, typer.Option("--calibration", help="Report a calibration by its id.")
     ] = None,
+    discovery: Annotated[
+        str | None,
+        typer.Option("--discovery", help="Report a scenario discovery (helix discover) by its id."),
+    ] = None,
     db: Annotated[Path, typer.Option("--db", help="DuckDB file to read results from.")] = DB,
     out_dir: Annotated[
         Path,
@@ -60,10 +65,15 @@ def report(
     # commands that write a report should pay for them.
     from helix.report import write_report
 
-    chosen = [bool(run_ids) or latest, experiment is not None, calibration is not None]
+    chosen = [
+        bool(run_ids) or latest,
+        experiment is not None,
+        calibration is not None,
+        discovery is not None,
+    ]
     if sum(chosen) > 1:
         raise HelixError(
-            "name run ids (or --latest), --experiment or --calibration, not several",
+            "name run ids (or --latest), --experiment, --calibration or --discovery, not several",
             key="report",
         )
     ids = list(run_ids or [])
@@ -77,6 +87,7 @@ def report(
             ids,
             experiment=experiment,
             calibration=calibration,
+            discovery=discovery,
             out_dir=out_dir,
             force=force,
             progress=report_stages(progress),

@@ -1,8 +1,9 @@
 """Building a report: read the subject from the store, make the figures, write HTML and PNGs.
 
-The subject (:func:`resolve`) is runs, an experiment (:mod:`helix.report.experiment`) or a
-calibration (:mod:`helix.report.calibration`); the runs' own figures come first, then the
-experiment's or calibration's sections.
+The subject (:func:`resolve`) is runs, an experiment (:mod:`helix.report.experiment`), a
+calibration (:mod:`helix.report.calibration`) or a scenario discovery
+(:mod:`helix.report.discovery`); the runs' own figures come first, then the experiment's,
+calibration's or discovery's sections.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import duckdb
 from helix.report import compare, corridor, firms, page, static, targets, timeseries
 from helix.report.calibration import calibration_sections, calibration_subject
 from helix.report.context import world_of
+from helix.report.discovery import discovery_sections, discovery_subject
 from helix.report.experiment import experiment_sections, experiment_subject
 from helix.report.folder import check_target, swapped_in
 from helix.report.interactive import html_div, plotly_js
@@ -91,12 +93,17 @@ def resolve(
     *,
     experiment: str | None = None,
     calibration: str | None = None,
+    discovery: str | None = None,
 ) -> Subject:
-    """The subject of a report: the runs named, an experiment, a calibration, or the latest run.
+    """The subject of a report: the runs named, an experiment, a calibration, a discovery, or the
+    latest run.
 
     Raises:
-        StoreError: The store is empty, or holds no such run, experiment or calibration.
+        StoreError: The store is empty, or holds no such run, experiment, calibration or
+            discovery.
     """
+    if discovery is not None:
+        return discovery_subject(store, discovery)
     if experiment is not None:
         return experiment_subject(store, experiment)
     if calibration is not None:
@@ -111,11 +118,13 @@ def resolve(
 def sections(
     con: duckdb.DuckDBPyConnection, subject: Subject
 ) -> tuple[list[FigureSpec], list[page.TableBlock], dict[str, list[str]]]:
-    """The experiment or calibration section of a report (empty for plain runs)."""
+    """The experiment, calibration or discovery section of a report (empty for plain runs)."""
     if subject.ident is None:
         return [], [], {}
     if subject.kind == "experiment":
         return experiment_sections(con, subject)
+    if subject.kind == "discovery":
+        return discovery_sections(con, subject)
     return calibration_sections(con, subject)
 
 
@@ -195,7 +204,7 @@ def header(subject: Subject, db: str) -> list[tuple[str, str]]:
 
 
 def _title(subject: Subject) -> str:
-    if subject.kind in ("experiment", "calibration"):
+    if subject.kind in ("experiment", "calibration", "discovery"):
         return f"helix {subject.kind}: {subject.label}"
     return f"helix report: {subject.label}"
 
@@ -217,6 +226,7 @@ def write_report(
     *,
     experiment: str | None = None,
     calibration: str | None = None,
+    discovery: str | None = None,
     out_dir: str | Path = "helix-report",
     pngs: bool = True,
     force: bool = False,
@@ -232,6 +242,7 @@ def write_report(
         run_ids: Runs to show; none means the latest run.
         experiment: An experiment id (its runs, grouped by variant).
         calibration: A calibration id.
+        discovery: A scenario discovery's id (``helix discover``).
         out_dir: Folder to write into (created if needed).
         pngs: Also write the static PNGs.
         force: Write into a folder that holds other files than a helix report (beside them).
@@ -247,7 +258,9 @@ def write_report(
     check_target(out, force)  # before the slow part: a refused folder is refused at once
     tell("reading the store", 0, 1)
     with open_store(str(db)) as store:
-        subject = resolve(store, run_ids, experiment=experiment, calibration=calibration)
+        subject = resolve(
+            store, run_ids, experiment=experiment, calibration=calibration, discovery=discovery
+        )
         contents = collect(subject, store.con)
     total = 1 + (len(contents.figures) if pngs else 0)
     tell("writing report.html", 0, total)

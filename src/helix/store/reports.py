@@ -15,7 +15,9 @@ Subjects, in the order of the tables in :data:`helix.store.runs.SCHEMA`:
 - experiments: :func:`latest_experiment`, :func:`experiment_row`, :func:`experiment_summary`,
   :func:`experiment_sensitivity`;
 - calibrations: :func:`latest_calibration`, :func:`calibration_row`, :func:`calibration_fit`,
-  :func:`calibration_parameters`, :func:`calibration_profiles`.
+  :func:`calibration_parameters`, :func:`calibration_profiles`;
+- discoveries: :func:`latest_discovery`, :func:`discovery_row`, :func:`discovery_boxes`,
+  :func:`discovery_limits`, :func:`discovery_parameters`.
 """
 
 from __future__ import annotations
@@ -260,3 +262,32 @@ def calibration_profiles(con: duckdb.DuckDBPyConnection, ident: str) -> list[dic
             [ident],
         )
     )
+
+
+# --------------------------------------------------------------------------------- discoveries
+
+
+def latest_discovery(con: duckdb.DuckDBPyConnection) -> str | None:
+    """Id of the discovery made last, or None."""
+    return _latest(con, "discoveries", "discovery_id")
+
+
+def discovery_row(con: duckdb.DuckDBPyConnection, ident: str) -> dict[str, Any]:
+    """A discovery's ``discoveries`` row (empty if it has none)."""
+    rows = _where_id(con, "discoveries", "discovery_id", ident)
+    return rows[0] if rows else {}
+
+
+def discovery_boxes(con: duckdb.DuckDBPyConnection, ident: str) -> list[dict[str, Any]]:
+    """Each box of a discovery's peeling trajectory, in order (``discovery_boxes``)."""
+    return _where_id(con, "discovery_boxes", "discovery_id", ident, " ORDER BY box")
+
+
+def discovery_limits(con: duckdb.DuckDBPyConnection, ident: str) -> list[dict[str, Any]]:
+    """Every box's limits on every parameter, by box (``discovery_limits``)."""
+    return _where_id(con, "discovery_limits", "discovery_id", ident, " ORDER BY box, rowid")
+
+
+def discovery_parameters(con: duckdb.DuckDBPyConnection, ident: str) -> list[dict[str, Any]]:
+    """Each swept parameter's range and feature score (``discovery_parameters``)."""
+    return _where_id(con, "discovery_parameters", "discovery_id", ident, " ORDER BY rowid")

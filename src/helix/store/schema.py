@@ -1,7 +1,7 @@
 """The store's tables: every ``CREATE`` statement, run when a store is opened for writing.
 
-Runs and their indicators, events and snapshots; experiments (:mod:`helix.store.experiments`)
-and calibrations (:mod:`helix.store.calibrations`). Adding a column here means adding it to
+Runs and their indicators, events and snapshots; experiments (:mod:`helix.store.experiments`),
+calibrations (:mod:`helix.store.calibrations`) and discoveries (:mod:`helix.store.discoveries`). Adding a column here means adding it to
 its writer in the subject's module.
 """
 
@@ -171,5 +171,56 @@ CREATE TABLE IF NOT EXISTS calibration_profiles (
     parameter VARCHAR,
     value DOUBLE,
     loss DOUBLE
+);
+-- Scenario discoveries (helix discover, helix.ema.discovery): PRIM over a stored experiment's
+-- runs for a rule on one outcome; each box of the peeling trajectory, every box's limits on
+-- every swept parameter (with quasi-p values where it restricts one), and each parameter's
+-- range and feature score.
+CREATE TABLE IF NOT EXISTS discoveries (
+    discovery_id VARCHAR PRIMARY KEY,
+    experiment_id VARCHAR,
+    experiment VARCHAR,
+    file VARCHAR,
+    variant VARCHAR,
+    rule VARCHAR,
+    outcome VARCHAR,
+    comparison VARCHAR,
+    value DOUBLE,
+    cases INTEGER,
+    of_interest INTEGER,
+    left_out INTEGER,
+    threshold DOUBLE,
+    chosen_box INTEGER,
+    why VARCHAR,
+    ema_version VARCHAR,
+    helix_version VARCHAR,
+    created TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS discovery_boxes (
+    discovery_id VARCHAR,
+    box INTEGER,
+    coverage DOUBLE,
+    density DOUBLE,
+    mass DOUBLE,
+    restricted INTEGER
+);
+CREATE TABLE IF NOT EXISTS discovery_limits (
+    discovery_id VARCHAR,
+    box INTEGER,
+    parameter VARCHAR,
+    low DOUBLE,
+    high DOUBLE,
+    restricted BOOLEAN,
+    quasi_p_low DOUBLE,
+    quasi_p_high DOUBLE
+);
+CREATE TABLE IF NOT EXISTS discovery_parameters (
+    discovery_id VARCHAR,
+    parameter VARCHAR,
+    role VARCHAR,
+    key VARCHAR,
+    low DOUBLE,
+    high DOUBLE,
+    score DOUBLE
 );
 """

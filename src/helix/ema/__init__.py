@@ -1,0 +1,30 @@
+"""helix and the EMA Workbench (an optional extra: ``pip install 'helix[ema]'``).
+
+- :mod:`helix.ema.bridge`: an experiment file as an EMA model whose function runs helix
+  (:func:`experiment_model`), the file's own design as EMA's scenarios and policies
+  (:func:`experiment_design`), and a stored experiment as EMA's ``(experiments, outcomes)``
+  pair (:func:`stored_results`);
+- :mod:`helix.ema.discovery`: scenario discovery (``helix discover``), EMA's PRIM over a stored
+  experiment for a rule on one outcome;
+- :mod:`helix.ema.workbench`: the lazy import of ``ema_workbench`` and where its versions
+  differ.
+
+Nothing here imports ``ema_workbench`` until it is used, so ``import helix.ema`` works without
+it; using it then raises :class:`~helix.ema.workbench.MissingWorkbenchError` naming the extra.
+"""
+
+from helix.ema.bridge import experiment_design, experiment_model, stored_results
+from helix.ema.discovery import Discovery, Rule, discover, parse_rule
+from helix.ema.workbench import EXTRA, MissingWorkbenchError
+
+__all__ = [
+    "EXTRA",
+    "Discovery",
+    "MissingWorkbenchError",
+    "Rule",
+    "discover",
+    "experiment_design",
+    "experiment_model",
+    "parse_rule",
+    "stored_results",
+]
