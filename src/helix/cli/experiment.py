@@ -25,6 +25,7 @@ from helix.cli.app import (
     interrupted,
     out,
     said,
+    warn,
 )
 from helix.experiments.channels import Trace, trace_experiment
 from helix.experiments.design import Experiment, load_experiment
@@ -37,6 +38,7 @@ from helix.experiments.runner import (
     run_experiment,
 )
 from helix.experiments.runner import experiment_status as stored_status
+from helix.experiments.smallest_scale import below_smallest_scale
 from helix.jsonsafe import json_safe
 from helix.store import Store
 from helix.store.experiments import SummaryRow
@@ -92,6 +94,12 @@ def _load_experiment(
     return load_experiment(
         file, until=until, scale=scale, replicates=replicates, samples=samples, keep=words
     )
+
+
+def scale_warning(exp: Experiment) -> str | None:
+    """The line :func:`below_smallest_scale` says of the experiment's outcomes, if any."""
+    read = [o.indicator for o in exp.outcomes.values()]
+    return below_smallest_scale(float(exp.base["scale"]), read, f"{exp.file}: its outcomes")
 
 
 def _plan_line(exp: Experiment, size: SizeEstimate, todo: int | None) -> str:
@@ -162,8 +170,9 @@ def experiment_run(
     """Run every (variant, sweep point, replicate) not yet done, then summarise; rerun to resume."""
     exp = _load_experiment(file, until, scale, replicates, samples, keep)
     size = estimate_size(exp)
+    small = scale_warning(exp)
     if plan:
-        _print_plan(exp, size, db, as_json)
+        _print_plan(exp, size, small, db, as_json)
         return
     for warning in exp.warnings:
         err.print(f"helix: warning: {warning}", markup=False, highlight=False, soft_wrap=True)
@@ -198,7 +207,7 @@ def experiment_run(
         backend.close(cancel=report is None)
     assert report is not None  # an interrupted or failed run has left above
     if as_json:
-        warnings = [*exp.warnings, *report.summary.warnings]
+        warnings = [*exp.warnings, *report.summary.warnings, *([small] if small else [])]
         payload = {
             **report.to_json(),
             "db": str(db),
@@ -211,15 +220,18 @@ def experiment_run(
         _print_experiment(report, exp, db)
         for trace in traces:
             out.print(f"[bold]channel:[/] {said(trace.sentence())}", highlight=False)
+    warn(small)
 
 
-def _print_plan(exp: Experiment, size: SizeEstimate, db: Path, as_json: bool) -> None:
+def _print_plan(
+    exp: Experiment, size: SizeEstimate, small: str | None, db: Path, as_json: bool
+) -> None:
     """``--plan``: the runs, what they keep and the estimated size, and how many are done in
     ``db`` if it exists; nothing is run or written."""
     todo: int | None = None
     if db.exists():
         todo = int(read_status(db, exp)["pending"])
-    warnings = list(exp.warnings)
+    warnings = [*exp.warnings, *([small] if small else [])]
     if as_json:
         payload = {
             "experiment_id": exp.experiment_id,
