@@ -122,7 +122,11 @@ def measure_example(
     from helix.store import Store
     from helix.store.experiments import outcome_values
 
-    exp = load_experiment(EXAMPLES_DIR / f"{name}.toml", scale=scale, replicates=replicates)
+    # Every indicator kept: the trace finds where the runs part in any city, as recorded so far
+    # (by default an experiment keeps the channel city's indicators and its outcomes' only).
+    exp = load_experiment(
+        EXAMPLES_DIR / f"{name}.toml", scale=scale, replicates=replicates, keep="all"
+    )
     clock = time.perf_counter()
     with Store(db) as store, LocalPool(workers) as pool:
         report = run_experiment(exp, store, pool)

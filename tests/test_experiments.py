@@ -173,6 +173,22 @@ BAD_INPUT = {
         ("outcomes.x.city", "unknown city"),
     ),
     "unknown-top-level-key": ("replicas = 3\n", ("replicas", "unknown key")),
+    "unknown-keep-word": ('keep = "everything"\n', ("keep", "'everything'", '"outcomes", "all"')),
+    "keep-one-indicator-as-a-word": ('keep = "deals"\n', ("keep", 'keep = ["deals"]')),
+    "keep-unknown-indicator": ('keep = ["outptu"]\n', ("keep", "did you mean 'output'")),
+    "city-ratio-without-other-city": (
+        '[outcomes.t3]\nindicator = "vc_invested"\ncity = "Shanghai"\nstatistic = "city_ratio"\n',
+        ("outcomes.t3.other_city", "city_ratio needs city"),
+    ),
+    "other-city-without-city-ratio": (
+        '[outcomes.x]\nindicator = "output"\ncity = "Shanghai"\nother_city = "Beijing"\n',
+        ("outcomes.x.other_city", "only by statistic"),
+    ),
+    "city-ratio-unknown-other-city": (
+        '[outcomes.t3]\nindicator = "vc_invested"\ncity = "Shanghai"\nother_city = "Pekin"\n'
+        'statistic = "city_ratio"\n',
+        ("outcomes.t3.other_city", "unknown other_city 'Pekin'"),
+    ),
 }
 
 

@@ -111,5 +111,19 @@ def test_an_outcome_is_measured_over_its_window_at_real_world_size(obs: Observat
     assert outcome_value(obs, clipped, scale=1.0) == 5.0
 
 
+def test_a_city_ratio_outcome_is_one_citys_year_over_anothers(obs: Observations) -> None:
+    # T3's form: a year of A's output over the same year of B's (flows: the months summed).
+    o = Outcome(indicator="output", city="A", other_city="B", statistic="city_ratio")
+    a_2022 = sum(11.0 + i for i in range(24, 36))
+    assert outcome_value(obs, o, scale=0.5) == pytest.approx(a_2022 / (5.0 * 12))  # no scaling
+    in_2020 = Outcome(
+        indicator="output", city="A", other_city="B", statistic="city_ratio", end="2020-12"
+    )
+    assert outcome_value(obs, in_2020, scale=1.0) == pytest.approx(sum(range(11, 23)) / 60.0)
+    nothing = Outcome(indicator="firms", city="A", other_city="B", statistic="city_ratio")
+    assert math.isnan(outcome_value(obs, nothing, scale=1.0))  # B has no firms: not measured
+
+
 def test_every_statistic_an_outcome_may_name_is_measured() -> None:
-    assert set(get_args(Statistic)) == {*measures.MONTH_STATISTICS, *measures.YEAR_STATISTICS}
+    measured = {*measures.MONTH_STATISTICS, *measures.YEAR_STATISTICS, "city_ratio"}
+    assert set(get_args(Statistic)) == measured

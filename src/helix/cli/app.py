@@ -211,6 +211,12 @@ def report_stages(progress: LazyProgress) -> Callable[[str, int, int], None]:
     return tell
 
 
+def warn(line: str | None) -> None:
+    """Print ``line`` (if any) as one warning on stderr: the command goes on."""
+    if line:
+        err.print(f"helix: warning: {line}", markup=False, highlight=False, soft_wrap=True)
+
+
 def interrupted(line: str) -> NoReturn:
     """Ctrl-C during a long command: print ``line`` (what is kept, how to resume), exit 130."""
     err.print(line, markup=False, highlight=False, soft_wrap=True)

@@ -23,12 +23,18 @@ from helix.cli.app import (
     handles_errors,
     interrupted,
     out,
+    warn,
 )
 from helix.cli.printing import print_ablations, print_calibration, print_validation
 from helix.experiments import calibration as cal
 from helix.experiments import validation as val
 from helix.experiments.ablations import ablate
+from helix.experiments.smallest_scale import below_smallest_scale
 from helix.scenario.load import load_scenario
+
+FACT_COUNTS = ("firms", "deals", "unicorns")
+"""What the facts of :mod:`helix.experiments.validation` count: firms by size, age and survival,
+rounds of the VC funnel, unicorns among seed-funded firms."""
 
 
 @app.command()
@@ -115,10 +121,15 @@ def calibrate(
         )
     finally:
         progress.close()
+    small = below_smallest_scale(
+        result.scale, [f.indicator for f in result.fits], "the targets it fits"
+    )
     if as_json:
-        sys.stdout.write(json.dumps(result.to_json()) + "\n")
-        return
-    print_calibration(result, out)
+        sys.stdout.write(json.dumps({**result.to_json(), "warnings": [small] if small else []}))
+        sys.stdout.write("\n")
+    else:
+        print_calibration(result, out)
+    warn(small)
 
 
 @app.command("validate")
@@ -173,10 +184,15 @@ def validate_command(
             )
         finally:
             progress.close()
+        world = load_scenario(scenario, set_ or [])
+        read = [world.targets[a.target].indicator for a in found.ablations]
+        small = below_smallest_scale(found.scale, read, "the targets")
         if as_json:
-            sys.stdout.write(json.dumps(found.to_json()) + "\n")
+            warnings = [small] if small else []
+            sys.stdout.write(json.dumps({**found.to_json(), "warnings": warnings}) + "\n")
         else:
             print_ablations(found, out)
+        warn(small)
         if strict and not all(a.earned for a in found.ablations):
             raise typer.Exit(1)
         return
@@ -194,9 +210,12 @@ def validate_command(
         )
     finally:
         progress.close()
+    small = below_smallest_scale(result.scale, FACT_COUNTS, "the facts")
     if as_json:
-        sys.stdout.write(json.dumps(result.to_json()) + "\n")
+        warnings = [small] if small else []
+        sys.stdout.write(json.dumps({**result.to_json(), "warnings": warnings}) + "\n")
     else:
         print_validation(result, out)
+    warn(small)
     if strict and not all(f.passed for f in result.facts):
         raise typer.Exit(1)

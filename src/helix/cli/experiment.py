@@ -25,16 +25,20 @@ from helix.cli.app import (
     interrupted,
     out,
     said,
+    warn,
 )
 from helix.experiments.channels import Trace, trace_experiment
 from helix.experiments.design import Experiment, load_experiment
 from helix.experiments.executors import backend_for
+from helix.experiments.keep import SizeEstimate, estimate_size
 from helix.experiments.runner import (
     ExperimentProgress,
     ExperimentReport,
     read_status,
     run_experiment,
 )
+from helix.experiments.runner import experiment_status as stored_status
+from helix.experiments.smallest_scale import below_smallest_scale
 from helix.jsonsafe import json_safe
 from helix.store import Store
 from helix.store.experiments import SummaryRow
@@ -66,12 +70,43 @@ ReplicatesOpt = Annotated[
     int | None, typer.Option("--replicates", help="Seeds per variant and sweep point.")
 ]
 SamplesOpt = Annotated[int | None, typer.Option("--samples", help="The sweep's sample count.")]
+KeepOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--keep",
+        help='Indicators stored per run: "outcomes", "all", or names separated by commas. '
+        "(default: the file's keep, else outcomes)",
+    ),
+]
 
 
 def _load_experiment(
-    file: Path, until: str | None, scale: float | None, replicates: int | None, samples: int | None
+    file: Path,
+    until: str | None,
+    scale: float | None,
+    replicates: int | None,
+    samples: int | None,
+    keep: str | None = None,
 ) -> Experiment:
-    return load_experiment(file, until=until, scale=scale, replicates=replicates, samples=samples)
+    words: str | list[str] | None = keep
+    if keep is not None and keep not in ("outcomes", "all"):
+        words = [w.strip() for w in keep.split(",") if w.strip()]
+    return load_experiment(
+        file, until=until, scale=scale, replicates=replicates, samples=samples, keep=words
+    )
+
+
+def scale_warning(exp: Experiment) -> str | None:
+    """The line :func:`below_smallest_scale` says of the experiment's outcomes, if any."""
+    read = [o.indicator for o in exp.outcomes.values()]
+    return below_smallest_scale(float(exp.base["scale"]), read, f"{exp.file}: its outcomes")
+
+
+def _plan_line(exp: Experiment, size: SizeEstimate, todo: int | None) -> str:
+    runs = f"{exp.name}: {size.line()}"
+    if todo is not None and todo != exp.total:
+        runs += f" ({todo} of the runs still to do)"
+    return runs
 
 
 class ExperimentBar:
@@ -123,9 +158,22 @@ def experiment_run(
     scale: ExpScaleOpt = None,
     replicates: ReplicatesOpt = None,
     samples: SamplesOpt = None,
+    keep: KeepOpt = None,
+    plan: Annotated[
+        bool,
+        typer.Option(
+            "--plan",
+            help="Print the runs, what they keep and the store's estimated size; run nothing.",
+        ),
+    ] = False,
 ) -> None:
     """Run every (variant, sweep point, replicate) not yet done, then summarise; rerun to resume."""
-    exp = _load_experiment(file, until, scale, replicates, samples)
+    exp = _load_experiment(file, until, scale, replicates, samples, keep)
+    size = estimate_size(exp)
+    small = scale_warning(exp)
+    if plan:
+        _print_plan(exp, size, small, db, as_json)
+        return
     for warning in exp.warnings:
         err.print(f"helix: warning: {warning}", markup=False, highlight=False, soft_wrap=True)
     backend = backend_for(cluster, workers)
@@ -133,6 +181,14 @@ def experiment_run(
     traces: list[Trace] = []
     try:
         with Store(db) as store:
+            if err.is_terminal:  # beside the progress bar; --json and --plan carry it for scripts
+                todo = stored_status(store, exp)["pending"]
+                err.print(
+                    f"helix: {_plan_line(exp, size, todo)}",
+                    markup=False,
+                    highlight=False,
+                    soft_wrap=True,
+                )
             bar = ExperimentBar(f"{exp.name} on {backend.label}")
             try:
                 report = run_experiment(exp, store, backend, bar)
@@ -151,18 +207,45 @@ def experiment_run(
         backend.close(cancel=report is None)
     assert report is not None  # an interrupted or failed run has left above
     if as_json:
-        warnings = [*exp.warnings, *report.summary.warnings]
+        warnings = [*exp.warnings, *report.summary.warnings, *([small] if small else [])]
         payload = {
             **report.to_json(),
             "db": str(db),
+            "plan": size.to_json(),
             "warnings": warnings,
             "channels": [t.to_json() for t in traces],
         }
         sys.stdout.write(json.dumps(json_safe(payload)) + "\n")
+    else:
+        _print_experiment(report, exp, db)
+        for trace in traces:
+            out.print(f"[bold]channel:[/] {said(trace.sentence())}", highlight=False)
+    warn(small)
+
+
+def _print_plan(
+    exp: Experiment, size: SizeEstimate, small: str | None, db: Path, as_json: bool
+) -> None:
+    """``--plan``: the runs, what they keep and the estimated size, and how many are done in
+    ``db`` if it exists; nothing is run or written."""
+    todo: int | None = None
+    if db.exists():
+        todo = int(read_status(db, exp)["pending"])
+    warnings = [*exp.warnings, *([small] if small else [])]
+    if as_json:
+        payload = {
+            "experiment_id": exp.experiment_id,
+            "name": exp.name,
+            "total": exp.total,
+            "pending": exp.total if todo is None else todo,
+            "plan": size.to_json(),
+            "warnings": warnings,
+        }
+        sys.stdout.write(json.dumps(json_safe(payload)) + "\n")
         return
-    _print_experiment(report, exp, db)
-    for trace in traces:
-        out.print(f"[bold]channel:[/] {said(trace.sentence())}", highlight=False)
+    out.print(_plan_line(exp, size, todo), markup=False, highlight=False, soft_wrap=True)
+    for warning in warnings:
+        err.print(f"helix: warning: {warning}", markup=False, highlight=False, soft_wrap=True)
 
 
 def _num(value: Any) -> str:
@@ -194,7 +277,8 @@ def _print_experiment(report: ExperimentReport, exp: Experiment, db: Path) -> No
     rows = report.summary.rows
     level = f"{exp.spec.confidence:.0%}"
     for outcome, spec in exp.outcomes.items():
-        where = " ".join(x for x in (spec.city, spec.sector, spec.district) if x)
+        city = f"{spec.city}/{spec.other_city}" if spec.other_city else spec.city
+        where = " ".join(x for x in (city, spec.sector, spec.district) if x)
         t = Table(
             title=said(
                 f"{outcome}: {spec.indicator} {where} ({spec.statistic})".replace("  ", " ")
@@ -243,7 +327,8 @@ def _print_experiment(report: ExperimentReport, exp: Experiment, db: Path) -> No
                 str(mean.failed),
             )
         out.print(t)
-    indices = [r for r in rows if r.parameter is not None]
+    indices = [r for r in rows if r.parameter is not None and r.statistic != "spearman"]
+    _print_rank_correlations([r for r in rows if r.statistic == "spearman"], exp)
     for variant in exp.variants:
         for outcome in exp.outcomes:
             mine = [r for r in indices if r.variant == variant and r.outcome == outcome]
@@ -279,6 +364,49 @@ def _print_experiment(report: ExperimentReport, exp: Experiment, db: Path) -> No
         out.print(f"[yellow]note:[/] {said(note)}", highlight=False)
     for warning in report.summary.warnings:
         err.print(f"helix: warning: {warning}", markup=False, highlight=False, soft_wrap=True)
+
+
+def _print_rank_correlations(rows: list[SummaryRow], exp: Experiment) -> None:
+    """A latin or grid sweep's analysis: per outcome, each parameter's rank correlation with it
+    in the baseline with its interval, strongest first, and its range in the other variants."""
+    if not rows:
+        return
+    level = f"{exp.spec.confidence:.0%}"
+    base = exp.baseline
+    others = [v for v in exp.variants if v != base]
+    for outcome in exp.outcomes:
+        mine = [r for r in rows if r.outcome == outcome]
+        first = {r.parameter: r for r in mine if r.variant == base}
+        if not first:
+            continue
+        t = Table(
+            title=said(f"{outcome}: rank correlation with each swept parameter"),
+            caption=said(
+                f"Spearman's rho over the {max(r.n for r in first.values())} runs of {base}; "
+                f"strongest first"
+            ),
+            box=box.SIMPLE_HEAD,
+            pad_edge=False,
+        )
+        t.add_column("parameter")
+        t.add_column(said(base), justify="right")
+        t.add_column(f"{level} CI", justify="right")
+        if others:
+            t.add_column("other variants", justify="right")
+        order = sorted(first, key=lambda p: -abs(first[p].value or 0.0))
+        for param in order:
+            r = first[param]
+            ci = "—" if r.low is None or r.high is None else f"{r.low:+.2f} … {r.high:+.2f}"
+            cells = [said(param), "—" if r.value is None else f"{r.value:+.2f}", ci]
+            if others:
+                rho = [
+                    x.value
+                    for x in mine
+                    if x.parameter == param and x.variant != base and x.value is not None
+                ]
+                cells.append(f"{min(rho):+.2f} … {max(rho):+.2f}" if rho else "—")
+            t.add_row(*cells)
+        out.print(t)
 
 
 @experiment_app.command("status")

@@ -25,8 +25,10 @@ from helix.cli.app import (
     out,
     report_stages,
     said,
+    warn,
 )
 from helix.errors import HelixError
+from helix.experiments.smallest_scale import below_smallest_scale
 from helix.jsonsafe import json_safe
 from helix.runner import StoredRun, run_and_store
 from helix.scenario.load import load_scenario
@@ -90,6 +92,9 @@ def run(
         )
     finally:
         progress.close()
+    # The summary always counts firms and unicorns; the targets may count more (T2, T5).
+    counts = ["firms", "unicorns", *(t.indicator for t in world.targets.values())]
+    small = below_smallest_scale(world.scale, counts, "the summary and the targets")
     if as_json:
         payload: dict[str, Any] = {
             "run_id": stored.run_id,
@@ -109,13 +114,16 @@ def run(
             payload["over_seeds"] = {"seeds": spread["seeds"], "targets": spread["targets"]}
         if report_html is not None:
             payload["report"] = str(report_html)
+        payload["warnings"] = [small] if small else []
         sys.stdout.write(json.dumps(payload) + "\n")
+        warn(small)
         return
     _print_summary(stored, world)
     if report_html is not None:
         out.print(
             f"report of this run: [bold]{said(report_html)}[/]", highlight=False, soft_wrap=True
         )
+    warn(small)
 
 
 def _run_report(

@@ -296,6 +296,9 @@ def write_experiment_file(what_if: WhatIf, folder: Path) -> Path:
         doc["until"] = what_if.until
     if what_if.scale is not None:
         doc["scale"] = what_if.scale
+    # The dashboard draws any indicator the user picks, traces every one and writes the full
+    # report (T1-T7, the map): its what-ifs keep everything, not only their outcomes.
+    doc["keep"] = "all"
     doc["variants"] = {WHAT_IF: variant}
     doc["outcomes"] = {
         name: {"indicator": ind, "city": world.focus_city, "statistic": stat}

@@ -130,6 +130,8 @@ class Trace:
     parted: str | None  # first month a pair differs anywhere; None: the lever did nothing
     channel: list[str]
     links: list[Link] = field(default_factory=list)
+    unkept: list[str] = field(default_factory=list)
+    """Indicators of the catalogue the runs did not keep in the city, so not traced."""
 
     @property
     def moved(self) -> list[Link]:
@@ -162,6 +164,13 @@ class Trace:
             text += f" and {len(others) - most} more." if len(others) > most else "."
         if self.missing:
             text += " Did not move: " + ", ".join(self.missing) + "."
+        if self.unkept:
+            text += (
+                f" Not traced, as the runs did not keep them in {self.city}: "
+                f"{', '.join(self.unkept[:most])}"
+                + (f" and {len(self.unkept) - most} more" if len(self.unkept) > most else "")
+                + ' (keep = "all", or name them in keep).'
+            )
         return text
 
     def to_json(self) -> dict[str, Any]:
@@ -173,6 +182,7 @@ class Trace:
             "parted": self.parted,
             "channel": list(self.channel),
             "missing": self.missing,
+            "unkept": list(self.unkept),
             "sentence": self.sentence(),
             "links": [lk.to_json() for lk in self.links],
         }
@@ -193,17 +203,24 @@ def _step(lk: Link) -> str:
 
 
 def run_series(obs: Observations, city: str, scale: float) -> RunSeries:
-    """Every indicator of one run in ``city``, month by month, at the size of the real world."""
+    """Every indicator of one run in ``city``, month by month, at the size of the real world;
+    an indicator the run did not keep there (an experiment's ``keep``) is left out."""
     out: RunSeries = {}
     for name in INDICATORS:
-        s = measures.series(obs, name, city=city)
+        try:
+            s = measures.series(obs, name, city=city)
+        except KeyError:  # not kept at all
+            continue
+        if len(s.values) and np.isnan(s.values).all():
+            continue  # kept elsewhere, not in this city
         factor = measures.scaled(name, "final_year", 1.0, scale)
         out[name] = measures.Series(name, s.months, s.values * factor)
     return out
 
 
 def parting_month(a: Observations, b: Observations) -> int | None:
-    """Index of the first month any indicator of any cell differs between two runs."""
+    """Index of the first month any indicator of any cell differs between two runs (of those
+    both runs kept: cells neither kept are NaN in both and never differ)."""
     first: int | None = None
     for table_a, table_b in (
         (a.city_sector, b.city_sector),
@@ -212,7 +229,9 @@ def parting_month(a: Observations, b: Observations) -> int | None:
     ):
         for name, x in table_a.items():
             y = table_b.get(name)
-            if y is None or x.shape != y.shape:
+            if y is None:
+                continue  # one run did not keep it
+            if x.shape != y.shape:
                 return 0
             differs = ~np.isclose(x, y, rtol=0, atol=0, equal_nan=True)
             months = np.flatnonzero(differs.reshape(len(x), -1).any(axis=1))
@@ -354,12 +373,12 @@ def trace_experiment(
         parted = [parting_month(obs(runs[variant][k]), obs(base_runs[k])) for k in keys]
         first = min((p for p in parted if p is not None), default=None)
         months = obs(base_runs[keys[0]]).months
-        links = trace_links(
-            [run_series(obs(runs[variant][k]), city, scale) for k in keys],
-            [run_series(obs(base_runs[k]), city, scale) for k in keys],
-            channel,
-            confidence,
-        )
+        variant_series = [run_series(obs(runs[variant][k]), city, scale) for k in keys]
+        base_series = [run_series(obs(base_runs[k]), city, scale) for k in keys]
+        links = trace_links(variant_series, base_series, channel, confidence)
+        unkept = [
+            name for name in INDICATORS if any(name not in r for r in variant_series + base_series)
+        ]
         traces.append(
             Trace(
                 variant,
@@ -369,6 +388,7 @@ def trace_experiment(
                 months[first] if first is not None else None,
                 channel,
                 links if first is not None else [],
+                unkept,
             )
         )
     return traces

@@ -9,6 +9,7 @@ reads typed *outcomes* from each run's indicators. An example::
     replicates = 20
     until = "2030-12"                  # optional: a shorter run
     scale = 0.5                        # optional: fewer agents
+    keep = "outcomes"                  # stored per run: "outcomes", "all" or indicator names
 
     [variants.no-tax-break]            # "baseline" (the base scenario unchanged) is implicit
     set = { "policies.digital-leap-rd-tax-break.end" = "2025-12" }
@@ -44,8 +45,10 @@ from the baseline is paired and tight. ``common_random_numbers = false`` adds th
 index to the key. Results therefore do not depend on where or in which order runs are done.
 
 The experiment's identity is a hash of everything that decides its runs (the resolved base
-scenario, variants, sweep, replicates, seed, until, scale, microdata); names, descriptions and
-outcomes are left out, so editing an outcome re-summarises without re-running anything.
+scenario, variants, sweep, replicates, seed, until, scale, microdata); names, descriptions,
+outcomes and ``keep`` are left out, so editing an outcome re-summarises without re-running
+anything, unless it reads an indicator the runs did not keep: those runs are run again, with
+the same seeds (:mod:`helix.experiments.keep`).
 """
 
 from __future__ import annotations
@@ -260,6 +263,8 @@ def _parse(data: dict[str, Any], label: str) -> ExperimentFile:
             reason = unknown_key_reason(ExperimentFile, tuple(err["loc"]))
         elif kind == "missing":
             reason = "required key is missing"
+        elif kind == "value_error":  # a validator of the schema: its message names the value
+            reason = err.get("msg", "invalid").removeprefix("Value error, ")
         else:
             reason = err.get("msg", "invalid")
             if "input" in err and not isinstance(err["input"], dict):
@@ -296,6 +301,7 @@ def load_experiment(
     scale: float | None = None,
     replicates: int | None = None,
     samples: int | None = None,
+    keep: str | list[str] | None = None,
 ) -> Experiment:
     """Read and check an experiment file; every problem is one :class:`ExperimentError`.
 
@@ -305,12 +311,14 @@ def load_experiment(
         scale: Overrides the file's agent-count multiplier.
         replicates: Overrides the file's replicates per variant and point.
         samples: Overrides the sweep's sample count.
+        keep: Overrides the file's ``keep`` (``"outcomes"``, ``"all"`` or indicator names).
 
     Returns:
         The resolved experiment, every variant checked against the scenario schema.
     """
     data, text, label = _read(path)
-    for key, value in (("until", until), ("scale", scale), ("replicates", replicates)):
+    overrides = (("until", until), ("scale", scale), ("replicates", replicates), ("keep", keep))
+    for key, value in overrides:
         if value is not None:
             data[key] = value
     if samples is not None:

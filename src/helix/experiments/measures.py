@@ -84,6 +84,20 @@ class Series:
         return float(self.values[self.months.index(month)]) if month in self.months else NAN
 
 
+def kept(obs: Observations, indicator: str, *cities: str | None) -> bool:
+    """Whether the observations hold the indicator, in each of ``cities`` if named (a stored
+    run of an experiment keeps only what it reads, some indicators in one city only:
+    :mod:`helix.experiments.keep`)."""
+    info = INDICATORS[indicator]
+    tables = {"city_sector": obs.city_sector, "city": obs.city, "district": obs.district}
+    if indicator not in tables[info.dims]:
+        return False
+    for city in cities:
+        if city is not None and np.isnan(series(obs, indicator, city=city).values).all():
+            return False
+    return True
+
+
 def series(
     obs: Observations,
     indicator: str,
@@ -95,10 +109,12 @@ def series(
     """Monthly values of one indicator over the selected cells (summed, or averaged if intensive).
 
     Raises:
-        KeyError: an unknown indicator, city, sector or district, or a sector (district) given
-            for an indicator without that breakdown.
+        KeyError: an unknown indicator, city, sector or district, a sector (district) given
+            for an indicator without that breakdown, or an indicator a stored run did not keep.
     """
     info = INDICATORS[indicator]
+    if not kept(obs, indicator):
+        raise KeyError(f"{indicator} was not kept by this run (an experiment's `keep`)")
     if info.dims == "city_sector":
         if district is not None:
             raise KeyError(f"{indicator} has no district breakdown")
@@ -211,11 +227,14 @@ def city_ratio(
     year: int,
     *,
     sector: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
 ) -> float:
     """``city``'s year of the indicator over ``other_city``'s (years as :meth:`Series.yearly`
-    makes them), NaN unless the other city's year is positive and both are in the run."""
-    mine = series(obs, indicator, city=city, sector=sector).yearly()
-    other = series(obs, indicator, city=other_city, sector=sector).yearly()
+    makes them, of the months ``start``..``end``), NaN unless the other city's year is positive
+    and both are in the run."""
+    mine = series(obs, indicator, city=city, sector=sector).window(start, end).yearly()
+    other = series(obs, indicator, city=other_city, sector=sector).window(start, end).yearly()
     return ratio(other.get(year, NAN), mine.get(year, NAN))
 
 

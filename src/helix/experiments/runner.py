@@ -37,6 +37,7 @@ import duckdb
 from helix.errors import ExperimentError, StoreError
 from helix.experiments.design import Experiment, RunSpec
 from helix.experiments.executors import MAX_ATTEMPTS, MAX_LOSSES, Backend
+from helix.experiments.keep import Kept, kept_by
 from helix.experiments.summary import Summary, store_summary, summarise
 from helix.experiments.worker import RunReturn, RunTask, run_task
 from helix.scenario.load import scenario_to_dict
@@ -44,6 +45,7 @@ from helix.store.experiments import (
     OutcomeValue,
     PointValue,
     has_runs,
+    kept_by_run,
     register_experiment,
     run_statuses,
     write_run_outcomes,
@@ -96,6 +98,7 @@ class ExperimentReport:
     ran: int
     seconds: float
     summary: Summary
+    redone: int = 0  # runs done before without an indicator the file keeps now: run again
 
     @property
     def runs_per_minute(self) -> float:
@@ -131,13 +134,31 @@ def register(store: Store, exp: Experiment) -> None:
     )
 
 
+def complete_runs(store: Store, exp: Experiment) -> tuple[set[str], set[str]]:
+    """The experiment's finished runs that hold every indicator it keeps now, and those that
+    lack one (the file's outcomes, channel or ``keep`` asked for less when they ran).
+
+    A run that lacks one is pending again: its position and seed are the same, so running it
+    again gives the same outcomes, and stores what the file reads now.
+    """
+    wanted = kept_by(exp)
+    complete: set[str] = set()
+    lacking: set[str] = set()
+    for run_id, kept in kept_by_run(store.con, exp.experiment_id).items():
+        (complete if Kept.from_json(kept).covers(wanted) else lacking).add(run_id)
+    return complete, lacking
+
+
 def experiment_status(store: Store | None, exp: Experiment) -> dict[str, int]:
-    """``{"total", "done", "failed", "pending"}`` of the experiment in the store."""
+    """``{"total", "done", "failed", "pending"}`` of the experiment in the store (a finished
+    run without an indicator the file keeps now is pending: :func:`complete_runs`)."""
     ids = {spec.run_id for spec in exp.runs()}
     statuses: dict[str, str] = {}
+    complete: set[str] = set()
     if store is not None and has_runs(store.con):
         statuses = run_statuses(store.con, exp.experiment_id)
-    done = sum(1 for r, s in statuses.items() if s == "done" and r in ids)
+        complete, _ = complete_runs(store, exp)
+    done = sum(1 for r, s in statuses.items() if s == "done" and r in ids and r in complete)
     failed = sum(1 for r, s in statuses.items() if s == "failed" and r in ids)
     return {
         "total": exp.total,
@@ -269,12 +290,13 @@ class Coordinator:
         self.clock = time.perf_counter()
         self.last_status = 0.0
         self.progress = ExperimentProgress(exp.total, 0, 0, 0, 0, 0, 0.0)
+        self.kept = kept_by(exp)
 
     def run(self) -> ExperimentReport:
         """Run what is pending, then summarise every finished run of the experiment."""
         register(self.store, self.exp)
-        statuses = run_statuses(self.store.con, self.exp.experiment_id)
-        done = {r for r, s in statuses.items() if s == "done"}
+        done, lacking = complete_runs(self.store, self.exp)
+        ids = {spec.run_id for spec in self.exp.runs()}
         self.queue.extend(spec for spec in self.exp.runs() if spec.run_id not in done)
         p = self.progress
         p.done = p.skipped = sum(1 for spec in self.exp.runs() if spec.run_id in done)
@@ -302,6 +324,7 @@ class Coordinator:
             ran=p.ran,
             seconds=seconds,
             summary=summary,
+            redone=len(lacking & ids),
         )
 
     def _loop(self, stop: list[int]) -> None:
@@ -381,10 +404,11 @@ class Coordinator:
             scenario_json=scenario_to_dict(result.scenario),
             seed=spec.seed,
             started=ret.started,
-            indicators=result.observations.long_form(coded=True),
+            indicators=self.kept.rows(result.observations.long_form(coded=True)),
             events=result.event_table(coded=True) if keep else None,
             snapshots=result.snapshot_table(coded=True) if keep else None,
             experiment=self._position(spec),
+            kept=self.kept.to_json(),
         )
         write_run_outcomes(
             self.store,

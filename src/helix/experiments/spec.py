@@ -82,9 +82,12 @@ class Sweep(_Strict):
 
 
 Statistic = Literal[
-    "final", "mean", "total", "max", "min", "final_year", "change", "growth", "cagr"
+    "final", "mean", "total", "max", "min", "final_year", "change", "growth", "cagr", "city_ratio"
 ]
 """An outcome's statistic: one of :mod:`helix.experiments.measures`' statistics over a window."""
+
+KEEP_CHOICES = ("outcomes", "all")
+"""The words ``keep`` takes besides a list of indicators (:mod:`helix.experiments.keep`)."""
 
 
 class Outcome(_Strict):
@@ -95,11 +98,16 @@ class Outcome(_Strict):
     an end after the run's last month is clipped): ``final`` is the last month, ``mean``,
     ``total``, ``max``, ``min`` are taken over the months; ``final_year`` is the window's last
     calendar year (flows summed over its months, levels averaged), ``change``, ``growth`` and
-    ``cagr`` compare the window's last year with its first.
+    ``cagr`` compare the window's last year with its first; ``city_ratio`` is the window's last
+    year in ``city`` over the same year in ``other_city`` (T3 reads Shanghai's private VC over
+    Beijing's so).
     """
 
     indicator: str = Field(description="Indicator name, e.g. output, unicorns, rent.")
     city: str | None = Field(None, description="City (default: all cities).")
+    other_city: str | None = Field(
+        None, description="city_ratio: the city in the denominator (city is the numerator)."
+    )
     sector: str | None = Field(None, description="Sector (default: all sectors).")
     district: str | None = Field(None, description="District (rent, vacancy, office_stock).")
     start: str | None = Field(None, description="First month of the window, YYYY-MM.")
@@ -134,6 +142,13 @@ class ExperimentFile(_Strict):
         description="Keep firm events and snapshots: true, false, or a list of variants "
         "(off by default: at scale 1 they are ~30 MB a run, ten times the indicators).",
     )
+    keep: str | list[str] = Field(
+        "outcomes",
+        description='Indicators stored for each run: "outcomes" (the indicators the outcomes '
+        'and the channel read), "all", or a list of indicator names kept beside those '
+        "(helix.experiments.keep); a run keeps every indicator of the channel city when its "
+        "channel is traced.",
+    )
     common_random_numbers: bool = Field(
         True, description="Variants share seeds, so differences from the baseline are paired."
     )
@@ -161,6 +176,30 @@ class ExperimentFile(_Strict):
 
     _check_until = field_validator("until")(_check_month)
 
+    @field_validator("keep")
+    @classmethod
+    def _known_keep(cls, keep: str | list[str]) -> str | list[str]:
+        # A word that is neither choice, or a name that is no indicator, is a typo: fail at
+        # once rather than keep less than the user meant.
+        if isinstance(keep, str):
+            if keep in INDICATORS:
+                raise ValueError(f'a list of indicators is written keep = ["{keep}"]')
+            if keep not in KEEP_CHOICES:
+                raise ValueError(
+                    f'{keep!r} is neither "outcomes", "all" nor a list of indicators'
+                    f"{did_you_mean(keep, list(KEEP_CHOICES))}"
+                )
+            return keep
+        for name in keep:
+            if name not in INDICATORS:
+                raise ValueError(
+                    f"unknown indicator {name!r}{did_you_mean(name, list(INDICATORS))}"
+                )
+        twice = sorted({n for n in keep if keep.count(n) > 1})
+        if twice:
+            raise ValueError(f"{twice[0]!r} is named twice")
+        return keep
+
     @field_validator("channel")
     @classmethod
     def _known_links(cls, channel: list[str]) -> list[str]:
@@ -184,7 +223,13 @@ def check_outcomes(outcomes: dict[str, Outcome], base: dict[str, Any], file: str
                 file=file,
                 key=f"{where}.indicator",
             )
-        for attr, table in (("city", "cities"), ("sector", "sectors"), ("district", "districts")):
+        places = (
+            ("city", "cities"),
+            ("other_city", "cities"),
+            ("sector", "sectors"),
+            ("district", "districts"),
+        )
+        for attr, table in places:
             value = getattr(o, attr)
             known = list(base.get(table, {}))
             if value is not None and value not in known:
@@ -193,6 +238,7 @@ def check_outcomes(outcomes: dict[str, Outcome], base: dict[str, Any], file: str
                     file=file,
                     key=f"{where}.{attr}",
                 )
+        _check_city_ratio(o, where, file)
         if o.sector is not None and INDICATORS[o.indicator].dims != "city_sector":
             raise ExperimentError(
                 f"{o.indicator} has no sector breakdown", file=file, key=f"{where}.sector"
@@ -212,6 +258,29 @@ def check_outcomes(outcomes: dict[str, Outcome], base: dict[str, Any], file: str
             raise ExperimentError(
                 f"{o.end} is before start {o.start}", file=file, key=f"{where}.end"
             )
+
+
+def _check_city_ratio(o: Outcome, where: str, file: str) -> None:
+    """A city ratio names both cities and no district; no other statistic names a second city."""
+    if o.statistic != "city_ratio":
+        if o.other_city is not None:
+            raise ExperimentError(
+                'other_city is read only by statistic = "city_ratio"',
+                file=file,
+                key=f"{where}.other_city",
+            )
+        return
+    for attr in ("city", "other_city"):
+        if getattr(o, attr) is None:
+            raise ExperimentError(
+                "city_ratio needs city (the numerator) and other_city (the denominator)",
+                file=file,
+                key=f"{where}.{attr}",
+            )
+    if o.district is not None:
+        raise ExperimentError(
+            "city_ratio compares whole cities, not a district", file=file, key=f"{where}.district"
+        )
 
 
 def outcome_window(o: Outcome, run_start: str, run_end: str) -> tuple[str, str]:

@@ -13,7 +13,10 @@ coordinator stores it, then summarises every finished run per variant:
   same pairs;
 - for a ``sobol`` sweep, ``S1`` and ``ST`` (and ``S2`` with ``second_order``) per parameter;
   for a ``morris`` sweep, ``mu_star``, ``mu`` and ``sigma``; computed by SALib on the mean over
-  replicates of each sweep point; ``low``/``high`` is the index plus or minus its confidence.
+  replicates of each sweep point; ``low``/``high`` is the index plus or minus its confidence;
+- for a ``latin`` or ``grid`` sweep, which has no variance decomposition, ``spearman``: each
+  outcome's rank correlation with each parameter over the variant's runs (as
+  ``scripts/boom_points.py`` reads the boom sweep), with its confidence interval.
 
 The rows go to ``experiment_outcomes`` (one value per run and outcome) and
 ``experiment_summaries`` (one row per variant, outcome, statistic and parameter).
@@ -73,10 +76,22 @@ class Summary:
 
 def outcome_value(obs: Observations, outcome: Outcome, scale: float) -> float:
     """One outcome of one run, measured on its observations (NaN if it cannot be measured)."""
+    start, end = outcome_window(outcome, obs.months[0], obs.months[-1])
+    if outcome.statistic == "city_ratio":
+        assert outcome.city is not None and outcome.other_city is not None  # check_outcomes
+        return measures.city_ratio(
+            obs,
+            outcome.indicator,
+            outcome.city,
+            outcome.other_city,
+            int(end[:4]),
+            sector=outcome.sector,
+            start=start,
+            end=end,
+        )
     s = measures.series(
         obs, outcome.indicator, city=outcome.city, sector=outcome.sector, district=outcome.district
     )
-    start, end = outcome_window(outcome, obs.months[0], obs.months[-1])
     return measures.statistic(s, outcome.statistic, start, end, scale)
 
 
@@ -102,7 +117,11 @@ def measure_outcomes(store: Store, exp: Experiment) -> list[OutcomeValue]:
             scale = float(exp.scenario_data(specs[run.run_id])["scale"])
             obs = observations(con, run.run_id)
             for name in missing:
-                stored[(run.run_id, name)] = outcome_value(obs, exp.outcomes[name], scale)
+                try:
+                    value = outcome_value(obs, exp.outcomes[name], scale)
+                except KeyError:  # an indicator the run did not keep (the runner redoes it)
+                    value = float("nan")
+                stored[(run.run_id, name)] = value
         for name in exp.outcomes:
             value = stored.get((run.run_id, name), float("nan"))
             out.append(
@@ -213,8 +232,10 @@ def sensitivity_rows(
     """Sobol or Morris indices per variant, outcome and parameter, through SALib, with notes
     and warnings (:func:`uncertain_indices`)."""
     sweep = exp.spec.sweep
-    if not exp.parameters or sweep is None or sweep.design not in ("sobol", "morris"):
+    if not exp.parameters or sweep is None:
         return [], [], []
+    if sweep.design in ("latin", "grid"):
+        return rank_correlations(values, exp, failed), [], []
     problem = salib_problem(exp.parameters)
     sums: dict[tuple[str, str], np.ndarray] = {}
     counts: dict[tuple[str, str], np.ndarray] = {}
@@ -250,6 +271,60 @@ def sensitivity_rows(
                 warnings.append(warning)
             rows += found
     return rows, notes, warnings
+
+
+def spearman_interval(rho: float, n: int, confidence: float) -> tuple[float, float] | None:
+    """The confidence interval of a Spearman correlation of ``n`` pairs: Fisher's z with Bonett
+    & Wright's (2000) variance for ranks, (1 + rho²/2) / (n - 3); None below four pairs."""
+    from scipy import stats
+
+    if n < 4 or not np.isfinite(rho):
+        return None
+    z = float(np.arctanh(np.clip(rho, -0.999999, 0.999999)))
+    half = float(stats.norm.ppf(0.5 + confidence / 2)) * np.sqrt((1 + rho**2 / 2) / (n - 3))
+    return float(np.tanh(z - half)), float(np.tanh(z + half))
+
+
+def rank_correlations(
+    values: list[OutcomeValue], exp: Experiment, failed: dict[str, int]
+) -> list[SummaryRow]:
+    """Each outcome's Spearman correlation with each swept parameter over a variant's runs
+    (every replicate at every point), with its interval at the file's confidence."""
+    from scipy import stats
+
+    points = np.array([list(exp.point_values(p).values()) for p in range(exp.points)])
+    rows: list[SummaryRow] = []
+    for variant in exp.variants:
+        for outcome in exp.outcomes:
+            mine = [
+                v
+                for v in values
+                if v.variant == variant and v.outcome == outcome and np.isfinite(v.value)
+            ]
+            y = np.array([v.value for v in mine])
+            at = np.array([v.sweep_point for v in mine], dtype=np.int64)
+            for i, p in enumerate(exp.parameters):
+                x = points[at, i] if len(at) else np.array([])
+                n = len(y)
+                if n < 3 or float(np.ptp(y)) == 0.0 or float(np.ptp(x)) == 0.0:
+                    continue
+                rho = float(stats.spearmanr(x, y).statistic)
+                ci = spearman_interval(rho, n, exp.spec.confidence)
+                low, high = ci if ci is not None else (None, None)
+                rows.append(
+                    SummaryRow(
+                        variant,
+                        outcome,
+                        "spearman",
+                        p.name,
+                        _finite(rho),
+                        low,
+                        high,
+                        n,
+                        failed.get(variant, 0),
+                    )
+                )
+    return rows
 
 
 def _indices(

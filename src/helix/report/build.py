@@ -25,6 +25,7 @@ from helix.report.interactive import html_div, plotly_js
 from helix.report.source import Subject, group_runs, latest_run_id, load_runs, open_store
 from helix.report.spec import FigureSpec
 from helix.store import Store, helix_version
+from helix.store.experiments import kept_of_runs
 
 HTML_NAME = "report.html"
 TARGETS = "The report's figures"
@@ -145,6 +146,9 @@ def collect(subject: Subject, con: duckdb.DuckDBPyConnection) -> Contents:
 def _run_figures(out: Contents, subject: Subject, con: duckdb.DuckDBPyConnection) -> None:
     """The figures drawn from the runs themselves: targets, time series, map, firms, variants."""
     w = world_of(con, subject.main)
+    partial = kept_note(con, [r.run_id for r in subject.main])
+    if partial is not None:
+        out.notes.setdefault(TARGETS, []).append(partial)
     found = targets.verdicts(w.con, subject.main)
     if found:
         out.tables.append(targets_table(found))
@@ -166,6 +170,22 @@ def _run_figures(out: Contents, subject: Subject, con: duckdb.DuckDBPyConnection
         figures, tables = compare.comparison(w.con, subject, w.core)
         out.figures += figures
         out.tables += tables
+
+
+def kept_note(con: duckdb.DuckDBPyConnection, run_ids: list[str]) -> str | None:
+    """What runs of an experiment that kept only some indicators lack, or None if they kept
+    every one (``keep`` of :mod:`helix.experiments.keep`)."""
+    kept = [k for k in kept_of_runs(con, run_ids).values() if k]
+    if not kept:
+        return None
+    names = sorted({str(i) for k in kept for i in k.get("indicators", [])})
+    cities = sorted({str(k["city"]) for k in kept if k.get("city")})
+    where = f", and every indicator of {', '.join(cities)}" if cities else ""
+    return (
+        f"These runs kept only the indicators their experiment reads ({', '.join(names)}{where}): "
+        'the figures and targets that read others are left out or blank. keep = "all" in the '
+        "experiment file stores every indicator (its runs are then run again)."
+    )
 
 
 def _when(subject: Subject) -> str:

@@ -269,16 +269,24 @@ def sensitivity_figures(con: duckdb.DuckDBPyConnection, ident: str) -> list[Figu
                     mode="bar",
                 )
             )
+        ranks = {r["index"] for r in mine} == {"spearman"}  # a latin or grid sweep
+        caption = (
+            "Spearman's rank correlation of the outcome with each parameter over the runs: "
+            "long bars are the parameters that move it, up or down. Error bars reach the upper "
+            "end of the stored confidence interval."
+            if ranks
+            else "Tall bars are the parameters that drive this outcome; a total index (ST) "
+            "well above the first-order one (S1) means the parameter acts through "
+            "interactions. Error bars are the stored confidence intervals."
+        )
         figures.append(
             FigureSpec(
                 key=f"sensitivity_{oi}",
                 section=EXPERIMENT,
                 title=f"Sensitivity of {outcome} to each parameter",
                 x_label="parameter",
-                y_label="sensitivity index",
-                caption="Tall bars are the parameters that drive this outcome; a total index (ST) "
-                "well above the first-order one (S1) means the parameter acts through "
-                "interactions. Error bars are the stored confidence intervals.",
+                y_label="rank correlation" if ranks else "sensitivity index",
+                caption=caption,
                 x_kind="category",
                 categories=params,
                 series=series,

@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 import numpy as np
 
+from helix.experiments import measures
 from helix.experiments.targets import headline, measure
 from helix.report.source import RunInfo
 from helix.report.spec import REPORT_COLOR, FigureSpec, Level, Series, Shade
@@ -110,6 +111,8 @@ def verdicts(con: duckdb.DuckDBPyConnection, runs: list[RunInfo]) -> list[Verdic
     out = []
     stored = {r.run_id: observations(con, r.run_id) for r in runs}
     for name, t in runs[0].targets().items():
+        if not all(measures.kept(o, t.indicator, t.city, t.other_city) for o in stored.values()):
+            continue  # runs of an experiment that did not keep it: left out, not failed
         values: list[float | None] = []
         passes: list[bool] = []
         for r in runs:

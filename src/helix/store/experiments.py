@@ -205,6 +205,35 @@ def run_statuses(con: duckdb.DuckDBPyConnection, experiment_id: str) -> dict[str
     return {str(r): str(s) for r, s in rows}
 
 
+def _kept(con: duckdb.DuckDBPyConnection, where: str, params: list[Any]) -> dict[str, Any]:
+    # A store written before experiments kept less has no column: its runs kept everything. A
+    # store opened read-only is not given the column, so ask before reading it.
+    row = con.execute(
+        "SELECT count(*) FROM information_schema.columns"
+        " WHERE table_name = 'runs' AND column_name = 'kept'"
+    ).fetchone()
+    column = "kept" if row and row[0] else "NULL"
+    rows = con.execute(
+        f"SELECT run_id, {column} FROM runs WHERE status = 'done' AND {where}", params
+    ).fetchall()
+    return {str(r): (json.loads(k) if isinstance(k, str) else k) for r, k in rows}
+
+
+def kept_by_run(
+    con: duckdb.DuckDBPyConnection, experiment_id: str
+) -> dict[str, dict[str, Any] | None]:
+    """run_id -> what each finished run of the experiment kept of its indicators
+    (``runs.kept``; None: every indicator)."""
+    return _kept(con, "experiment_id = ?", [experiment_id])
+
+
+def kept_of_runs(
+    con: duckdb.DuckDBPyConnection, run_ids: Sequence[str]
+) -> dict[str, dict[str, Any] | None]:
+    """run_id -> what each of these finished runs kept (``runs.kept``; None: everything)."""
+    return _kept(con, "list_contains(?, run_id)", [list(run_ids)])
+
+
 def finished_runs(con: duckdb.DuckDBPyConnection, experiment_id: str) -> list[FinishedRun]:
     """The experiment's finished runs, by variant, sweep point and replicate."""
     rows = con.execute(

@@ -171,13 +171,16 @@ class Store:
         seed: int,
         started: datetime,
         experiment: dict[str, Any] | None,
+        kept: dict[str, Any] | None = None,
     ) -> None:
         """Drop whatever a run id held before and write its ``runs`` row."""
         for table in ("runs", "indicators", "firm_events", "firm_snapshots"):
             con.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])
         exp = experiment or {}
         con.execute(
-            "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO runs (run_id, scenario_name, scenario_json, seed, helix_version,"
+            " started, finished, status, error, experiment_id, variant, replicate, sweep_point,"
+            " kept) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 run_id,
                 scenario_name,
@@ -192,6 +195,7 @@ class Store:
                 exp.get("variant"),
                 exp.get("replicate"),
                 exp.get("sweep_point"),
+                None if kept is None else json.dumps(kept),
             ],
         )
 
@@ -207,8 +211,13 @@ class Store:
         events: dict[str, np.ndarray | Coded] | None = None,
         snapshots: dict[str, np.ndarray | Coded] | None = None,
         experiment: dict[str, Any] | None = None,
+        kept: dict[str, Any] | None = None,
     ) -> None:
-        """Write a finished run and all its tables in one transaction."""
+        """Write a finished run and all its tables in one transaction.
+
+        ``kept`` says which indicators ``indicators`` holds when it is not all of them (an
+        experiment's ``keep``: :class:`helix.experiments.keep.Kept`); None is every one.
+        """
         rename = {"month": "date"}
         with self.transaction() as con:
             self._replace_run_row(
@@ -221,6 +230,7 @@ class Store:
                 seed=seed,
                 started=started,
                 experiment=experiment,
+                kept=kept,
             )
             tables = (
                 ("indicators", indicators),
@@ -356,7 +366,10 @@ def observations(con: duckdb.DuckDBPyConnection, run_id: str) -> Observations:
     """The dense observations of a stored run, rebuilt from its ``indicators`` rows.
 
     The labels come in the order of the run's scenario (as the run had them), so measures of
-    :mod:`helix.experiments.measures` give a stored run the answer they gave the live one.
+    :mod:`helix.experiments.measures` give a stored run the answer they gave the live one. A run
+    of an experiment that kept only some indicators (``runs.kept``) has only those; a cell it did
+    not keep (an indicator kept in its channel city only) is NaN, so that nothing reads as zero
+    what was not stored.
 
     Raises:
         StoreError: no finished run has this id.
@@ -392,18 +405,20 @@ def observations(con: duckdb.DuckDBPyConnection, run_id: str) -> Observations:
     names = np.asarray(cols["indicator"]).astype(str)
     for name, info in INDICATORS.items():
         rows = names == name
+        if not rows.any():
+            continue  # not kept
         month = np.asarray(cols["month"])[rows]
         value = np.asarray(cols["value"], dtype=float)[rows]
         if info.dims == "city_sector":
-            arr = np.zeros((t, nc, ns))
+            arr = np.full((t, nc, ns), np.nan)
             arr[month, np.asarray(cols["city"])[rows], np.asarray(cols["sector"])[rows]] = value
             obs.city_sector[name] = arr
         elif info.dims == "city":
-            arr = np.zeros((t, nc))
+            arr = np.full((t, nc), np.nan)
             arr[month, np.asarray(cols["city"])[rows]] = value
             obs.city[name] = arr
         else:
-            arr = np.zeros((t, nd))
+            arr = np.full((t, nd), np.nan)
             arr[month, np.asarray(cols["district"])[rows]] = value
             obs.district[name] = arr
     return obs

@@ -21,6 +21,9 @@ CREATE TABLE IF NOT EXISTS runs (
     replicate INTEGER,
     sweep_point INTEGER
 );
+-- What a run of an experiment kept of its indicators (helix.experiments.keep): NULL is every
+-- indicator (runs outside experiments, and every run stored before experiments kept less).
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS kept JSON;
 CREATE TABLE IF NOT EXISTS indicators (
     run_id VARCHAR,
     date VARCHAR,
