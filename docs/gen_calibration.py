@@ -48,7 +48,8 @@ def generate(
     workers: int | None = None,
     skip_validation: bool = False,
 ) -> str:
-    """The text of ``doc`` with every generated section rewritten (the file is not written)."""
+    """The text of ``doc`` with every generated section rewritten (``doc`` is not written; the
+    validation record ``RECORD`` is, when the shipped world's validation is regenerated)."""
     world = load_scenario(scenario)
     free_md, fixed_md = parameter_rows_markdown(world)
     sections = {"free-parameters": free_md, "fixed-parameters": fixed_md}

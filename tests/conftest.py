@@ -226,6 +226,20 @@ def eight_seed_targets() -> list[dict[str, dict[str, Any]]]:
         return list(pool.map(_targets_for_seed, EIGHT_SEEDS))
 
 
+def assert_one_line_error(result: Any, *parts: str) -> str:
+    """A command's refusal: exit code 2, exactly one ``helix: error:`` line on stderr holding
+    each of ``parts``, no traceback, nothing on stdout; the line is returned."""
+    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("helix: error: ")
+    for part in parts:
+        assert part in lines[0], (part, lines[0])
+    assert "Traceback" not in result.stderr + result.stdout
+    assert result.stdout == ""
+    return lines[0]
+
+
 def load_script(name: str) -> ModuleType:
     """A script of scripts/ as a module (they are not part of the package), for the tests that
     check what it recorded."""

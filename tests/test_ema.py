@@ -21,6 +21,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pytest
+from conftest import assert_one_line_error
 
 from helix.ema import discovery, experiment_design, experiment_model, stored_results
 from helix.ema.bridge import HelixRun, ema_name
@@ -120,18 +121,6 @@ def run_in_process(file: Path, db: Path) -> None:
     """``helix experiment FILE`` as the command runs it, with the runs in this process."""
     with Store(db) as store:
         run_experiment(load_experiment(file), store, InProcess())
-
-
-def assert_one_line_error(result: Any, *parts: str) -> str:
-    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("helix: error: ")
-    for part in parts:
-        assert part in lines[0], (part, lines[0])
-    assert "Traceback" not in result.stderr + result.stdout
-    assert result.stdout == ""
-    return lines[0]
 
 
 # ---------------------------------------------------------------------------------- the bridge

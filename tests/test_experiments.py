@@ -23,6 +23,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pytest
+from conftest import assert_one_line_error
 from experiment_results import fingerprints, summary_rows
 
 import helix.experiments.runner as runner_module
@@ -190,18 +191,6 @@ BAD_INPUT = {
         ("outcomes.t3.other_city", "unknown other_city 'Pekin'"),
     ),
 }
-
-
-def assert_one_line_error(result: Any, *parts: str) -> str:
-    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("helix: error: ")
-    for part in parts:
-        assert part in lines[0], (part, lines[0])
-    assert "Traceback" not in result.stderr + result.stdout
-    assert result.stdout == ""
-    return lines[0]
 
 
 @pytest.mark.parametrize("case", sorted(BAD_INPUT))
