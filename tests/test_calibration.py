@@ -31,6 +31,8 @@ from helix.experiments.calibration import (
     study_file,
     total_loss,
 )
+from helix.experiments.calibration.screen import ScreenedCandidate, best_by_facts
+from helix.experiments.validation.facts import FACTS
 from helix.scenario.load import load_scenario, scenario_to_dict
 from helix.scenario.schema import Target
 
@@ -223,12 +225,13 @@ def _calibrate_in(folder: Path, *args: str | Path) -> Any:
 
 @pytest.fixture(scope="module")
 def two_trials(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Path]:
-    """A quick calibration of two trials on one worker, printed as tables, and its store: what
-    the table test reads, and the store the document generator's test reads (read-only)."""
+    """A quick calibration of two trials on one worker, both held against the facts, printed as
+    tables, and its store: what the table test reads, and the store the document generator's
+    test reads (read-only)."""
     folder = tmp_path_factory.mktemp("two-trials")
     res = _calibrate_in(
         folder, "--quick", "--trials", "2", "--workers", "1", "--db", folder / "c.duckdb",
-        "--out", folder / "out.toml",
+        "--out", folder / "out.toml", "--facts", "2",
     )  # fmt: skip
     return res, folder / "c.duckdb"
 
@@ -237,8 +240,25 @@ def two_trials(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Path]:
 def test_quick_calibration_prints_tables(two_trials: tuple[Any, Path]) -> None:
     res, _ = two_trials
     assert res.exit_code == 0, res.output
-    for needle in ("Fit", "Identifiability", "Correlation", "out.toml"):
+    for needle in ("Fit", "held against the facts", "Identifiability", "Correlation", "out.toml"):
         assert needle in res.stdout
+
+
+@pytest.mark.slow
+def test_the_facts_screen_is_stored_and_names_the_shipped_candidate(
+    two_trials: tuple[Any, Path],
+) -> None:
+    res, db = two_trials
+    assert res.exit_code == 0, res.output
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute(
+            "SELECT rank, trial, passed, facts, chosen FROM calibration_facts ORDER BY rank"
+        ).fetchall()
+        [(best_trial,)] = con.execute("SELECT best_trial FROM calibrations").fetchall()
+    assert [r[0] for r in rows] == [1, 2]
+    assert all(r[3] == len(FACTS) and 0 <= r[2] <= r[3] for r in rows)
+    [chosen] = [r for r in rows if r[4]]
+    assert chosen[1] == best_trial
 
 
 def _trials(db: Path) -> list[Any]:
@@ -336,6 +356,20 @@ def test_a_corrupted_study_file_is_one_line(cli: Any, tmp_path: Path, garbage: s
 
 def test_bad_budget_is_one_line(cli: Any, tmp_path: Path) -> None:
     one_line_error(quick(cli, tmp_path, "--trials", "0"), "--trials")
+    one_line_error(quick(cli, tmp_path, "--facts", "-1"), "--facts")
+
+
+def _screened(trial: int, loss: float, passed: int, error: str | None = None) -> Any:
+    return ScreenedCandidate(trial, loss, {}, passed, 10, [], {}, error)
+
+
+def test_the_facts_ship_the_best_fit_that_passes_them_all_or_else_the_most() -> None:
+    by_fit = [_screened(7, 0.1, 9), _screened(3, 0.2, 10), _screened(5, 0.3, 10)]
+    assert best_by_facts(by_fit).trial == 3
+    by_fit = [_screened(7, 0.1, 8), _screened(3, 0.2, 9), _screened(5, 0.3, 9)]
+    assert best_by_facts(by_fit).trial == 3  # the most facts, then the better fit
+    by_fit = [_screened(7, 0.1, 0, "ValueError: boom"), _screened(3, 0.2, 2)]
+    assert best_by_facts(by_fit).trial == 3
 
 
 # ------------------------------------------------------------------------------ the loss
@@ -485,8 +519,8 @@ def test_doc_generator_fills_every_section(two_trials: tuple[Any, Path], tmp_pat
     )  # fmt: skip
     assert code == 0
     text = doc.read_text(encoding="utf-8")
-    for name in ("free-parameters", "fixed-parameters", "provenance", "fit", "identifiability",
-                 "correlations", "validation"):  # fmt: skip
+    for name in ("free-parameters", "fixed-parameters", "provenance", "fit", "screen",
+                 "identifiability", "correlations", "validation"):  # fmt: skip
         body = text.split(f"<!-- BEGIN {name} -->")[1].split(f"<!-- END {name} -->")[0]
         assert body.strip(), name
     assert "No calibration stored" not in text

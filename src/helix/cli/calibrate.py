@@ -71,6 +71,14 @@ def calibrate(
             "--profile-points", help="Re-run this many points along each parameter for its profile."
         ),
     ] = 0,
+    facts: Annotated[
+        int,
+        typer.Option(
+            "--facts",
+            help="Hold this many of the best-fitting candidates against the validation facts"
+            " (whole horizon) and ship the best one that passes them all. (default: 0, none)",
+        ),
+    ] = 0,
     workers: WorkersOpt = None,
     cluster: ClusterOpt = None,
     db: DbOpt = DB,
@@ -94,6 +102,7 @@ def calibrate(
         + [f"--trials {n_trials} --seeds {n_seeds} --fit-seeds {n_fit}"]
         + ([f"--scale {run_scale:g}"] if run_scale is not None else [])
         + ([f"--profile-points {profile_points}"] if profile_points else [])
+        + ([f"--facts {facts}"] if facts else [])
         + [f"--db {db} --out {out_file}"]
     )
     progress = LazyProgress("calibrating", enabled=True)
@@ -110,6 +119,7 @@ def calibrate(
             db=db,
             out=out_file,
             profile_points=profile_points,
+            facts=facts,
             command=command,
             progress=progress,
         )

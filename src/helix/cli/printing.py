@@ -144,6 +144,21 @@ def print_calibration(result: CalibrationResult, console: Console) -> None:
         style = None if row[6] == "within" else "red"
         t.add_row(*map(said, row), style=style)
     console.print(t)
+    if result.screened:
+        t = Table(title="The best-fitting candidates held against the facts (--facts)")
+        for col in ("fit rank", "trial", "loss", "facts passed", "failed", "shipped"):
+            t.add_column(col, justify="left" if col == "failed" else "right")
+        for rank, c in enumerate(result.screened, 1):
+            t.add_row(
+                str(rank),
+                str(c.trial),
+                f"{c.loss:.3g}",
+                "error" if c.error else f"{c.passed}/{c.facts}",
+                said(c.error or ", ".join(c.failed) or "none"),
+                "yes" if c.trial == result.best_trial else "",
+                style="bold" if c.trial == result.best_trial else None,
+            )
+        console.print(t)
     t = Table(title="Identifiability of the free parameters")
     for col in PARAM_HEADER:
         t.add_column(col)

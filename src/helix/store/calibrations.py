@@ -1,7 +1,7 @@
 """Calibrations in the store: the best candidate of a study and how well it fits.
 
 Writers and readers of ``calibrations``, ``calibration_fit``, ``calibration_parameters``,
-``calibration_correlations`` and ``calibration_profiles`` (the schema is in
+``calibration_correlations``, ``calibration_profiles`` and ``calibration_facts`` (the schema is in
 :mod:`helix.store.runs`). Rows come in as plain dicts and lists, so the store needs nothing
 of :mod:`helix.experiments`.
 """
@@ -53,6 +53,8 @@ PARAMETER_COLUMNS = (
     "verdict",
 )
 
+SCREEN_COLUMNS = ("rank", "trial", "loss", "passed", "facts", "failed", "error", "chosen")
+
 
 @dataclass(frozen=True)
 class StoredCalibration:
@@ -84,6 +86,7 @@ def write_calibration(
     parameters: Sequence[Mapping[str, Any]],
     correlation: Sequence[Sequence[float | None]],
     profiles: Mapping[str, Sequence[tuple[float, float]]],
+    screen: Sequence[Mapping[str, Any]] = (),
 ) -> None:
     """Write a calibration with its fit, parameter, correlation and profile rows in one go.
 
@@ -92,6 +95,7 @@ def write_calibration(
         parameters: One mapping per free parameter with the keys of :data:`PARAMETER_COLUMNS`.
         correlation: The parameters' correlation matrix, in the order of ``parameters``.
         profiles: Parameter -> ``(value, loss)`` points re-run along it.
+        screen: The candidates held against the facts, with the keys of :data:`SCREEN_COLUMNS`.
     """
     c = calibration
     cid = c.calibration_id
@@ -144,6 +148,14 @@ def write_calibration(
                     "INSERT INTO calibration_profiles VALUES (?, ?, ?, ?)",
                     [cid, path, v, loss if math.isfinite(loss) else None],
                 )
+        marks = ", ".join("?" * (len(SCREEN_COLUMNS) + 1))
+        for row in screen:
+            loss = row["loss"]
+            con.execute(
+                f"INSERT INTO calibration_facts VALUES ({marks})",
+                [cid, *(row[k] for k in SCREEN_COLUMNS[:2]), loss if math.isfinite(loss) else None]
+                + [row[k] for k in SCREEN_COLUMNS[3:]],
+            )
 
 
 def _rows(
@@ -157,8 +169,8 @@ def _rows(
 
 
 def calibration(con: duckdb.DuckDBPyConnection, calibration_id: str) -> dict[str, Any] | None:
-    """A stored calibration with its ``fit``, ``parameters``, ``correlations`` and
-    ``profiles`` rows (lists of dicts), or None if there is none of that id."""
+    """A stored calibration with its ``fit``, ``parameters``, ``correlations``, ``profiles``
+    and ``screen`` rows (lists of dicts), or None if there is none of that id."""
     try:
         cur = con.execute("SELECT * FROM calibrations WHERE calibration_id = ?", [calibration_id])
     except duckdb.CatalogException:  # a database without calibrations
@@ -171,6 +183,10 @@ def calibration(con: duckdb.DuckDBPyConnection, calibration_id: str) -> dict[str
     cal["parameters"] = _rows(con, "calibration_parameters", calibration_id, "rowid")
     cal["correlations"] = _rows(con, "calibration_correlations", calibration_id, "rowid")
     cal["profiles"] = _rows(con, "calibration_profiles", calibration_id, "parameter, value")
+    try:
+        cal["screen"] = _rows(con, "calibration_facts", calibration_id, "rank")
+    except duckdb.CatalogException:  # a store written before the facts screen
+        cal["screen"] = []
     return cal
 
 

@@ -175,6 +175,20 @@ CREATE TABLE IF NOT EXISTS calibration_profiles (
     value DOUBLE,
     loss DOUBLE
 );
+-- The best-fitting candidates held against the validation facts (helix calibrate --facts N):
+-- their rank by fit, trial, loss, how many facts each passed and which it failed, and which
+-- one was shipped.
+CREATE TABLE IF NOT EXISTS calibration_facts (
+    calibration_id VARCHAR,
+    rank INTEGER,
+    trial INTEGER,
+    loss DOUBLE,
+    passed INTEGER,
+    facts INTEGER,
+    failed VARCHAR,
+    error VARCHAR,
+    chosen BOOLEAN
+);
 -- Scenario discoveries (helix discover, helix.ema.discovery): PRIM over a stored experiment's
 -- runs for a rule on one outcome; each box of the peeling trajectory, every box's limits on
 -- every swept parameter (with quasi-p values where it restricts one), and each parameter's

@@ -20,6 +20,7 @@ from helix.experiments.calibration.free import (
 )
 from helix.experiments.calibration.identifiability import ParameterSummary, identifiability
 from helix.experiments.calibration.loss import TargetFit
+from helix.experiments.calibration.screen import ScreenedCandidate, best_by_facts, screen
 from helix.experiments.calibration.search import (
     Evaluator,
     OptunaCalibrator,
@@ -77,6 +78,7 @@ class CalibrationResult:
     parameters: list[ParameterSummary]
     correlation: list[list[float | None]]
     profiles: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    screened: list[ScreenedCandidate] = field(default_factory=list)
     out: str | None = None
     db: str | None = None
     errors: list[str] = field(default_factory=list)
@@ -98,6 +100,9 @@ class CalibrationResult:
                 "db": self.db,
                 "fit": [asdict(f) for f in self.fits],
                 "identifiability": [asdict(p) for p in self.parameters],
+                "facts_screen": [
+                    {**asdict(c), "chosen": c.trial == self.best_trial} for c in self.screened
+                ],
             }
         )
 
@@ -115,6 +120,7 @@ def calibrate(
     db: str | Path = "helix-runs.duckdb",
     out: str | Path | None = "calibrated.toml",
     profile_points: int = 0,
+    facts: int = 0,
     command: str = "",
     progress: Progress | None = None,
 ) -> CalibrationResult:
@@ -133,6 +139,9 @@ def calibrate(
         out: Where to write the calibrated scenario TOML (``None``: do not write).
         profile_points: If above 0, re-run this many points along each parameter (others at
             the best) for its profile, instead of reading the profile off the trials.
+        facts: If above 0, hold this many of the best-fitting candidates against the
+            validation facts over the world's whole horizon (``seeds`` seeds each) and ship the
+            best-fitting one that passes them all (:mod:`.screen`).
         command: The command line, kept with the stored calibration.
         progress: Called with ``(simulations done, simulations planned)``.
 
@@ -141,6 +150,8 @@ def calibrate(
     """
     if trials < 1 or seeds < 1 or fit_seeds < 1:
         raise ExperimentError("--trials, --seeds and --fit-seeds must be at least 1")
+    if facts < 0:
+        raise ExperimentError("--facts must be 0 (no screen) or more", key="--facts")
     world = load_scenario(scenario, list(overrides))
     free = free_parameters(world)
     if not world.targets:
@@ -149,6 +160,11 @@ def calibrate(
     sim_world = load_scenario(scenario, list(overrides), scale=scale, until=until)
     check_memory(sim_world, keep_firms=False, label=str(scenario) if scenario else None)
     base = scenario_to_dict(sim_world)
+    fact_base: dict[str, Any] = {}
+    if facts > 0:  # the facts read firms over the whole horizon
+        fact_world = load_scenario(scenario, list(overrides), scale=scale)
+        check_memory(fact_world, label=str(scenario) if scenario else None)
+        fact_base = scenario_to_dict(fact_world)
     seed_list = [world.seed + k for k in range(seeds)]
     fit_list = [world.seed + FIT_SEED_OFFSET + k for k in range(fit_seeds)]
     Store(db).close()  # fail early on a bad --db; the store is written at the end only
@@ -164,7 +180,7 @@ def calibrate(
     calibrator = OptunaCalibrator(path, name, free, world.seed, attrs)
     stale = sum(1 for t in calibrator.study.get_trials(deepcopy=False) if t.state.name == "RUNNING")
     todo = max(trials - calibrator.done(), 0) + stale
-    total = (todo + profile_points * len(free)) * seeds + fit_seeds
+    total = (todo + profile_points * len(free) + facts) * seeds + fit_seeds
 
     with task_backend(cluster, workers) as backend:
         evaluator = Evaluator(base, sim_world.targets, free, backend, progress, total)
@@ -173,7 +189,21 @@ def calibrate(
         if not evaluated:
             first = errors[0] if errors else "no trial finished"
             raise ExperimentError(f"every candidate failed: {first}", key="calibration")
-        best = min(evaluated, key=lambda e: e.loss if e.loss is not None else math.inf)
+        ranked = sorted(evaluated, key=lambda e: e.loss if e.loss is not None else math.inf)
+        best = ranked[0]
+        screened: list[ScreenedCandidate] = []
+        if facts > 0:
+            top = [e for e in ranked[:facts] if e.loss is not None]
+            screened = screen(
+                [(e.number, float(e.loss or 0.0), e.values) for e in top],
+                free,
+                fact_base,
+                seed_list,
+                evaluator.backend,
+                evaluator.tick,
+            )
+            chosen = best_by_facts(screened).trial
+            best = next(e for e in top if e.number == chosen)
         best_values = typed_values(free, best.values)
         [(fit_loss, fits, error)] = evaluator.losses([best_values], fit_list)
         if error:
@@ -213,6 +243,7 @@ def calibrate(
         parameters=summaries,
         correlation=[[None if not math.isfinite(x) else float(x) for x in row] for row in corr],
         profiles=rerun,
+        screened=screened,
         db=str(db),
         errors=errors,
     )
@@ -238,6 +269,13 @@ def calibrated_toml(world: Scenario, result: CalibrationResult) -> str:
         f"# loss {result.best_loss:.3g} over seeds {result.seeds}, {result.fit_loss:.3g} over fresh"
         f" seeds {result.fit_seeds}, at scale {result.scale:g}.",
     ]
+    if result.screened:
+        chosen = next(c for c in result.screened if c.trial == result.best_trial)
+        rank = [c.trial for c in result.screened].index(chosen.trial) + 1
+        header.append(
+            f"# Chosen by the facts: the {len(result.screened)} best-fitting candidates were held"
+            f" against them; this one (fit rank {rank}) passes {chosen.passed} of {chosen.facts}."
+        )
     header += [f"#   {k} = {v!r}" for k, v in result.values.items()]
     return "\n".join(header) + "\n\n" + scenario_to_toml(world)
 
@@ -270,4 +308,17 @@ def store_calibration(
         parameters=[asdict(p) for p in result.parameters],
         correlation=result.correlation,
         profiles=result.profiles,
+        screen=[
+            {
+                "rank": k + 1,
+                "trial": c.trial,
+                "loss": c.loss,
+                "passed": c.passed,
+                "facts": c.facts,
+                "failed": ",".join(c.failed),
+                "error": c.error,
+                "chosen": c.trial == result.best_trial,
+            }
+            for k, c in enumerate(result.screened)
+        ],
     )

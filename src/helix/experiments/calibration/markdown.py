@@ -136,7 +136,13 @@ def calibration_markdown(cal: dict[str, Any] | None) -> dict[str, str]:
     """The generated sections of docs/calibration.md from a stored calibration."""
     if cal is None:
         none = "_No calibration stored yet: run `helix calibrate`, then regenerate this file._"
-        return {"provenance": none, "fit": none, "identifiability": none, "correlations": none}
+        return {
+            "provenance": none,
+            "fit": none,
+            "screen": none,
+            "identifiability": none,
+            "correlations": none,
+        }
     fits = [TargetFit(**{k: v for k, v in f.items() if k != "calibration_id"}) for f in cal["fit"]]
     seeds = json.loads(cal["seeds"])
     fit_seeds = json.loads(cal["fit_seeds"])
@@ -156,9 +162,32 @@ def calibration_markdown(cal: dict[str, Any] | None) -> dict[str, str]:
         [f"{i + 1} `{names[i]}`", *[fmt(corr.get((a, b)), 2) for b in paths]]
         for i, a in enumerate(paths)
     ]
+    screen = cal.get("screen") or []
+    screen_md = (
+        markdown_table(
+            ["fit rank", "trial", "loss", "facts passed", "failed", "shipped"],
+            [
+                [
+                    str(r["rank"]),
+                    str(r["trial"]),
+                    fmt(r["loss"], 3),
+                    "error" if r["error"] else f"{r['passed']}/{r['facts']}",
+                    r["error"]
+                    or ", ".join(f"`{x}`" for x in r["failed"].split(",") if x)
+                    or "none",
+                    "**yes**" if r["chosen"] else "",
+                ]
+                for r in screen
+            ],
+        )
+        if screen
+        else "_This calibration was not held against the facts (`helix calibrate` without"
+        " `--facts`)._"
+    )
     return {
         "provenance": provenance,
         "fit": markdown_table(FIT_HEADER, fit_rows(fits)),
+        "screen": screen_md,
         "identifiability": markdown_table(PARAM_HEADER, parameter_rows(cal["parameters"])),
         "correlations": markdown_table(["", *[str(i + 1) for i in range(len(names))]], corr_rows),
     }

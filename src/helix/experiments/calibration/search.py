@@ -243,7 +243,7 @@ class Evaluator:
         self.total = total
         self.count = 0
 
-    def _tick(self) -> None:
+    def tick(self) -> None:
         self.count += 1
         if self.progress is not None:
             self.progress(min(self.count, self.total), max(self.total, self.count))
@@ -257,7 +257,7 @@ class Evaluator:
             for values in candidates
             for seed in seeds
         ]
-        results = run_tasks(self.backend, simulate_targets, tasks, self._tick)
+        results = run_tasks(self.backend, simulate_targets, tasks, self.tick)
         k = len(seeds)
         return [results[i * k : (i + 1) * k] for i in range(len(candidates))]
 

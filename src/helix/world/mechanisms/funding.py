@@ -8,14 +8,19 @@ running on its own revenue, may still be acquired or list, but raises no more.
 Milestones decide the round; the value's own luck moves its price (Cochrane 2005):
 
     M = ℓ·(a - a_prev) + τ·clip(ln(1+Y/E) - ln(1+Y_prev/E_prev), ±3)     (milestones)
-    surprise = M + σ_d·e                 (the fund's reading; fundable if ≥ the hurdle)
+    surprise = M - ε_prev + ε,  ε = σ_d·e   (the fund's reading; fundable if ≥ the hurdle)
     ln V_pre = ln V_prev + μ·Δt + (M - M̄) + σ·√Δt·z                   (the price)
 
 (Δt in years; a first round starts from the seed valuation and uses the gap to local practice
 for a - a_prev), ℓ loading the productivity gained and τ the growth of revenue per employee
 (traction; revenue bought by hiring on the last round's money is priced in), e, z ~ N(0,1)
 independent, M̄ the month's mean milestones of VC-backed candidates (the last price already paid
-for the expected progress). μ = 0.15 and σ = 0.9 a year are Cochrane's selection-corrected
+for the expected progress). ε_prev is the reading error of the round that last funded the firm
+(0 before its first): each round reads the progress against what the last round believed, so
+that round's error comes out (Jovanovic 1982's learning); the seed is read with a larger error
+σ_seed (no product or revenue yet), drawn once at the first pitch and kept for the later seed
+pitches (a startup's story), which makes the step after the seed the most selective.
+μ = 0.15 and σ = 0.9 a year are Cochrane's selection-corrected
 moments of the value of all VC-backed firms; the hurdle selects on milestones, so it is no floor
 under the step-ups.
 A round sells a share δ of the firm, falling from ~22% at seed to ~10% in late rounds (Kaplan &
@@ -62,7 +67,7 @@ from helix.world import kernels
 from helix.world.catalogue import UNICORN_USD
 from helix.world.parameters import Funding
 from helix.world.setting import Levers, Setting
-from helix.world.state import STAGE_PUBLIC, World
+from helix.world.state import NEVER, STAGE_PUBLIC, World
 
 
 def plan_budget(
@@ -204,7 +209,19 @@ def invest(setting: Setting, world: World, levers: Levers, rng: np.random.Genera
     # process); that luck is not what the fund selects on, so a hurdle that rations deals is
     # not a floor under every step-up.
     milestones = p.quality_loading * quality + p.traction_loading * np.clip(traction, -3.0, 3.0)
-    surprise = milestones + p.diligence_sd * rng.standard_normal(len(rows))
+    # A startup's story (its team and plan as seed investors read them, with no product or
+    # revenue to go on) is read once, at its first pitch, and sticks: funds talk, and a deal
+    # turned down is not a fresh lottery at the next pitch. Later rounds are read afresh with
+    # a smaller error. The evidence then replaces the story: the last round bought the firm on
+    # its reading, so this round reads the progress against it and the last error comes out as
+    # a shortfall or a windfall (passive learning, Jovanovic 1982), which makes the step from
+    # seed to the next round the most selective (the "Series A crunch").
+    fresh = rng.standard_normal(len(rows))
+    new_story = first & (f.last_pitch[rows] == NEVER)
+    story = np.where(new_story, p.seed_diligence_sd * fresh, f.reading_error[rows])
+    f.reading_error[rows[first]] = story[first]
+    error = np.where(first, story, p.diligence_sd * fresh)
+    surprise = milestones + np.where(first, story, error - f.reading_error[rows])
     luck = p.step_sd * np.sqrt(years) * rng.standard_normal(len(rows))
     # The last round's price already paid for the progress investors expected: the value moves
     # with the milestones beyond the month's mean among VC-backed candidates (the news), so the
@@ -329,6 +346,7 @@ def invest(setting: Setting, world: World, levers: Levers, rng: np.random.Genera
     f.productivity_at_round[idx] = f.productivity[idx]
     f.revenue_at_round[idx] = f.revenue[idx]
     f.employees_at_round[idx] = f.employees[idx]
+    f.reading_error[idx] = error[funded]
     f.valuation_usd[idx] = post
     f.vc_share[idx] = 1.0 - (1.0 - f.vc_share[idx]) * (1.0 - dilution[funded])
     world.record("funded", idx, raise_usd[funded])

@@ -10,7 +10,8 @@ national super-deduction in every Chinese city). Real R&D responds with
 knowledge but is government support all the same, which feeds the dependence indicator.
 Assumption: the deduction is worth its full value to loss-making firms too (carried forward).
 A VC-backed firm also spends ahead of revenue: what its plan allows above its running costs
-(``funding.plan_budget``), and its hires have not yet absorbed, is spent all the same: a share
+(``funding.plan_budget``, with revenue counted only up to the running costs), and its hires
+have not yet absorbed, is spent all the same: a share
 ``plan_share`` on R&D (equipment, compute, contract research: Kortum & Lerner 2000 on venture
 money and innovation), the rest on other things (marketing, contractors) that buy no knowledge.
 """
@@ -54,9 +55,11 @@ def rd_spending(setting: Setting, levers: Levers, world: World) -> RdSpending:
     )
     # A VC-backed firm spends a share of what its plan allows above last month's costs on R&D
     # ahead of revenue (equipment, compute, contract research), the rest on hires (operations).
-    budget, backed = plan_budget(setting, world, f.view("revenue"))
+    # Revenue pays for the plan only up to the running costs, as for its team (§7.7): revenue
+    # beyond them is profit, kept as cash, not spent ahead.
     other = 1.0 + setting.params.growth.other_costs
     running = wage_bill * (other + real_intensity) + f.view("rent_paid")  # costs but this R&D
+    budget, backed = plan_budget(setting, world, np.minimum(f.view("revenue"), running))
     unspent = np.where(backed, np.maximum(budget - running, 0.0), 0.0)
     ahead = p.plan_share * unspent
     real = real_intensity * wage_bill + ahead

@@ -63,6 +63,17 @@ class Funding(Strict):
         "Spread of a fund's error in reading a candidate's milestones at due diligence (the "
         "noise in the deal decision, apart from the value's own luck; assumption).",
     )
+    seed_diligence_sd: float = P(
+        1.0,
+        0,
+        5,
+        "log",
+        "Spread of a seed investor's error in reading a startup that has no product or revenue "
+        "yet: a bet on a team and a plan, read with about twice the later rounds' error "
+        "(Kaplan & Strömberg 2004: risks of the team and the market weigh most at the earliest "
+        "stage; Ewens, Nanda & Rhodes-Kropf 2018: early-stage investors learn by funding; "
+        "the factor two is an assumption).",
+    )
     quality_loading: float = P(
         1.5,
         0,
