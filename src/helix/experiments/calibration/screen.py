@@ -2,8 +2,8 @@
 
 The targets choose the candidates; the validation facts, patterns the targets do not contain,
 then rule out those that reproduce the targets for the wrong reasons (Grimm et al. 2005,
-Science 310: 987-991, "pattern-oriented modelling"; Railsback & Grimm 2019, ch. 19, "filtering"
-of parameter sets by several patterns at once). ``helix calibrate --facts N`` screens the N
+Science 310: 987-991, "pattern-oriented modelling"; Railsback & Grimm 2019, Agent-Based and
+Individual-Based Modeling, 2nd ed.: filtering parameter sets by several patterns at once). ``helix calibrate --facts N`` screens the N
 best-fitting candidates, best first, over the world's whole horizon and ships the first that
 passes every fact; if none does, the one that passes the most (the better fit on a tie), and
 says so. The facts then stop being evidence the calibration never saw: the docs say which were
