@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel
@@ -19,6 +18,7 @@ from helix.experiments.calibration.tables import (
     parameter_rows,
     short_name,
 )
+from helix.experiments.markdown import markdown_table
 from helix.scenario.schema import Parameters, Scenario
 
 
@@ -33,18 +33,6 @@ def replace_generated(text: str, name: str, body: str) -> str:
     if i < 0 or j < i:
         raise ExperimentError(f"markers {begin} ... {end} not found", key=name)
     return text[: i + len(begin)] + "\n" + body.rstrip() + "\n" + text[j:]
-
-
-def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """A GitHub-flavoured Markdown table (pipes in cells escaped)."""
-
-    def cell(x: str) -> str:
-        return str(x).replace("|", "\\|").replace("\n", " ")
-
-    lines = ["| " + " | ".join(cell(h) for h in header) + " |"]
-    lines.append("|" + "|".join("---" for _ in header) + "|")
-    lines += ["| " + " | ".join(cell(c) for c in r) + " |" for r in rows]
-    return "\n".join(lines)
 
 
 def _unit_and_meaning(world: Scenario, path: str) -> tuple[str, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from helix.experiments.calibration.markdown import markdown_table
+from helix.experiments.markdown import markdown_table
 from helix.experiments.validation.job import ValidationResult
 
 
