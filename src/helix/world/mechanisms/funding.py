@@ -20,9 +20,8 @@ for the expected progress). ε_prev is the reading error of the round that last 
 that round's error comes out (Jovanovic 1982's learning); the seed is read with a larger error
 σ_seed (no product or revenue yet), drawn once at the first pitch and kept for the later seed
 pitches (a startup's story), which makes the step after the seed the most selective.
-μ = 0.15 and σ = 0.9 a year are Cochrane's selection-corrected
-moments of the value of all VC-backed firms; the hurdle selects on milestones, so it is no floor
-under the step-ups.
+μ = 0.15 and σ = 0.9 a year are Cochrane's selection-corrected moments of the value of all
+VC-backed firms; the hurdle selects on milestones, so it is no floor under the step-ups.
 A round sells a share δ of the firm, falling from ~22% at seed to ~10% in late rounds (Kaplan &
 Strömberg 2003; Carta): raise = δ·V_pre/(1-δ).
 
@@ -217,11 +216,12 @@ def invest(setting: Setting, world: World, levers: Levers, rng: np.random.Genera
     # a shortfall or a windfall (passive learning, Jovanovic 1982), which makes the step from
     # seed to the next round the most selective (the "Series A crunch").
     fresh = rng.standard_normal(len(rows))
+    last_reading = f.reading_error[rows]  # a startup's story before its seed, else the last round's
     new_story = first & (f.last_pitch[rows] == NEVER)
-    story = np.where(new_story, p.seed_diligence_sd * fresh, f.reading_error[rows])
-    f.reading_error[rows[first]] = story[first]
+    story = np.where(new_story, p.seed_diligence_sd * fresh, last_reading)
     error = np.where(first, story, p.diligence_sd * fresh)
-    surprise = milestones + np.where(first, story, error - f.reading_error[rows])
+    f.reading_error[rows[first]] = story[first]
+    surprise = milestones + np.where(first, story, error - last_reading)
     luck = p.step_sd * np.sqrt(years) * rng.standard_normal(len(rows))
     # The last round's price already paid for the progress investors expected: the value moves
     # with the milestones beyond the month's mean among VC-backed candidates (the news), so the
