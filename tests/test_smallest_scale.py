@@ -37,6 +37,19 @@ def warnings_in(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if line.startswith("helix: warning:")]
 
 
+def warned_below_smallest_scale(result: Any, scale: str, needle: str) -> None:
+    """A ``--json`` command at scale 1 warns of nothing; below the smallest scale it warns once,
+    naming what it counts (``needle``), the same line in its JSON and on stderr."""
+    assert result.exit_code == 0, result.stderr
+    warned = json.loads(result.stdout)["warnings"]
+    if scale == "1":
+        assert warned == [] and warnings_in(result.stderr) == []
+        return
+    (line,) = warned
+    assert needle in line
+    assert warnings_in(result.stderr) == [f"helix: warning: {line}"]
+
+
 def test_counts_are_firms_rounds_and_disputes_and_the_minimum_is_issue_13s() -> None:
     assert SMALLEST_SCALE == 0.5  # docs/model.md §2.9
     assert all(counted(n) for n in ("unicorns", "firms", "births", "deals", "ip_disputes"))
@@ -92,14 +105,7 @@ def test_helix_experiment_says_so_for_counted_outcomes_only(
 def test_helix_validate_says_so_for_its_facts(scale: str, cli: Callable[..., Any]) -> None:
     args = ("validate", "tiny-corridor", "--seeds", "1", "--until", "2021-06", "--workers", "1")
     result = cli(*args, "--scale", scale, "--json")
-    assert result.exit_code == 0, result.stderr
-    warned = json.loads(result.stdout)["warnings"]
-    if scale == "1":
-        assert warned == [] and warnings_in(result.stderr) == []
-        return
-    (line,) = warned
-    assert "the facts read deals, firms, unicorns" in line
-    assert warnings_in(result.stderr) == [f"helix: warning: {line}"]
+    warned_below_smallest_scale(result, scale, "the facts read deals, firms, unicorns")
 
 
 @pytest.mark.parametrize("scale", ["0.3", "1"])
@@ -115,11 +121,4 @@ def test_helix_calibrate_says_so_for_a_counted_target(
         "--fit-seeds", "1", "--scale", scale, "--workers", "1",
         "--db", tmp_path / "c.duckdb", "--out", tmp_path / "c.toml", "--json",
     )  # fmt: skip
-    assert result.exit_code == 0, result.stderr
-    warned = json.loads(result.stdout)["warnings"]
-    if scale == "1":
-        assert warned == [] and warnings_in(result.stderr) == []
-        return
-    (line,) = warned
-    assert "the targets it fits read firms" in line
-    assert warnings_in(result.stderr) == [f"helix: warning: {line}"]
+    warned_below_smallest_scale(result, scale, "the targets it fits read firms")
