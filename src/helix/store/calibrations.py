@@ -150,11 +150,10 @@ def write_calibration(
                 )
         marks = ", ".join("?" * (len(SCREEN_COLUMNS) + 1))
         for row in screen:
-            loss = row["loss"]
+            finite = {**row, "loss": row["loss"] if math.isfinite(row["loss"]) else None}
             con.execute(
                 f"INSERT INTO calibration_facts VALUES ({marks})",
-                [cid, *(row[k] for k in SCREEN_COLUMNS[:2]), loss if math.isfinite(loss) else None]
-                + [row[k] for k in SCREEN_COLUMNS[3:]],
+                [cid, *(finite[k] for k in SCREEN_COLUMNS)],
             )
 
 
