@@ -25,6 +25,7 @@ from helix.experiments.validation.statistics import (
     survival_share,
     venture_fates,
     volatility_size_slope,
+    wipeout_share,
     zero_exit_share,
 )
 from helix.experiments.worker import limit_threads
@@ -156,7 +157,7 @@ def firm_statistics(
             v["startup_funded"],
             last,
         )
-        out["zero_exit_share"] = zero_exit_share(
+        endings = (
             first_round,
             v["failed"][startup],
             v["acquired"][startup],
@@ -166,6 +167,8 @@ def firm_statistics(
             last,
             FOLLOW_UP_MONTHS,
         )
+        out["zero_exit_share"] = zero_exit_share(*endings)
+        out["vc_failure_share"] = wipeout_share(*endings)
     return out
 
 

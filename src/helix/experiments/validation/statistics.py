@@ -253,6 +253,22 @@ def survival_gap(
     return vc - rest if math.isfinite(rest) else float("nan")
 
 
+def _first_endings(
+    first_funded: np.ndarray,
+    endings: tuple[np.ndarray, ...],
+    last: int,
+    horizon: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The cohort first funded ``horizon`` months or more before ``last``; of its members,
+    whether the venture ended within ``horizon`` months of the first round, and which of
+    ``endings`` (months, NaN if never) came first."""
+    first_funded = np.asarray(first_funded, float)
+    cohort = first_funded + horizon <= last
+    gaps = np.stack([np.asarray(m, float)[cohort] - first_funded[cohort] for m in endings])
+    gaps = np.where(np.isfinite(gaps) & (gaps <= horizon), gaps, np.inf)
+    return cohort, np.isfinite(gaps).any(axis=0), np.argmin(gaps, axis=0)
+
+
 def venture_fates(
     first_funded: np.ndarray,
     failed: np.ndarray,
@@ -268,20 +284,33 @@ def venture_fates(
     Returns:
         ``{"failed", "acquired", "listed", "alive"}`` shares summing to 1 (NaN if no cohort).
     """
-    first_funded = np.asarray(first_funded, float)
-    cohort = first_funded + horizon <= last
     names = ("failed", "acquired", "listed")
+    cohort, ended, first = _first_endings(first_funded, (failed, acquired, listed), last, horizon)
     if not cohort.any():
         return dict.fromkeys((*names, "alive"), float("nan"))
-    gaps = np.stack(
-        [np.asarray(m, float)[cohort] - first_funded[cohort] for m in (failed, acquired, listed)]
-    )
-    gaps = np.where(np.isfinite(gaps) & (gaps <= horizon), gaps, np.inf)
-    ended = np.isfinite(gaps).any(axis=0)
-    first = np.argmin(gaps, axis=0)
     out = {k: float((ended & (first == i)).mean()) for i, k in enumerate(names)}
     out["alive"] = float((~ended).mean())
     return out
+
+
+def _lost_ventures(
+    first_funded: np.ndarray,
+    failed: np.ndarray,
+    acquired: np.ndarray,
+    price: np.ndarray,
+    raised: np.ndarray,
+    listed: np.ndarray,
+    last: int,
+    horizon: int,
+    recovered: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Of the cohort (as :func:`venture_fates`): whether each venture ended within ``horizon``
+    months, and whether it ended by failing or by a sale for at most ``recovered`` times the
+    venture money it raised."""
+    cohort, ended, first = _first_endings(first_funded, (failed, acquired, listed), last, horizon)
+    cheap = np.asarray(price, float)[cohort] <= recovered * np.asarray(raised, float)[cohort]
+    lost = ended & ((first == 0) | ((first == 1) & cheap))
+    return ended, lost
 
 
 def zero_exit_share(
@@ -307,16 +336,35 @@ def zero_exit_share(
     Returns:
         The share, NaN if no venture in the cohort ended.
     """
-    first_funded = np.asarray(first_funded, float)
-    cohort = first_funded + horizon <= last
-    gaps = np.stack(
-        [np.asarray(m, float)[cohort] - first_funded[cohort] for m in (failed, acquired, listed)]
+    ended, zero = _lost_ventures(
+        first_funded, failed, acquired, price, raised, listed, last, horizon, 1.0
     )
-    gaps = np.where(np.isfinite(gaps) & (gaps <= horizon), gaps, np.inf)
-    ended = np.isfinite(gaps).any(axis=0)
     if not ended.any():
         return float("nan")
-    first = np.argmin(gaps, axis=0)
-    cheap = np.asarray(price, float)[cohort] <= np.asarray(raised, float)[cohort]
-    zero = (first == 0) | ((first == 1) & cheap)
     return float(zero[ended].mean())
+
+
+def wipeout_share(
+    first_funded: np.ndarray,
+    failed: np.ndarray,
+    acquired: np.ndarray,
+    price: np.ndarray,
+    raised: np.ndarray,
+    listed: np.ndarray,
+    last: int,
+    horizon: int,
+) -> float:
+    """Of all startups first funded ``horizon`` months or more before ``last``: the share whose
+    investors lost most of their money within ``horizon`` months of the first round, by a
+    failure or by a sale for at most half the venture money raised (arguments as
+    :func:`zero_exit_share`).
+
+    Returns:
+        The share, NaN if the cohort is empty.
+    """
+    ended, lost = _lost_ventures(
+        first_funded, failed, acquired, price, raised, listed, last, horizon, 0.5
+    )
+    if not len(ended):
+        return float("nan")
+    return float(lost.mean())
