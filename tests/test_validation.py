@@ -27,7 +27,12 @@ from helix.experiments.validation import (
     survival_share,
     volatility_size_slope,
 )
-from helix.experiments.validation.statistics import survival_gap, venture_fates, zero_exit_share
+from helix.experiments.validation.statistics import (
+    survival_gap,
+    venture_fates,
+    wipeout_share,
+    zero_exit_share,
+)
 
 FACT = {f.id: f for f in FACTS}
 
@@ -155,6 +160,22 @@ def test_zero_exit_share_counts_failures_and_sales_below_the_money_raised() -> N
     # ended: failed (zero), sold for 5 < 10 raised (zero), sold for 50 (not), listed (not)
     share = zero_exit_share(first, failed, acquired, price, raised, listed, 100, 72)
     assert share == pytest.approx(0.5)
+
+
+def test_wipeout_share_counts_failures_and_sales_for_under_half_the_money_over_the_cohort() -> None:
+    nan = np.nan
+    first = np.array([0.0, 0, 0, 0, 0, 0, 60])  # the last one has too little follow-up
+    failed = np.array([10.0, nan, nan, nan, nan, 90, 70])
+    acquired = np.array([nan, 20.0, 20.0, nan, nan, nan, nan])
+    price = np.array([nan, 4.0, 6.0, nan, nan, nan, nan])
+    raised = np.full(7, 10.0)
+    listed = np.array([nan, nan, nan, 30.0, nan, nan, nan])
+    # cohort of 6: failed (lost), sold for 4 <= 5 (lost), sold for 6 > 5 (not: investors got
+    # most back), listed, alive, failed after 72 months (alive at the horizon)
+    share = wipeout_share(first, failed, acquired, price, raised, listed, 100, 72)
+    assert share == pytest.approx(2 / 6)
+    # the zero-exit share counts the same ventures among those ended, at the full money raised
+    assert zero_exit_share(first, failed, acquired, price, raised, listed, 100, 72) == 0.75
 
 
 def test_survival_gap_compares_backed_startups_with_others_from_the_same_age() -> None:
