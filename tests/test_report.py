@@ -310,6 +310,23 @@ def test_figures_have_title_units_legend_and_caption(contents_one: Contents) -> 
 
 
 @pytest.mark.slow
+def test_interactive_figures_are_valid_plotly(stored: Stored, contents_one: Contents) -> None:
+    """The figures are built as plain Plotly JSON, unvalidated on the page (for speed); here
+    each one of a run's and an experiment's report must pass Plotly's own
+    validation, with the template graph objects would have set."""
+    import plotly.graph_objects as go
+
+    from helix.report import interactive
+
+    specs = list(contents_one.figures) + _contents(stored.db, experiment=stored.experiment).figures
+    assert len(specs) > 20
+    for spec in specs:
+        fig = interactive.figure(spec)
+        checked = go.Figure(fig)  # raises on an unknown or mistyped property
+        assert checked.layout.template.layout.plot_bgcolor == "white", spec.key
+        assert len(checked.data) == len(fig["data"]), spec.key
+
+
 def test_every_target_is_tabled_and_marked(contents_one: Contents) -> None:
     c = contents_one
     targets = load_scenario(until=UNTIL, scale=SCALE).targets

@@ -3,15 +3,20 @@
 Figures are written as ``<div>`` plus a script calling ``Plotly.newPlot``; the page embeds
 plotly.js once, inline (:func:`plotly_js`), so nothing is fetched from any host. No geo traces
 are used (they would download map data): the corridor is drawn on longitude/latitude axes.
+
+Figures are built as plain Plotly JSON (dicts), not ``plotly.graph_objects``: the objects
+validate and deep-copy every property, and setting the template on each figure's layout alone
+took about 0.1 s a figure, most of the report's interactive part (issue 15). The test suite
+validates the dicts against Plotly's schema (``go.Figure(figure(spec))``) instead.
 """
 
 from __future__ import annotations
 
 import math
+from functools import cache
 from typing import Any
 
 import numpy as np
-import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
@@ -23,6 +28,21 @@ CONFIG = {"displaylogo": False, "responsive": True, "scrollZoom": False}
 def plotly_js() -> str:
     """The plotly.js bundle shipped with the plotly package, to embed inline."""
     return get_plotlyjs()
+
+
+@cache
+def _template() -> dict[str, Any]:
+    """The ``plotly_white`` template as JSON, built once (what ``template="plotly_white"``
+    puts into each figure)."""
+    return pio.templates["plotly_white"].to_plotly_json()
+
+
+def _without_none(d: dict[str, Any]) -> dict[str, Any]:
+    """``d`` without its None values, at every depth of nested dicts (graph objects drop an
+    unset property the same way)."""
+    return {
+        k: _without_none(v) if isinstance(v, dict) else v for k, v in d.items() if v is not None
+    }
 
 
 def _rgba(color: str, alpha: float) -> str:
@@ -63,10 +83,11 @@ def _error(s: Series) -> dict[str, Any] | None:
     return None
 
 
-def _band(s: Series) -> list[go.Scatter]:
+def _band(s: Series) -> list[dict[str, Any]]:
     if s.low is None or s.high is None or s.mode in ("markers", "bar"):
         return []
     common = {
+        "type": "scatter",
         "x": _values(s.x),
         "mode": "lines",
         "line": {"width": 0, "shape": "hv" if s.mode == "step" else "linear"},
@@ -75,64 +96,69 @@ def _band(s: Series) -> list[go.Scatter]:
         "hoverinfo": "skip",
     }
     return [
-        go.Scatter(y=_values(s.low), **common),
-        go.Scatter(
-            y=_values(s.high),
-            fill="tonexty",
-            fillcolor=_rgba(s.color or "#777777", 0.18),
+        {"y": _values(s.low), **common},
+        {
+            "y": _values(s.high),
+            "fill": "tonexty",
+            "fillcolor": _rgba(s.color or "#777777", 0.18),
             **common,
-        ),
+        },
     ]
 
 
-def _trace(s: Series) -> go.BaseTraceType:
+def _trace(s: Series) -> dict[str, Any]:
     group = s.group or s.name
     if s.mode == "bar":
-        return go.Bar(
-            x=_values(s.x),
-            y=_values(s.y),
-            name=s.name,
-            marker_color=s.color,
-            error_y=_error(s),
-            legendgroup=group,
-            showlegend=s.show_legend,
-        )
-    if s.mode == "markers":
-        return go.Scatter(
-            x=_values(s.x),
-            y=_values(s.y),
-            name=s.name,
-            mode="markers+text" if s.show_text else "markers",
-            text=s.text,
-            textposition="top right",
-            hovertext=s.text,
-            hoverinfo="text+name" if s.text else None,
-            marker={
+        trace = {
+            "type": "bar",
+            "x": _values(s.x),
+            "y": _values(s.y),
+            "name": s.name,
+            "marker": {"color": s.color},
+            "error_y": _error(s),
+            "legendgroup": group,
+            "showlegend": s.show_legend,
+        }
+    elif s.mode == "markers":
+        trace = {
+            "type": "scatter",
+            "x": _values(s.x),
+            "y": _values(s.y),
+            "name": s.name,
+            "mode": "markers+text" if s.show_text else "markers",
+            "text": s.text,
+            "textposition": "top right",
+            "hovertext": s.text,
+            "hoverinfo": "text+name" if s.text else None,
+            "marker": {
                 "color": s.color,
                 "size": None if s.size is None else _values(s.size),
                 "symbol": s.symbol,
                 "line": {"width": 2, "color": s.color},
             },
-            error_y=_error(s),
-            legendgroup=group,
-            showlegend=s.show_legend,
-        )
-    return go.Scatter(
-        x=_values(s.x),
-        y=_values(s.y),
-        name=s.name,
-        mode="lines",
-        hovertext=s.text,
-        line={
-            "color": s.color,
-            "width": s.width,
-            "dash": "dash" if s.dash else "solid",
-            "shape": "hv" if s.mode == "step" else "linear",
-        },
-        connectgaps=False,
-        legendgroup=group,
-        showlegend=s.show_legend,
-    )
+            "error_y": _error(s),
+            "legendgroup": group,
+            "showlegend": s.show_legend,
+        }
+    else:
+        trace = {
+            "type": "scatter",
+            "x": _values(s.x),
+            "y": _values(s.y),
+            "name": s.name,
+            "mode": "lines",
+            "hovertext": s.text,
+            "line": {
+                "color": s.color,
+                "width": s.width,
+                "dash": "dash" if s.dash else "solid",
+                "shape": "hv" if s.mode == "step" else "linear",
+            },
+            "connectgaps": False,
+            "legendgroup": group,
+            "showlegend": s.show_legend,
+        }
+    return _without_none(trace)
 
 
 def _axis(title: str, log: bool, kind: str) -> dict[str, Any]:
@@ -148,13 +174,12 @@ def _axis(title: str, log: bool, kind: str) -> dict[str, Any]:
     return axis
 
 
-def figure(spec: FigureSpec) -> go.Figure:
-    """The Plotly figure of a spec."""
-    traces: list[go.BaseTraceType] = []
+def figure(spec: FigureSpec) -> dict[str, Any]:
+    """The Plotly figure of a spec, as Plotly JSON (``{"data": [...], "layout": {...}}``)."""
+    traces: list[dict[str, Any]] = []
     for s in spec.series:
         traces += _band(s)
         traces.append(_trace(s))
-    fig = go.Figure(data=traces)
     shapes: list[dict[str, Any]] = [
         {
             "type": "rect",
@@ -193,19 +218,20 @@ def figure(spec: FigureSpec) -> go.Figure:
     yaxis = _axis(spec.y_label, spec.log_y, "number")
     if spec.equal_aspect:
         yaxis.update(scaleanchor="x", scaleratio=spec.equal_aspect)
-    fig.update_layout(
-        title={"text": spec.title, "x": 0.01, "xanchor": "left"},
-        xaxis=xaxis,
-        yaxis=yaxis,
-        template="plotly_white",
-        height=520 if spec.equal_aspect else 460,
-        margin={"l": 70, "r": 20, "t": 60, "b": 60},
-        legend={"font": {"size": 11}, "itemsizing": "constant"},
-        shapes=shapes,
-        barmode="group",
-        hovermode="closest",
-    )
-    return fig
+    layout = {
+        "title": {"text": spec.title, "x": 0.01, "xanchor": "left"},
+        "xaxis": xaxis,
+        "yaxis": yaxis,
+        "template": _template(),
+        "height": 520 if spec.equal_aspect else 460,
+        "margin": {"l": 70, "r": 20, "t": 60, "b": 60},
+        "legend": {"font": {"size": 11}, "itemsizing": "constant"},
+        "barmode": "group",
+        "hovermode": "closest",
+    }
+    if shapes:  # as graph objects write it: no empty list
+        layout["shapes"] = shapes
+    return {"data": traces, "layout": layout}
 
 
 def html_div(spec: FigureSpec, div_id: str) -> str:
