@@ -273,6 +273,11 @@ def group_argmax(
 # --- budget allocation in ranked order -------------------------------------------------------
 
 
+def _ranked_rows(groups: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """Rows by group, then best score first, the earlier row on ties (one stable lexsort)."""
+    return np.lexsort((-_f(score), groups))
+
+
 def ranked_allocation_numpy(
     groups: np.ndarray,
     score: np.ndarray,
@@ -294,7 +299,7 @@ def ranked_allocation_numpy(
     budget/s. A group may then spend up to (1 - own_weight)·cost over its budget on its last
     row. Returns the funded rows' positions in ranked order.
     """
-    order = np.lexsort((-_f(score), groups))
+    order = _ranked_rows(groups, score)
     ordered = groups[order]
     cost_ranked = _f(cost)[order]
     spent = np.cumsum(cost_ranked)
@@ -339,7 +344,7 @@ def ranked_allocation(
     if not USE_NUMBA:
         return ranked_allocation_numpy(groups, score, cost, budget, own_weight)
     groups = _index(groups)
-    order = np.lexsort((-_f(score), groups))  # by group, best first, earlier row on ties
+    order = _ranked_rows(groups, score)
     return _ranked_allocation(order, groups[order], _f(cost), _f(budget), float(own_weight))
 
 
