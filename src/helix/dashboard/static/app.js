@@ -186,10 +186,17 @@ function leversChanged() {
   drawTimeline();
 }
 
+// Checks can overlap (the debounce only merges changes closer than 200 ms) and their answers can
+// come back out of order: only the answer to the newest check sent is shown, so an earlier
+// "fine" never wipes the refusal of a lever added since.
+let checksSent = 0;
 async function checkLevers() {
+  const sent = ++checksSent;
   const { data } = await api("/api/check", whatIf());
-  $("lever-error").textContent = data.ok ? "" : data.error;
-  if (data.ok) state.runEnd = data.end;
+  if (sent === checksSent) {
+    $("lever-error").textContent = data.ok ? "" : data.error;
+    if (data.ok) state.runEnd = data.end;
+  }
   return data.ok;
 }
 
