@@ -605,3 +605,44 @@ def test_a_point_outside_its_band_and_crowded_categories_still_draw(tmp_path: Pa
     assert bars is not None
     assert bars["array"][0] == 0.0 and min(bars["array"]) >= 0 and min(bars["arrayminus"]) > 0
     assert "plot-outside" in interactive.html_div(spec, "plot-outside")
+
+
+def test_a_figure_drawn_again_or_in_another_thread_is_the_same_file(tmp_path: Path) -> None:
+    """The PNGs of one thread share an Agg renderer per size (and so their measures of text):
+    a figure is the same file, byte for byte, whatever was drawn before it and in whichever
+    thread, and an opaque RGBA image of the figure's size."""
+    import threading
+
+    from helix.report import static
+    from helix.report.spec import FigureSpec, Series, Shade
+
+    def spec(key: str, title: str, equal_aspect: float = 0.0) -> FigureSpec:
+        months = [f"2020-{m:02d}" for m in range(1, 13)]
+        return FigureSpec(
+            key=key,
+            section="Time series",
+            title=title,
+            x_label="month",
+            y_label="firms",
+            caption="What to look at, in a sentence long enough to wrap. " * 4,
+            series=[
+                Series(name="Shanghai", x=months, y=np.linspace(1.0, 2.0, 12)),
+                Series(name="Hangzhou", x=months, y=np.linspace(2.0, 1.5, 12), dash=True),
+            ],
+            shades=[Shade(x0="2020-03", x1="2020-05", label="a shock")],
+            equal_aspect=equal_aspect,
+        )
+
+    first = static.render(spec("a", "Firms per city"), tmp_path / "first.png").read_bytes()
+    static.render(spec("b", "Another title, other text", 1.0), tmp_path / "b.png")
+    static.render(spec("c", "A third, of the same size"), tmp_path / "c.png")
+    again = static.render(spec("a", "Firms per city"), tmp_path / "again.png").read_bytes()
+    thread = threading.Thread(
+        target=static.render, args=(spec("a", "Firms per city"), tmp_path / "thread.png")
+    )
+    thread.start()
+    thread.join()
+    assert first == again == (tmp_path / "thread.png").read_bytes()
+    image = matplotlib.image.imread(tmp_path / "first.png")
+    assert image.shape == (520, 1300, 4) and image[..., 3].min() == 1.0
+    assert matplotlib.image.imread(tmp_path / "b.png").shape == (600, 1300, 4)
