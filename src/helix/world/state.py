@@ -76,7 +76,10 @@ class Firms:
         needed = self.n + count
         capacity = len(self.id)
         if needed > capacity:
-            new_capacity = max(needed, 2 * capacity, 1024)
+            # A quarter more, not double: growing copies every column while the old ones are
+            # still held, and at 10^6 firms doubling raised a year's peak memory by about a
+            # tenth (benchmarks/RESULTS.md, "Memory"); appends stay amortised O(1).
+            new_capacity = max(needed, capacity + capacity // 4, 1024)
             for name in self.columns():
                 old = getattr(self, name)
                 grown = np.zeros(new_capacity, dtype=old.dtype)
