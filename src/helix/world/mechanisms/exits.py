@@ -97,7 +97,9 @@ def exit_firms(setting: Setting, world: World, rng: np.random.Generator) -> None
     world.record("ipo", ipo, f.valuation_usd[ipo])
 
     leaders = _leaders(setting, world)
-    buyer = kernels.take(leaders, f.view("city") * ns + f.view("sector"))
+    # NumPy's gather, not kernels.take: the only integer table taken, and a second compiled
+    # signature cost more on the first run after an install than the gather costs in a run.
+    buyer = leaders[f.view("city") * ns + f.view("sector")]
     can_buy = (buyer >= 0) & (buyer != np.arange(n))
     target = alive & (stage >= 1) & (stage < STAGE_PUBLIC) & (u_buy < p.acquisition_rate)
     bought = np.flatnonzero(target & can_buy)
