@@ -40,3 +40,34 @@ def test_output_follows_input_availability_and_ramps_up_with_age(tiny_scenario_o
     alive = world.firms.view("alive")
     assert (real_output(setting, young, density)[alive] < full[alive]).all()
     assert (full >= 0).all() and (full[~alive] == 0).all()
+
+
+def test_founders_of_a_young_unbacked_startup_forgo_the_cut_of_their_pay(tiny_world):
+    """The same firms, the same draws: with founders taking half pay, each young startup no fund
+    has backed costs half its founding team's wages less (its other costs unchanged), and every
+    other firm costs the same; the shipped default (no cut) forgoes nothing."""
+    from helix.world.mechanisms.operations import founders_forgo, operate
+    from helix.world.mechanisms.policy import levers
+    from helix.world.mechanisms.rd import rd_spending
+
+    setting, world, _ = tiny_world(months=8)
+    cut_setting, _, _ = tiny_world(["parameters.founding.founder_pay_cut=0.5"])
+    f = world.firms
+    age = world.step - f.view("born")
+    wage = world.talent.wage[f.view("city")]
+    assert not founders_forgo(setting, world, age, f.view("employees"), wage).any()
+
+    def month_costs(s):
+        w = copy.deepcopy(world)
+        lev = levers(s, w.step)
+        rd = rd_spending(s, lev, w)
+        operate(s, w, lev, rd, density_multiplier(s, w), np.random.default_rng(3))
+        return w.firms.view("costs").copy()
+
+    saved = month_costs(setting) - month_costs(cut_setting)
+    founding = cut_setting.params.founding
+    young = f.view("alive") & (f.view("stage") == 0) & (age < founding.founder_pay_months)
+    assert young.sum() >= 5 and (~young & f.view("alive")).sum() >= 5
+    team = np.minimum(f.view("employees"), founding.team_size)
+    assert np.allclose(saved[young], 0.5 * team[young] * wage[young])
+    assert (saved[~young] == 0).all()

@@ -168,7 +168,7 @@ MECHANISMS: tuple[Mechanism, ...] = (
     Mechanism(
         "operations",
         _operations,
-        ("growth", "knowledge", "funding", "rents"),
+        ("growth", "knowledge", "funding", "rents", "founding"),
         (
             "output",
             "real_output",

@@ -7,7 +7,9 @@ Revenue   Y_i = y_s · exp(a_i) · D[d,s] · p_s · x[c,s] · m(age_i) · E_i
 Price     p_ms moves a share α a month (in logs) toward the clearing price (Q_ms / M_ms(t))^(-η),
   M_ms(t) the market's size (:func:`market_size`: logistic growth toward a ceiling, cut by
   demand shocks): output beyond what the market takes lowers its price (η, α assumptions).
-Costs     wages w_c·E + rent r_d·m²·E + other (share of wages) + real R&D (``rd``).
+Costs     wages w_c·E + rent r_d·m²·E + other (share of wages) + real R&D (``rd``); the
+  founders of a startup no fund has backed, while it is younger than ``founder_pay_months``,
+  forgo a share ``founder_pay_cut`` of their wage (:func:`founders_forgo`; 0 in the shipped world).
 Support   R&D tax expenditure + subsidies (split equally among the young, i.e. under 36 months
   old and private, firms of the targeted city and sector).
 Cash      cash ← cash + Y - costs + support.
@@ -109,6 +111,23 @@ def planned_team(setting: Setting, world: World, revenue: np.ndarray) -> np.ndar
     return budget / np.maximum(per_employee, 1.0)
 
 
+def founders_forgo(
+    setting: Setting, world: World, age: np.ndarray, emp: np.ndarray, wage: np.ndarray
+) -> np.ndarray:
+    """Pay the founders of a young startup no fund has backed forgo this month (yuan).
+
+    A bootstrapped team pays its founders less than the market while its revenue ramps up
+    (Hamilton 2000: founders earn less than employees); once a fund backs the firm, or past
+    ``founder_pay_months``, the whole team is paid the market wage.
+    """
+    p = setting.params.founding
+    if p.founder_pay_cut <= 0.0:
+        return np.zeros_like(emp)
+    bootstrapped = (world.firms.view("stage") == 0) & (age < p.founder_pay_months)
+    founders = np.minimum(emp, p.team_size)
+    return np.where(bootstrapped, p.founder_pay_cut * founders * wage, 0.0)
+
+
 def operate(
     setting: Setting,
     world: World,
@@ -129,9 +148,12 @@ def operate(
     world.price = sector_price(setting, world, levers.demand)
     output = real_output(setting, world, density)
     revenue = output * kernels.take2(world.price[setting.city_market], c, s)
-    wages = emp * kernels.take(world.talent.wage, c)
+    wage = kernels.take(world.talent.wage, c)
+    wages = emp * wage
     rent = emp * kernels.take(space_per_employee(setting, world) * world.offices.rent_per_m2, d)
-    costs = np.where(alive, wages * (1.0 + g.other_costs) + rent + rd.real + rd.other_ahead, 0.0)
+    # Forgone founders' pay lowers the wage bill only: the other costs are the firm's, not pay.
+    payroll = wages * (1.0 + g.other_costs) - founders_forgo(setting, world, age, emp, wage)
+    costs = np.where(alive, payroll + rent + rd.real + rd.other_ahead, 0.0)
 
     nc, ns = setting.n_cities, setting.n_sectors
     cell = c * ns + s

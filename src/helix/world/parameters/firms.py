@@ -113,6 +113,22 @@ class Founding(Strict):
     founder_cash_months: float = P(
         9.0, 0, 120, "months", "Months of team wages founders bring as their own money."
     )
+    founder_pay_cut: float = P(
+        0.0,
+        0,
+        1,
+        "share of a wage",
+        "Share of the market wage the founding team of a startup no fund has backed forgoes"
+        " while young (founders earn less than employees: Hamilton 2000; the value is an"
+        " assumption, 0 in the shipped world, docs/calibration.md).",
+    )
+    founder_pay_months: float = P(
+        24.0,
+        0,
+        240,
+        "months",
+        "Age until which the founders of a startup no fund has backed take the cut pay.",
+    )
 
 
 class Growth(Strict):
