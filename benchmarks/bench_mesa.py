@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from machine import describe
 
 HERE = Path(__file__).resolve().parent
 TARGETS = (1_000, 10_000, 100_000)
@@ -124,22 +124,7 @@ def starting_firms_at_scale_1() -> int:
 
 
 def machine() -> str:
-    import mesa
-    import numpy as np
-
-    cpu = platform.processor() or "?"
-    try:
-        with open("/proc/cpuinfo") as fh:
-            cpu = next(
-                (ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name")), cpu
-            )
-    except OSError:
-        pass
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    return (
-        f"{os.cpu_count()} CPUs ({cpu}), load average {load}; Python {platform.python_version()}, "
-        f"NumPy {np.__version__}, Mesa {mesa.__version__}; {time.strftime('%Y-%m-%d %H:%M %Z')}"
-    )
+    return describe("numpy", "mesa")
 
 
 def _median(rows: list[dict[str, float]], key: str) -> float:

@@ -27,7 +27,6 @@ import argparse
 import io
 import json
 import os
-import platform
 import subprocess
 import sys
 import tarfile
@@ -35,6 +34,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from machine import describe
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -158,24 +159,7 @@ def _table(sides: dict[str, list[dict[str, Any]]]) -> None:
 
 
 def machine() -> str:
-    import matplotlib
-    import PIL
-
-    cpu = platform.processor() or "?"
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    return (
-        f"{os.cpu_count()} CPUs ({cpu}), load {load}, Python {platform.python_version()}, "
-        f"matplotlib {matplotlib.__version__}, Pillow {PIL.__version__}, "
-        f"{time.strftime('%Y-%m-%d %H:%M %Z')}"
-    )
+    return describe("matplotlib", "pillow")
 
 
 def main() -> None:

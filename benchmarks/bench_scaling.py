@@ -21,13 +21,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
 import time
 
 import numpy as np
+from machine import describe
 
 TARGETS = (10_000, 100_000, 1_000_000)
 
@@ -170,22 +170,7 @@ def kernel_table(sizes: tuple[int, ...] = (10_000, 100_000, 1_000_000), repeat: 
 
 
 def machine() -> str:
-    cpu = platform.processor() or "?"
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    import numba
-
-    return (
-        f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, "
-        f"NumPy {np.__version__}, numba {numba.__version__}, "
-        f"{time.strftime('%Y-%m-%d %H:%M %Z')}"
-    )
+    return describe("numpy", "numba")
 
 
 def main() -> None:
