@@ -377,7 +377,7 @@ def _group_sums(groups, n_groups, weights, k, mask, masked):  # pragma: no cover
     # (a sum that starts at +0.0 is never -0.0, and x + 0.0 == x for every other x). One loop
     # per k, with the weights named, so each is as tight as a kernel compiled for that k.
     w0, w1, w2, w3 = weights
-    out = np.zeros((n_groups + 1, 4))  # a stride known when compiled: k = 3, 4 ran 25% slower
+    out = np.zeros((n_groups + 1, 4))  # 4, not k: with a stride of k, k = 3 and 4 ran 25% slower
     n = len(groups)
     if k == 1:
         for i in range(n):
