@@ -71,3 +71,48 @@ def test_founders_of_a_young_unbacked_startup_forgo_the_cut_of_their_pay(tiny_wo
     team = np.minimum(f.view("employees"), founding.team_size)
     assert np.allclose(saved[young], 0.5 * team[young] * wage[young])
     assert (saved[~young] == 0).all()
+
+
+def test_new_hires_ramp_up_to_full_output_and_layoffs_take_them_first(tiny_world):
+    """With a hire ramp, a month's hires are paid at once but add output only as they settle:
+    the ramping headcount is last month's decayed by exp(-1/tau) plus this month's hires, never
+    more than the firm's staff, and output is that of the settled staff; the shipped default
+    (no ramp) keeps no ramping staff."""
+    from helix.world.mechanisms.operations import operate
+    from helix.world.mechanisms.policy import levers
+    from helix.world.mechanisms.rd import rd_spending
+
+    _, world, _ = tiny_world(months=8)
+    assert not world.firms.view("ramping").any()
+    ramp_setting, ramp_world, _ = tiny_world(["parameters.growth.hire_ramp_months=4"], months=8)
+    f = ramp_world.firms
+    before = f.view("ramping").copy()
+    staff = f.view("employees").copy()
+    alive = f.view("alive")
+    assert (before > 0).any() and (before[alive] <= staff[alive] + 1e-9).all()
+    assert not before[~alive].any()  # the dead and the bought keep no one
+    density = density_multiplier(ramp_setting, ramp_world)
+    settled = copy.deepcopy(ramp_world)
+    settled.firms.ramping[:] = 0.0
+    ramped, full = (
+        real_output(ramp_setting, ramp_world, density),
+        real_output(ramp_setting, settled, density),
+    )
+    share = np.divide(staff - before, staff, out=np.ones_like(staff), where=staff > 0)
+    assert np.allclose(ramped[alive], full[alive] * share[alive])
+
+    lev = levers(ramp_setting, ramp_world.step)
+    operate(
+        ramp_setting,
+        ramp_world,
+        lev,
+        rd_spending(ramp_setting, lev, ramp_world),
+        density,
+        np.random.default_rng(3),
+    )
+    after = f.view("employees")
+    hired = np.maximum(after - staff, 0.0)
+    shrank = after < staff
+    expected = np.minimum(before * np.exp(-1.0 / 4.0) + hired, after)
+    assert np.allclose(f.view("ramping")[alive], expected[alive])
+    assert shrank.any() and (f.view("ramping")[shrank] <= after[shrank] + 1e-12).all()

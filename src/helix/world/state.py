@@ -52,6 +52,9 @@ class Firms:
     productivity_at_round: np.ndarray = field(default_factory=lambda: np.zeros(0))
     revenue_at_round: np.ndarray = field(default_factory=lambda: np.zeros(0))  # yuan/month
     employees_at_round: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # Hires still ramping up to full output (headcount-equivalents short of it); 0 when
+    # growth.hire_ramp_months is 0.
+    ramping: np.ndarray = field(default_factory=lambda: np.zeros(0))
     reading_error: np.ndarray = field(default_factory=lambda: np.zeros(0))  # last round's
     vc_share: np.ndarray = field(default_factory=lambda: np.zeros(0))  # owned by VC funds
     vc_raised: np.ndarray = field(default_factory=lambda: np.zeros(0))  # cumulative, yuan

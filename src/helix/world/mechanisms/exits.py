@@ -68,9 +68,12 @@ def _merge(world: World, bought: np.ndarray, acquirer: np.ndarray) -> None:
         / np.maximum(new_staff, 1e-12)
     )
     f.employees[buyers] = new_staff
+    # The bought firms' recent hires are still learning the job at the acquirer.
+    f.ramping[buyers] += np.bincount(acquirer, weights=f.ramping[bought], minlength=n)[buyers]
     f.cash[buyers] += np.bincount(acquirer, weights=f.cash[bought], minlength=n)[buyers]
     f.alive[bought] = False
     f.employees[bought] = 0.0
+    f.ramping[bought] = 0.0
     f.cash[bought] = 0.0
 
 
@@ -125,6 +128,7 @@ def exit_firms(setting: Setting, world: World, rng: np.random.Generator) -> None
     world.talent.pool += np.bincount(f.city[failed], weights=f.employees[failed], minlength=nc)
     f.alive[failed] = False
     f.employees[failed] = 0.0
+    f.ramping[failed] = 0.0
     f.cash[failed] = 0.0
 
     cell_of = f.view("city") * ns + f.view("sector")

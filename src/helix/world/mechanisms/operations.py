@@ -1,9 +1,12 @@
 """A firm's month: revenue, costs, government support, cash, and hiring or firing.
 
-Revenue   Y_i = y_s · exp(a_i) · D[d,s] · p_s · x[c,s] · m(age_i) · E_i
+Revenue   Y_i = y_s · exp(a_i) · D[d,s] · p_s · x[c,s] · m(age_i) · (E_i - R_i)
   y_s revenue per worker of the sector, a_i log productivity, D the density multiplier
   (``knowledge``), p_s the sector's price, x[c,s] the share of inputs available (export
-  controls), m(age) = 1 - exp(-(age+1)/τ) the ramp-up of a young firm, E_i employees.
+  controls), m(age) = 1 - exp(-(age+1)/τ) the ramp-up of a young firm, E_i employees, R_i the
+  hires still ramping up to full output (R ← min(R·exp(-1/τ_h) + hires, E) each month, τ_h
+  ``hire_ramp_months``; 0 when τ_h is 0): a hire is paid from the first month, so a firm that
+  grows fast spends ahead of its revenue.
 Price     p_ms moves a share α a month (in logs) toward the clearing price (Q_ms / M_ms(t))^(-η),
   M_ms(t) the market's size (:func:`market_size`: logistic growth toward a ceiling, cut by
   demand shocks): output beyond what the market takes lowers its price (η, α assumptions).
@@ -88,7 +91,7 @@ def real_output(setting: Inputs, world: World, density: np.ndarray) -> np.ndarra
         * kernels.take2(density, d, s)
         * kernels.take2(world.chips.availability, c, s)
         * maturity
-        * f.view("employees")
+        * (f.view("employees") - f.view("ramping"))
     )
     return np.where(f.view("alive"), out, 0.0)
 
@@ -208,6 +211,10 @@ def operate(
     hires = wanted * np.where(backed, kernels.take(fill_backed, c), kernels.take(fill_other, c))
     layoffs = np.minimum(np.maximum(-change, 0.0), np.maximum(emp - 1.0, 0.0))
     f.employees[:n] = emp + hires - layoffs
+    if g.hire_ramp_months > 0.0:
+        # Last in, first out: layoffs take the newest hires, the ones not yet at full output.
+        settling = f.view("ramping") * np.exp(-1.0 / g.hire_ramp_months) + hires
+        f.ramping[:n] = np.minimum(settling, f.view("employees"))
 
     (fired,) = kernels.group_sums(c, nc, layoffs)
     world.talent.pool += fired - taken

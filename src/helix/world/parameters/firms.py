@@ -154,6 +154,16 @@ class Growth(Strict):
     maturity_months: float = P(
         24, 0, 240, "months", "Time constant of a new firm's ramp-up to full revenue (assumption)."
     )
+    hire_ramp_months: float = P(
+        0.0,
+        0,
+        60,
+        "months",
+        "Time constant of a new hire's ramp-up to full output: a hire is paid from the first "
+        "month and brings in revenue as the share 1 - exp(-t/this) of a settled employee's, so "
+        "a firm that grows fast spends ahead of its revenue (Oxford Economics 2014: about 28 "
+        "weeks for a new employee to reach full productivity); 0: at once.",
+    )
     runway_months: float = P(
         18, 1, 120, "months", "Cash runway a firm aims for; more cash than that is spent on hiring."
     )
