@@ -13,7 +13,7 @@ Milestones decide the round; the value's own luck moves its price (Cochrane 2005
 
 (Δt in years; a first round starts from the seed valuation and uses the gap to local practice
 for a - a_prev), ℓ loading the productivity gained and τ the growth of revenue per employee
-(traction; revenue bought by hiring on the last round's money is priced in), e, z ~ N(0,1)
+(traction, per settled head; revenue bought by hiring on the last round's money is priced in), e, z ~ N(0,1)
 independent, M̄ the month's mean milestones of VC-backed candidates (the last price already paid
 for the expected progress). ε_prev is the reading error of the round that last funded the firm
 (0 before its first): each round reads the progress against what the last round believed, so
@@ -194,8 +194,10 @@ def invest(setting: Setting, world: World, levers: Levers, rng: np.random.Genera
         a - world.practice[f.district[rows], f.sector[rows]],
         a - f.productivity_at_round[rows],
     )
-    # Traction per head: revenue bought by hiring on the last round's money is priced in.
-    per_head = np.maximum(f.employees[rows], 1.0)
+    # Traction per head: revenue bought by hiring on the last round's money is priced in. The
+    # heads are the settled staff: investors know that hires still ramping up (``operations``)
+    # do not bring in revenue yet, and a plan that hires on schedule is not read as a stall.
+    per_head = np.maximum(f.employees[rows] - f.ramping[rows], 1.0)
     per_head_then = np.maximum(f.employees_at_round[rows], 1.0)
     traction = np.where(
         first,
@@ -345,7 +347,7 @@ def invest(setting: Setting, world: World, levers: Levers, rng: np.random.Genera
     f.last_round[idx] = world.step
     f.productivity_at_round[idx] = f.productivity[idx]
     f.revenue_at_round[idx] = f.revenue[idx]
-    f.employees_at_round[idx] = f.employees[idx]
+    f.employees_at_round[idx] = f.employees[idx] - f.ramping[idx]
     f.reading_error[idx] = error[funded]
     f.valuation_usd[idx] = post
     f.vc_share[idx] = 1.0 - (1.0 - f.vc_share[idx]) * (1.0 - dilution[funded])
