@@ -2,7 +2,8 @@
 
 Runs the shipped world (to 2035, scale 1 unless told) into a DuckDB store and answers from it,
 with the queries docs/model.md shows: founders by origin, researchers' spin-offs by institution
-and sector, and five-year survival and size by origin.
+and sector, five-year survival and size by origin, and Shanghai's new unicorns a year split into
+firms present at the start and startups founded during the run (docs/calibration.md, "The fit").
 
 usage: .venv/bin/python scripts/firm_origins.py [--seed 1] [--scale 1] [--db origins.duckdb]
 """
@@ -58,6 +59,19 @@ FROM cohort c LEFT JOIN ends e USING (firm_id) LEFT JOIN fifth f USING (firm_id)
 GROUP BY c.origin ORDER BY firms DESC
 """
 
+# Firms valued at $1B or more for the first time, per year, in Shanghai: how many were
+# founded during the run (the others were in the world at its start).
+UNICORNS = """
+WITH founded AS (
+    SELECT DISTINCT firm_id FROM firm_events WHERE run_id = ? AND event = 'founded'
+)
+SELECT CAST(substr(e.date, 1, 4) AS INTEGER) AS year, count(*) AS new_unicorns,
+    count(f.firm_id) AS founded_in_run
+FROM firm_events e LEFT JOIN founded f USING (firm_id)
+WHERE e.run_id = ? AND e.event = 'unicorn' AND e.city = 'Shanghai'
+GROUP BY year ORDER BY year
+"""
+
 
 def main() -> None:
     ap = argparse.ArgumentParser()
@@ -75,6 +89,7 @@ def main() -> None:
                 ("founded by origin", BY_ORIGIN, [run.run_id]),
                 ("researchers' spin-offs by institution", SPINOFFS, [run.run_id]),
                 ("five years on, by origin", FIVE_YEARS, [run.run_id] * 5),
+                ("Shanghai's new unicorns a year", UNICORNS, [run.run_id] * 2),
             ):
                 result = con.execute(sql, args)
                 names = [d[0] for d in result.description]
