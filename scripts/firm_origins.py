@@ -6,6 +6,7 @@ and sector, five-year survival and size by origin, and Shanghai's new unicorns a
 firms present at the start and startups founded during the run (docs/calibration.md, "The fit").
 
 usage: .venv/bin/python scripts/firm_origins.py [--seed 1] [--scale 1] [--db origins.duckdb]
+       [--set KEY=VALUE ...]
 """
 
 from __future__ import annotations
@@ -78,10 +79,11 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--db", type=Path, default=None)
+    ap.add_argument("--set", action="append", default=[], help="override, as helix run --set")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         db = a.db or Path(tmp) / "origins.duckdb"
-        scenario = load_scenario(seed=a.seed, scale=a.scale)
+        scenario = load_scenario(overrides=a.set, seed=a.seed, scale=a.scale)
         with Store(db) as store:
             run = run_and_store(scenario, store)
             con = store.con
