@@ -12,11 +12,12 @@ Milestones decide the round; the value's own luck moves its price (Cochrane 2005
     ln V_pre = ln V_prev + μ·Δt + (M - M̄) + σ·√Δt·z                   (the price)
 
 (Δt in years; a first round starts from the seed valuation and uses the gap to local practice
-for a - a_prev), ℓ loading the productivity gained and τ the growth of revenue per employee
-(traction, per settled head; revenue bought by hiring on the last round's money is priced in), e, z ~ N(0,1)
-independent, M̄ the month's mean milestones of VC-backed candidates (the last price already paid
-for the expected progress). ε_prev is the reading error of the round that last funded the firm
-(0 before its first): each round reads the progress against what the last round believed, so
+for a - a_prev), ℓ loading the productivity gained and τ the growth of revenue per settled
+employee (traction; revenue bought by hiring on the last round's money is priced in, and hires
+still ramping up are not counted), e, z ~ N(0,1) independent, M̄ the month's mean milestones of
+VC-backed candidates (the last price already paid for the expected progress). ε_prev is the
+reading error of the round that last funded the firm (0 before its first): each round reads
+the progress against what the last round believed, so
 that round's error comes out (Jovanovic 1982's learning); the seed is read with a larger error
 σ_seed (no product or revenue yet), drawn once at the first pitch and kept for the later seed
 pitches (a startup's story), which makes the step after the seed the most selective.
