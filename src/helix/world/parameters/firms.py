@@ -162,7 +162,8 @@ class Growth(Strict):
         "Time constant of a new hire's ramp-up to full output: a hire is paid from the first "
         "month and brings in revenue as the share 1 - exp(-t/this) of a settled employee's, so "
         "a firm that grows fast spends ahead of its revenue (Oxford Economics 2014: about 28 "
-        "weeks for a new employee to reach full productivity); 0: at once.",
+        "weeks for a new employee to reach full productivity; the value is an assumption); 0: at "
+        "once.",
     )
     runway_months: float = P(
         18, 1, 120, "months", "Cash runway a firm aims for; more cash than that is spent on hiring."
