@@ -85,13 +85,16 @@ def real_output(setting: Inputs, world: World, density: np.ndarray) -> np.ndarra
     c, d, s = f.view("city"), f.view("district"), f.view("sector")
     age = world.step - f.view("born")
     maturity = -np.expm1(-(age + 1.0) / max(g.maturity_months, 1e-9))
+    staff = f.view("employees")
+    if g.hire_ramp_months > 0.0:  # without a ramp no one is ramping: spare the pass
+        staff = staff - f.view("ramping")
     out = (
         kernels.take(setting.sector_revenue_per_worker, s)
         * np.exp(f.view("productivity"))
         * kernels.take2(density, d, s)
         * kernels.take2(world.chips.availability, c, s)
         * maturity
-        * (f.view("employees") - f.view("ramping"))
+        * staff
     )
     return np.where(f.view("alive"), out, 0.0)
 
