@@ -349,3 +349,19 @@ def test_a_national_fund_goes_on_investing_when_its_home_city_withdraws_support(
             invest(setting, w, lev, np.random.default_rng(month))
         spent.append(w.funds.invested_in_city_usd[k].sum() - before)
     assert spent[0] == 0.0 and spent[1] > 0.0
+
+
+def test_a_round_stores_the_settled_staff_for_the_next_rounds_traction(tiny_world):
+    """With hires ramping up, investors read revenue per settled head: a round stores the staff
+    not still ramping as the headcount the next round's traction is measured against."""
+    setting, world, _ = tiny_world(["parameters.growth.hire_ramp_months=4"], months=30)
+    world.step = 30
+    f = world.firms
+    n = f.n
+    settled = f.view("employees") - f.view("ramping")
+    invest(setting, world, levers(setting, 30), np.random.default_rng(4))
+    funded = np.flatnonzero(f.last_round[:n] == 30)
+    ramping = funded[f.ramping[funded] > 0]
+    assert len(ramping) > 0
+    assert np.allclose(f.employees_at_round[funded], settled[funded])
+    assert (f.employees_at_round[ramping] < f.employees[ramping]).all()
