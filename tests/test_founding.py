@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from helix.scenario.load import load_scenario
-from helix.world.mechanisms.founding import found_firms, lab_places
+from helix.world.mechanisms.founding import found_firms, lab_places, spillover_reference
 from helix.world.mechanisms.knowledge import spillover_kernels, update_spillovers
 from helix.world.mechanisms.policy import lever_schedule, levers
 from helix.world.state import STAGE_PUBLIC
@@ -105,3 +105,31 @@ def test_founding_takes_teams_out_of_the_pool(scenario, advanced):
     assert (f.employees[new] == team).all()
     assert (f.cash[new] > 0).all() and f.alive[new].all()
     assert (setting.district_city[f.district[new]] == f.city[new]).all()
+
+
+def test_the_spillover_reference_moves_from_the_start_to_the_month(scenario, advanced):
+    """w = 0 reads knowledge against the start (the shipped rule), w = 1 against this month's
+    mean over the sector's districts, and between them the geometric blend; with w = 1 a world
+    whose knowledge doubles everywhere founds no more firms than before."""
+    setting, world, _, _ = advanced(scenario(seed=7), 4)
+    start = setting.ref_knowledge
+    assert np.array_equal(spillover_reference(setting, world.spillover), start)
+    spill = world.spillover
+    present = spill > 0
+    month = np.where(present, spill, 0.0).sum(axis=0) / np.maximum(present.sum(axis=0), 1)
+
+    def with_weight(w: float):
+        p = setting.params.model_copy(deep=True)
+        p.founding.spillover_peer_weight = w
+        return replace(setting, params=p)
+
+    at_month = with_weight(1.0)
+    assert np.allclose(spillover_reference(at_month, spill), month)
+    half = spillover_reference(with_weight(0.5), spill)
+    assert np.allclose(half, np.sqrt(start * month))
+    lev = levers(at_month, world.step)
+    doubled = copy.deepcopy(world)
+    doubled.spillover = 2.0 * world.spillover
+    assert np.array_equal(_births(at_month, world, lev, 5), _births(at_month, doubled, lev, 5))
+    shipped = levers(setting, world.step)
+    assert _births(setting, doubled, shipped, 5).sum() > _births(setting, world, shipped, 5).sum()

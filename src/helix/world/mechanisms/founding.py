@@ -6,7 +6,8 @@ Expected entrants per month in district d, sector s of city c:
 
 L_c the city's engineers (job seekers plus employed: founders come from both, as spin-offs in
 SKIN), w_d the district's share of its city, S the reachable knowledge (``knowledge``) against a
-reference fixed at the start, m the sector's current margin in the city (entry rises with
+reference S_ref = S₀^(1-w)·S̄(t)^w (:func:`spillover_reference`: S₀ fixed at the start, S̄(t)
+this month's mean over the sector's districts, w ``spillover_peer_weight``), m the sector's current margin in the city (entry rises with
 profits, Nelson & Winter 1982), and k/k_s the share of the sector's entry capital k_s left to the
 founders: shared labs cover a share of it for hardware-heavy sectors (quantum, chips, biotech) while places are free
 (assumption: the report's ¥100M equipment budgets, one place per ``slot_cost_yuan``); founders
@@ -56,6 +57,24 @@ def founders_origin(
     ).astype(np.int8)
 
 
+def spillover_reference(setting: Setting, spillover: np.ndarray) -> np.ndarray:
+    """Per sector, the knowledge level a district's reachable knowledge is read against.
+
+    ref = ref₀^(1-w) · mean_t^w, ref₀ the start's reference and mean_t this month's mean over the
+    districts where the sector has any: with w = 0 (the start) founding grows with the stock of
+    knowledge as the economy grows, with w = 1 it only places entry where knowledge is dense.
+    """
+    w = setting.params.founding.spillover_peer_weight
+    start = np.maximum(setting.ref_knowledge, 1e-12)
+    if w <= 0.0:  # the start's reference alone: spare the month's mean
+        return start
+    present = spillover > 0
+    month = np.maximum(
+        np.where(present, spillover, 0.0).sum(axis=0) / np.maximum(present.sum(axis=0), 1), 1e-12
+    )
+    return start ** (1.0 - w) * month**w
+
+
 def found_firms(setting: Setting, world: World, levers: Levers, rng: np.random.Generator) -> None:
     """Draw this month's entrants and add them to the firm table."""
     p = setting.params.founding
@@ -71,7 +90,7 @@ def found_firms(setting: Setting, world: World, levers: Levers, rng: np.random.G
 
     share = setting.district_firm_share
     share = share / np.maximum(np.bincount(dc, weights=share)[dc], 1e-12)
-    spill = world.spillover / np.maximum(setting.ref_knowledge, 1e-12)[None, :]
+    spill = world.spillover / spillover_reference(setting, world.spillover)[None, :]
     margin = world.flows.margin[dc]
 
     o = world.offices

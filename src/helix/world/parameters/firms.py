@@ -93,6 +93,16 @@ class Founding(Strict):
         "elasticity",
         "Founding response to reachable knowledge (assumption, SKIN start-ups).",
     )
+    spillover_peer_weight: float = P(
+        0.0,
+        0,
+        1,
+        "share",
+        "What the reachable knowledge of the founding rate is read against, in logs: 0 its "
+        "level at the start (entry grows with the stock of knowledge, without bound), 1 this "
+        "month's mean over the districts of its sector (knowledge decides where entry goes, not "
+        "how much: the cross-section of Audretsch & Keilbach 2007); the value is an assumption.",
+    )
     profit_elasticity: float = P(
         1.0, 0, 10, "per unit margin", "Founding response to the sector's margin (Nelson & Winter)."
     )
