@@ -7,8 +7,8 @@ Expected entrants per month in district d, sector s of city c:
 L_c the city's engineers (job seekers plus employed: founders come from both, as spin-offs in
 SKIN), w_d the district's share of its city, S the reachable knowledge (``knowledge``) against a
 reference S_ref = S₀^(1-w)·S̄(t)^w (:func:`spillover_reference`: S₀ fixed at the start, S̄(t)
-this month's mean over the sector's districts, w ``spillover_peer_weight``), m the sector's current margin in the city (entry rises with
-profits, Nelson & Winter 1982), and k/k_s the share of the sector's entry capital k_s left to the
+this month's mean over the sector's districts, w ``spillover_peer_weight``), m the sector's
+current margin in the city (entry rises with profits, Nelson & Winter 1982), and k/k_s the share of the sector's entry capital k_s left to the
 founders: shared labs cover a share of it for hardware-heavy sectors (quantum, chips, biotech) while places are free
 (assumption: the report's ¥100M equipment budgets, one place per ``slot_cost_yuan``); founders
 also shun districts whose rent has risen (r_d/r_d,0, elasticity ρ an assumption).
