@@ -24,20 +24,16 @@ shared machine compare CPU times and ratios; a ratio is before / after.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from machine import describe
-
-ROOT = Path(__file__).resolve().parent.parent
+from machine import describe, extract_source, with_source
 
 
 def _child(db: str, rounds: int) -> dict[str, Any]:
@@ -83,29 +79,13 @@ def _child(db: str, rounds: int) -> dict[str, Any]:
 
 
 def _spawn(db: str, rounds: int, src: Path | None) -> dict[str, Any]:
-    env = dict(os.environ)
-    if src is not None:
-        env["PYTHONPATH"] = os.pathsep.join([str(src), env.get("PYTHONPATH", "")]).rstrip(
-            os.pathsep
-        )
+    env = with_source(dict(os.environ), src)
     args = [sys.executable, __file__, db, "--rounds", str(rounds), "--child"]
     out = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
     if out.returncode != 0:
         sys.stderr.write(out.stderr)
         raise SystemExit("benchmark child failed")
     return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def _extract(rev: str, into: Path) -> Path:
-    """``src/`` of commit ``rev`` of this repository, written under ``into``."""
-    tar = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", "--format=tar", rev, "src"],
-        capture_output=True,
-        check=True,
-    ).stdout
-    with tarfile.open(fileobj=io.BytesIO(tar)) as archive:
-        archive.extractall(into, filter="data")
-    return into / "src"
 
 
 def _best(runs: list[dict[str, Any]], key: str, what: str) -> float:
@@ -178,7 +158,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         srcs: dict[str, Path | None] = {}
         if args.before:
-            srcs["before"] = _extract(args.before, Path(tmp))
+            srcs["before"] = extract_source(args.before, Path(tmp))
             print(f"before: {args.before} (git archive of its src/); after: this checkout")
         srcs["after"] = None
         sides: dict[str, list[dict[str, Any]]] = {n: [] for n in srcs}

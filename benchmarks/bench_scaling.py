@@ -6,6 +6,8 @@ Usage (from the repository root, with the project's virtual environment)::
     .venv/bin/python benchmarks/bench_scaling.py --scale 0.25 --scale 2.5 --months 6
     .venv/bin/python benchmarks/bench_scaling.py --full 3        # also the default run, 3 times
     .venv/bin/python benchmarks/bench_scaling.py --kernels       # also NumPy vs numba per kernel
+    .venv/bin/python benchmarks/bench_scaling.py --before main --full 3 --scale 22.99
+        # commit main against this checkout, alternating: the default run and a year at 10^6
 
 Each scale runs in its own subprocess, so the peak memory (``ru_maxrss``) is that run's alone.
 A subprocess first runs two months at a tiny scale, so numba's compilation (or the load of its
@@ -24,10 +26,12 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
-from machine import describe
+from machine import describe, extract_source, with_source
 
 TARGETS = (10_000, 100_000, 1_000_000)
 
@@ -111,8 +115,9 @@ def _child_full(seed: int | None) -> dict:
     }
 
 
-def _spawn(args: list[str], numba: bool = True) -> dict:
-    env = dict(os.environ, HELIX_NUMBA="1" if numba else "0")
+def _spawn(args: list[str], numba: bool = True, src: Path | None = None) -> dict:
+    """Run a timed child in a fresh process; ``src``: another commit's source (``--before``)."""
+    env = with_source(dict(os.environ, HELIX_NUMBA="1" if numba else "0"), src)
     out = subprocess.run(
         [sys.executable, __file__, *args], env=env, capture_output=True, text=True, check=False
     )
@@ -169,6 +174,37 @@ def kernel_table(sizes: tuple[int, ...] = (10_000, 100_000, 1_000_000), repeat: 
             print(f"{name:34s} {n:9d} {a:9.3f} {b:9.3f} {a / b:6.1f}")
 
 
+def compare(rev: str, src: Path, args: argparse.Namespace, seed: list[str]) -> None:
+    """Each timed child for commit ``rev`` (its source at ``src``) and for this checkout, in
+    alternating order, ``--full`` times (at least once): CPU seconds, peak RSS, and the ratio of
+    the medians (before / after)."""
+    jobs = [["--child", "full", *seed]] if args.full else []
+    if not args.no_year:
+        for scale in args.scale or [round(t / starting_firms(1.0), 4) for t in TARGETS]:
+            jobs.append(
+                ["--child", "year", "--scale", str(scale), "--months", str(args.months), *seed]
+            )
+    print(f"before: {rev} (git archive of its src/); after: this checkout")
+    print(
+        f"{'run':>22s} {'cpu s before':>22s} {'cpu s after':>22s} {'ratio':>6s} {'peak MiB':>12s}"
+    )
+    for job in jobs:
+        runs: dict[str, list[dict]] = {"before": [], "after": []}
+        for i in range(max(args.full, 1)):
+            for side in ("before", "after") if i % 2 == 0 else ("after", "before"):
+                runs[side].append(_spawn(job, src=src if side == "before" else None))
+        cpu = {side: [r["cpu_s"] for r in rs] for side, rs in runs.items()}
+        peak = {side: np.median([r["peak_rss_mib"] for r in rs]) for side, rs in runs.items()}
+        label = "default run" if job[1] == "full" else f"year at scale {job[3]}"
+        print(
+            f"{label:>22s} {' '.join(f'{x:.2f}' for x in cpu['before']):>22s} "
+            f"{' '.join(f'{x:.2f}' for x in cpu['after']):>22s} "
+            f"{np.median(cpu['before']) / np.median(cpu['after']):6.2f} "
+            f"{peak['before']:5.0f} {peak['after']:5.0f}",
+            flush=True,
+        )
+
+
 def machine() -> str:
     return describe("numpy", "numba")
 
@@ -181,6 +217,11 @@ def main() -> None:
     ap.add_argument("--full", type=int, default=0, help="also time the default run N times")
     ap.add_argument("--kernels", action="store_true", help="also NumPy vs numba per kernel")
     ap.add_argument("--no-year", action="store_true", help="skip the per-scale year runs")
+    ap.add_argument(
+        "--before",
+        metavar="REV",
+        help="time this commit's helix side by side with this checkout's (numba on), alternating",
+    )
     ap.add_argument("--child", choices=("year", "full"), help=argparse.SUPPRESS)
     args = ap.parse_args()
 
@@ -193,6 +234,10 @@ def main() -> None:
 
     print(machine())
     seed = [] if args.seed is None else ["--seed", str(args.seed)]
+    if args.before:
+        with tempfile.TemporaryDirectory() as tmp:
+            compare(args.before, extract_source(args.before, Path(tmp)), args, seed)
+        return
     if not args.no_year:
         base = starting_firms(1.0)
         print(f"starting firms at scale 1: {base}")

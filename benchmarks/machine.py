@@ -1,11 +1,18 @@
-"""One line on the machine and the libraries a benchmark ran with, for RESULTS.md."""
+"""One line on the machine and the libraries a benchmark ran with, for RESULTS.md; and the
+source of another commit, for a benchmark that times it side by side with this checkout."""
 
 from __future__ import annotations
 
+import io
 import os
 import platform
+import subprocess
+import tarfile
 import time
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def cpu_name() -> str:
@@ -37,4 +44,28 @@ def describe(*distributions: str) -> str:
             *libraries,
             time.strftime("%Y-%m-%d %H:%M %Z"),
         ]
+    )
+
+
+def extract_source(rev: str, into: Path) -> Path:
+    """``src/`` of commit ``rev`` of this repository (``git archive``), written under ``into``.
+
+    Put on ``PYTHONPATH``, it runs that commit's helix with this interpreter and packages.
+    """
+    tar = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", "--format=tar", rev, "src"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    with tarfile.open(fileobj=io.BytesIO(tar)) as archive:
+        archive.extractall(into, filter="data")
+    return into / "src"
+
+
+def with_source(env: dict[str, str], src: Path | None) -> dict[str, str]:
+    """``env`` with ``src`` first on ``PYTHONPATH`` (unchanged for None: this checkout)."""
+    if src is None:
+        return env
+    return dict(
+        env, PYTHONPATH=os.pathsep.join([str(src), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     )

@@ -38,10 +38,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from helix.world import kernels
+from helix.world import fused, kernels
 from helix.world.mechanisms.funding import plan_budget
 from helix.world.mechanisms.rd import RdSpending
-from helix.world.mechanisms.rents import space_for_hires, space_per_employee
+from helix.world.mechanisms.rents import (
+    district_space_share,
+    space_for_hires,
+    space_per_employee,
+)
 from helix.world.mechanisms.talent import match_hires
 from helix.world.setting import Inputs, Levers, Setting
 from helix.world.state import STAGE_PUBLIC, World
@@ -142,7 +146,240 @@ def operate(
     density: np.ndarray,
     rng: np.random.Generator,
 ) -> None:
-    """Book this month's revenue, costs and support; hire and fire; update the sector prices."""
+    """Book this month's revenue, costs and support; hire and fire; update the sector prices.
+
+    Runs the compiled passes of :mod:`helix.world.fused` (the same numbers, a few firm-sized
+    temporaries instead of a few dozen), or this module's NumPy code when numba is off.
+    """
+    if kernels.USE_NUMBA:
+        _operate_compiled(setting, world, levers, rd, density, rng)
+    else:
+        _operate_numpy(setting, world, levers, rd, density, rng)
+
+
+def _maturity_by_age(setting: Inputs, age: np.ndarray) -> tuple[np.ndarray, int]:
+    """m(age) for every age from the youngest firm's to the oldest's, and the youngest age.
+
+    The same expression as :func:`real_output` evaluates per firm, once per age.
+    """
+    g = setting.params.growth
+    first, last = (int(age.min()), int(age.max())) if len(age) else (0, 0)
+    ages = np.arange(first, last + 1, dtype=age.dtype if len(age) else np.int64)
+    return -np.expm1(-(ages + 1.0) / max(g.maturity_months, 1e-9)), first
+
+
+def _operate_compiled(
+    setting: Setting,
+    world: World,
+    levers: Levers,
+    rd: RdSpending,
+    density: np.ndarray,
+    rng: np.random.Generator,
+) -> None:
+    """:func:`_operate_numpy` as compiled passes over the firms (bit-identical)."""
+    g = setting.params.growth
+    p = setting.params
+    f = world.firms
+    n = f.n
+    alive = f.view("alive")
+    c, d, s = f.view("city"), f.view("district"), f.view("sector")
+    emp = f.view("employees")
+    born, stage = f.view("born"), f.view("stage")
+    nc, ns = setting.n_cities, setting.n_sectors
+    ramped = g.hire_ramp_months > 0.0
+    young_months = 36
+
+    world.price = sector_price(setting, world, levers.demand)
+    eligible, staff = fused.census(
+        alive,
+        c,
+        d,
+        s,
+        born,
+        stage,
+        emp,
+        world.step,
+        ns,
+        nc * ns,
+        setting.n_districts,
+        STAGE_PUBLIC,
+        young_months,
+    )
+    per_firm = levers.subsidy_per_month.ravel() / np.maximum(eligible, 1.0)
+    maturity, first_age = _maturity_by_age(setting, world.step - born)
+    wage = np.ascontiguousarray(world.talent.wage)
+    wage_and_other = 1.0 + g.other_costs
+    founding = p.founding
+    margin = np.empty(n)
+    runway = np.empty(n)
+    cell_sums = np.zeros((nc * ns, 7))
+    fused.books(
+        world.step,
+        alive,
+        c,
+        d,
+        s,
+        born,
+        stage,
+        emp,
+        f.view("ramping"),
+        ramped,
+        np.exp(f.view("productivity")),
+        maturity,
+        first_age,
+        setting.sector_revenue_per_worker,
+        np.ascontiguousarray(density),
+        np.ascontiguousarray(world.chips.availability),
+        np.ascontiguousarray(world.price[setting.city_market]),
+        wage,
+        space_per_employee(setting, world) * world.offices.rent_per_m2,
+        wage_and_other,
+        float(founding.founder_pay_cut),
+        float(founding.founder_pay_months),
+        float(founding.team_size),
+        rd.real,
+        rd.other_ahead,
+        rd.reported,
+        rd.tax_expenditure,
+        per_firm,
+        STAGE_PUBLIC,
+        young_months,
+        float(g.runway_months),
+        f.view("cash"),
+        f.view("support"),
+        f.view("revenue"),
+        f.view("costs"),
+        f.view("rent_paid"),
+        f.view("loss_months"),
+        margin,
+        runway,
+        cell_sums,
+    )
+    np.log(runway, out=runway)
+
+    backed = np.empty(n, np.bool_)
+    plan_gap = np.empty(n)
+    size_factor = np.empty(n)
+    fund = p.funding
+    fused.plans(
+        world.step,
+        alive,
+        c,
+        stage,
+        f.view("last_round"),
+        f.view("cash"),
+        f.view("planned_burn"),
+        emp,
+        f.view("revenue"),
+        f.view("rent_paid"),
+        wage,
+        wage_and_other,
+        float(fund.cut_runway_months),
+        float(fund.stale_months),
+        STAGE_PUBLIC,
+        backed,
+        plan_gap,
+        size_factor,
+    )
+    np.log(plan_gap, out=plan_gap)
+    size_factor **= -g.size_exponent  # in place, by the path ``x ** y`` takes
+    change = margin  # the margins are read once, then the buffer holds each firm's change
+    fused.growth_rates(
+        margin,
+        runway,
+        plan_gap,
+        size_factor,
+        rng.standard_normal(n),
+        backed,
+        float(g.hiring_response),
+        float(g.runway_response),
+        float(g.plan_hiring_speed),
+        float(g.shock_sd),
+        change,
+    )
+    del runway, plan_gap, size_factor
+    np.expm1(change, out=change)
+    wished = fused.wishes(alive, d, emp, change, setting.n_districts)
+    share = district_space_share(setting, world, wished, staff)
+    wanted = np.empty(n)
+    demand, backed_demand, short = fused.wanted_hires(c, d, change, backed, share, nc, wanted)
+    hired, taken = match_hires(setting, world, levers, demand)
+    fill_backed, fill_other = _fill_rates(demand, backed_demand, hired)
+    ramp_decay = float(np.exp(-1.0 / g.hire_ramp_months)) if ramped else 1.0
+    fired = fused.hire_and_fire(
+        c,
+        emp,
+        f.view("ramping"),
+        ramped,
+        ramp_decay,
+        change,
+        wanted,
+        backed,
+        fill_backed,
+        fill_other,
+        nc,
+    )
+    world.talent.pool += fired - taken
+    world.talent.openings = demand - hired
+
+    flows = world.flows
+    flows.hiring_demand = demand
+    flows.hires_short_of_space = short
+    sums = cell_sums.T.copy()
+    _book_flows(setting, world, sums[0], sums[1], sums[2], sums[3], sums[4], sums[5], sums[6])
+
+
+def _fill_rates(
+    demand: np.ndarray, backed_demand: np.ndarray, hired: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Share of their wanted hires that VC-backed firms and the others get, per city.
+
+    VC-backed firms' offers are served first (they bid with equity and the promise of the next
+    round: Sorenson, Dahl, Canales & Burton 2021 find VC-backed startups pay more than other
+    startups; assumption for the strict priority), the rest share what is left at one rate.
+    """
+    fill_backed = np.minimum(hired / np.maximum(backed_demand, 1e-12), 1.0)
+    left = np.maximum(hired - fill_backed * backed_demand, 0.0)
+    other_demand = demand - backed_demand
+    fill_other = np.minimum(left / np.maximum(other_demand, 1e-12), 1.0)
+    return fill_backed, fill_other
+
+
+def _book_flows(
+    setting: Setting,
+    world: World,
+    sector_revenue: np.ndarray,
+    real_output_cs: np.ndarray,
+    rd_real_cs: np.ndarray,
+    subsidies_cs: np.ndarray,
+    rd_reported_cs: np.ndarray,
+    tax_expenditure_cs: np.ndarray,
+    sector_profit: np.ndarray,
+) -> None:
+    """The month's sums per (city, sector) into the flows; last month's output per market."""
+    nc, ns = setting.n_cities, setting.n_sectors
+    flows = world.flows
+    flows.output = sector_revenue.reshape(nc, ns)
+    flows.real_output = real_output_cs.reshape(nc, ns)
+    market_output = np.zeros_like(world.output_last)
+    np.add.at(market_output, setting.city_market, flows.real_output)
+    world.output_last = market_output
+    flows.rd_real = rd_real_cs.reshape(nc, ns)
+    flows.rd_reported = rd_reported_cs.reshape(nc, ns)
+    flows.tax_expenditure = tax_expenditure_cs.reshape(nc, ns)
+    flows.subsidies = subsidies_cs.reshape(nc, ns)
+    flows.margin = (sector_profit / np.maximum(sector_revenue, 1.0)).reshape(nc, ns)
+
+
+def _operate_numpy(
+    setting: Setting,
+    world: World,
+    levers: Levers,
+    rd: RdSpending,
+    density: np.ndarray,
+    rng: np.random.Generator,
+) -> None:
+    """:func:`operate` in NumPy: the reference the compiled passes reproduce bit for bit."""
     g = setting.params.growth
     f = world.firms
     n = f.n
@@ -204,13 +441,7 @@ def operate(
     wanted = wish * space_for_hires(setting, world, wish)
     demand, backed_demand = kernels.group_sums(c, nc, wanted, np.where(backed, wanted, 0.0))
     hired, taken = match_hires(setting, world, levers, demand)
-    # VC-backed firms' offers are served first (they bid with equity and the promise of the next
-    # round: Sorenson, Dahl, Canales & Burton 2021 find VC-backed startups pay more than other
-    # startups; assumption for the strict priority), the rest share what is left at one rate.
-    fill_backed = np.minimum(hired / np.maximum(backed_demand, 1e-12), 1.0)
-    left = np.maximum(hired - fill_backed * backed_demand, 0.0)
-    other_demand = demand - backed_demand
-    fill_other = np.minimum(left / np.maximum(other_demand, 1e-12), 1.0)
+    fill_backed, fill_other = _fill_rates(demand, backed_demand, hired)
     hires = wanted * np.where(backed, kernels.take(fill_backed, c), kernels.take(fill_other, c))
     layoffs = np.minimum(np.maximum(-change, 0.0), np.maximum(emp - 1.0, 0.0))
     f.employees[:n] = emp + hires - layoffs
@@ -230,16 +461,17 @@ def operate(
     sector_revenue, real_output_cs, rd_real_cs, subsidies_cs = kernels.group_sums(
         cell, nc * ns, revenue, output, rd.real, subsidy
     )
-    _employment, rd_reported_cs, tax_expenditure_cs, sector_profit = kernels.group_sums(
-        cell, nc * ns, f.view("employees"), rd.reported, rd.tax_expenditure, profit, where=alive
+    rd_reported_cs, tax_expenditure_cs, sector_profit = kernels.group_sums(
+        cell, nc * ns, rd.reported, rd.tax_expenditure, profit, where=alive
     )
-    flows.output = sector_revenue.reshape(nc, ns)
-    flows.real_output = real_output_cs.reshape(nc, ns)
-    market_output = np.zeros_like(world.output_last)
-    np.add.at(market_output, setting.city_market, flows.real_output)
-    world.output_last = market_output
-    flows.rd_real = rd_real_cs.reshape(nc, ns)
-    flows.rd_reported = rd_reported_cs.reshape(nc, ns)
-    flows.tax_expenditure = tax_expenditure_cs.reshape(nc, ns)
-    flows.subsidies = subsidies_cs.reshape(nc, ns)
-    flows.margin = (sector_profit / np.maximum(sector_revenue, 1.0)).reshape(nc, ns)
+    _book_flows(
+        setting,
+        world,
+        sector_revenue,
+        real_output_cs,
+        rd_real_cs,
+        subsidies_cs,
+        rd_reported_cs,
+        tax_expenditure_cs,
+        sector_profit,
+    )

@@ -50,11 +50,19 @@ def tech_demand_m2(setting: Setting, world: World) -> np.ndarray:
     return staff * space_per_employee(setting, world)
 
 
-def room_m2(setting: Setting, world: World) -> np.ndarray:
+def room_m2(setting: Setting, world: World, staff: np.ndarray | None = None) -> np.ndarray:
     """Space each district can still let to new tenants (m²): the stock less what cannot be let
-    (``frictional_vacancy``) less what tech and other tenants occupy."""
+    (``frictional_vacancy``) less what tech and other tenants occupy.
+
+    ``staff`` is the living firms' staff per district when the caller has summed it already.
+    """
     o = world.offices
-    occupied = tech_demand_m2(setting, world) + o.other_demand_m2
+    tech = (
+        tech_demand_m2(setting, world)
+        if staff is None
+        else staff * space_per_employee(setting, world)
+    )
+    occupied = tech + o.other_demand_m2
     lettable = o.stock_m2 * (1.0 - setting.params.rents.frictional_vacancy)
     return np.maximum(lettable - occupied, 0.0)
 
@@ -64,14 +72,21 @@ def space_for_hires(setting: Setting, world: World, wanted: np.ndarray) -> np.nd
 
     All firms of a district get the same share: min(1, room / (Σ wanted · m² per employee)).
     """
-    f = world.firms
-    d = f.view("district")
-    asked_m2 = np.bincount(d, weights=wanted, minlength=setting.n_districts) * space_per_employee(
-        setting, world
-    )
-    room = room_m2(setting, world)
-    fill = np.where(asked_m2 > room, room / np.maximum(asked_m2, 1e-300), 1.0)
-    return kernels.take(fill, d)
+    d = world.firms.view("district")
+    wished = np.bincount(d, weights=wanted, minlength=setting.n_districts)
+    return kernels.take(district_space_share(setting, world, wished), d)
+
+
+def district_space_share(
+    setting: Setting, world: World, wished: np.ndarray, staff: np.ndarray | None = None
+) -> np.ndarray:
+    """Share of the hires wished for in each district (people) that its free space can seat.
+
+    ``staff`` as in :func:`room_m2`.
+    """
+    asked_m2 = wished * space_per_employee(setting, world)
+    room = room_m2(setting, world, staff)
+    return np.where(asked_m2 > room, room / np.maximum(asked_m2, 1e-300), 1.0)
 
 
 def clear_office_market(setting: Setting, world: World, levers: Levers) -> None:

@@ -1,0 +1,298 @@
+"""Compiled passes of a firm's month, each bit-identical to its mechanism's NumPy code.
+
+A mechanism written in NumPy makes a firm-sized temporary for nearly every operator: a month of
+``operations.operate`` allocated about 25 of them at once (benchmarks/RESULTS.md, "Memory"). The
+kernels here do a phase's arithmetic in one pass over the firm rows, write the firm columns in
+place and add the per-group sums as they go. Which formula each computes is documented where
+the mechanism calls it; this module only says how.
+
+Three rules keep the results bit-identical to the NumPy code, so that ``HELIX_NUMBA=0`` (which
+runs that code) changes no number:
+
+- the transcendental functions (exp, expm1, log, power) stay NumPy's, on one temporary each,
+  between the passes: NumPy's vectorised versions and numba's (libm's) differ in the last bit;
+- each expression is evaluated in the NumPy code's order (``a * b * c`` is ``(a * b) * c``), and
+  ``np.maximum``/``np.minimum`` are written as NumPy defines them (``a >= b ? a : b``);
+- a sum per group adds the rows in row order, as ``np.bincount`` does; a row outside a masked
+  sum is skipped, which gives the same bits as adding +0.0 (a sum that starts at +0.0 is never
+  -0.0).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from helix.world.kernels import CACHE
+
+
+@njit(cache=CACHE, inline="always")
+def _max(a, b):  # pragma: no cover - compiled
+    return a if a >= b else b
+
+
+@njit(cache=CACHE, inline="always")
+def _min(a, b):  # pragma: no cover - compiled
+    return a if a <= b else b
+
+
+@njit(cache=CACHE, inline="always")
+def _clip1(a):  # pragma: no cover - compiled
+    return _min(_max(a, -1.0), 1.0)
+
+
+@njit(cache=CACHE)
+def census(
+    alive,
+    city,
+    district,
+    sector,
+    born,
+    stage,
+    employees,
+    step,
+    n_sectors,
+    n_cells,
+    n_districts,
+    public_stage,
+    young_months,
+):  # pragma: no cover - compiled
+    """Young private firms per (city, sector) cell, and the staff of living firms per district."""
+    young = np.zeros(n_cells)
+    staff = np.zeros(n_districts)
+    for i in range(len(alive)):
+        if not alive[i]:
+            continue
+        staff[district[i]] += employees[i]
+        if step - born[i] < young_months and stage[i] < public_stage:
+            young[city[i] * n_sectors + sector[i]] += 1.0
+    return young, staff
+
+
+@njit(cache=CACHE)
+def books(
+    step,
+    alive,
+    city,
+    district,
+    sector,
+    born,
+    stage,
+    employees,
+    ramping,
+    ramped,
+    exp_productivity,
+    maturity,
+    first_age,
+    revenue_per_worker,
+    density,
+    availability,
+    price,
+    wage,
+    rent_per_employee,
+    wage_and_other,
+    forgo_cut,
+    forgo_months,
+    team_size,
+    rd_real,
+    rd_other_ahead,
+    rd_reported,
+    rd_tax,
+    subsidy_per_firm,
+    public_stage,
+    young_months,
+    runway_months,
+    cash,
+    support_total,
+    revenue_out,
+    costs_out,
+    rent_out,
+    loss_months,
+    margin,
+    runway,
+    cell_sums,
+):  # pragma: no cover - compiled
+    """Revenue, costs, support and cash of every firm (``operate``'s books), in one pass.
+
+    Writes the firm columns (cash, support, revenue, costs, rent paid, months of loss), each
+    firm's margin and the ratio whose log is its runway term, and adds per cell: revenue, real
+    output, real R&D, subsidies (all rows), reported R&D, tax expenditure, profit (living rows)
+    into ``cell_sums`` columns 0-6.
+    """
+    n_sectors = density.shape[1]
+    for i in range(len(alive)):
+        c = city[i]
+        d = district[i]
+        s = sector[i]
+        a = alive[i]
+        age = step - born[i]
+        emp = employees[i]
+        staff = emp - ramping[i] if ramped else emp
+        output = (
+            revenue_per_worker[s]
+            * exp_productivity[i]
+            * density[d, s]
+            * availability[c, s]
+            * maturity[age - first_age]
+            * staff
+        )
+        if not a:
+            output = 0.0
+        revenue = output * price[c, s]
+        w = wage[c]
+        rent = emp * rent_per_employee[d]
+        forgo = 0.0
+        if forgo_cut > 0.0 and stage[i] == 0 and age < forgo_months:
+            forgo = forgo_cut * _min(emp, team_size) * w
+        payroll = emp * w * wage_and_other - forgo
+        costs = payroll + rent + rd_real[i] + rd_other_ahead[i] if a else 0.0
+        cell = c * n_sectors + s
+        young = a and age < young_months and stage[i] < public_stage
+        subsidy = subsidy_per_firm[cell] if young else 0.0
+        support = rd_tax[i] + subsidy if a else 0.0
+        profit = revenue - costs + support
+        cash[i] = cash[i] + (profit if a else 0.0)
+        support_total[i] = support_total[i] + support
+        revenue_out[i] = revenue
+        costs_out[i] = costs
+        rent_out[i] = rent
+        loss_months[i] = loss_months[i] + 1 if profit < 0 else 0
+        margin[i] = _clip1(profit / _max(_max(revenue, costs), 1.0))
+        runway[i] = _max(cash[i], 1.0) / _max(costs * runway_months, 1.0)
+        cell_sums[cell, 0] += revenue
+        cell_sums[cell, 1] += output
+        cell_sums[cell, 2] += rd_real[i]
+        cell_sums[cell, 3] += subsidy
+        if a:
+            cell_sums[cell, 4] += rd_reported[i]
+            cell_sums[cell, 5] += rd_tax[i]
+            cell_sums[cell, 6] += profit
+
+
+@njit(cache=CACHE)
+def plans(
+    step,
+    alive,
+    city,
+    stage,
+    last_round,
+    cash,
+    planned_burn,
+    employees,
+    revenue,
+    rent_paid,
+    wage,
+    wage_and_other,
+    cut_runway_months,
+    stale_months,
+    public_stage,
+    backed,
+    plan_gap,
+    size_base,
+):  # pragma: no cover - compiled
+    """Which firms hire on a VC plan, the ratio whose log is their plan gap, and size / 10.
+
+    The team a VC-backed firm's plan pays for (``operations.planned_team`` with
+    ``funding.plan_budget``), in one pass.
+    """
+    for i in range(len(alive)):
+        emp = _max(employees[i], 1.0)
+        per_employee = wage[city[i]] * wage_and_other + rent_paid[i] / emp
+        revenue_paid = _min(revenue[i], per_employee * emp)
+        burn = _min(planned_burn[i], _max(cash[i], 0.0) / cut_runway_months)
+        on_plan = (
+            alive[i]
+            and stage[i] >= 1
+            and stage[i] < public_stage
+            and step - last_round[i] < stale_months
+            and cash[i] > 0
+        )
+        planned = (revenue_paid + burn if on_plan else 0.0) / _max(per_employee, 1.0)
+        backed[i] = planned > 0
+        plan_gap[i] = _max(planned, 1.0) / emp
+        size_base[i] = emp / 10.0
+
+
+@njit(cache=CACHE)
+def growth_rates(
+    margin,
+    runway,
+    plan_gap,
+    size_factor,
+    shocks,
+    backed,
+    hiring_response,
+    runway_response,
+    plan_hiring_speed,
+    shock_sd,
+    out,
+):  # pragma: no cover - compiled
+    """Each firm's log change of headcount wished for this month (before desks and hiring)."""
+    for i in range(len(margin)):
+        root = np.sqrt(size_factor[i])
+        b = backed[i]
+        systematic = hiring_response * margin[i] + (
+            0.0 if b else runway_response * _clip1(runway[i])
+        )
+        plan = root * plan_hiring_speed * _clip1(plan_gap[i]) if b else 0.0
+        out[i] = root * systematic + plan + size_factor[i] * shock_sd * shocks[i]
+
+
+@njit(cache=CACHE)
+def wishes(alive, district, employees, change, n_districts):  # pragma: no cover - compiled
+    """Turn expm1(growth) into each firm's change of headcount in place; wished hires per district."""
+    wished = np.zeros(n_districts)
+    for i in range(len(alive)):
+        delta = employees[i] * change[i] if alive[i] else 0.0
+        change[i] = delta
+        wished[district[i]] += _max(delta, 0.0)
+    return wished
+
+
+@njit(cache=CACHE)
+def wanted_hires(
+    city, district, change, backed, space_share, n_cities, wanted
+):  # pragma: no cover - compiled
+    """Hires each firm wants that its district has desks for; demand, VC-backed demand and
+    hires short of space per city."""
+    demand = np.zeros(n_cities)
+    backed_demand = np.zeros(n_cities)
+    short = np.zeros(n_cities)
+    for i in range(len(city)):
+        wish = _max(change[i], 0.0)
+        w = wish * space_share[district[i]]
+        wanted[i] = w
+        c = city[i]
+        demand[c] += w
+        backed_demand[c] += w if backed[i] else 0.0
+        short[c] += wish - w
+    return demand, backed_demand, short
+
+
+@njit(cache=CACHE)
+def hire_and_fire(
+    city,
+    employees,
+    ramping,
+    ramped,
+    ramp_decay,
+    change,
+    wanted,
+    backed,
+    fill_backed,
+    fill_other,
+    n_cities,
+):  # pragma: no cover - compiled
+    """New headcounts (and hires still ramping up), and layoffs per city."""
+    fired = np.zeros(n_cities)
+    for i in range(len(city)):
+        c = city[i]
+        emp = employees[i]
+        hires = wanted[i] * (fill_backed[c] if backed[i] else fill_other[c])
+        layoffs = _min(_max(-change[i], 0.0), _max(emp - 1.0, 0.0))
+        now = emp + hires - layoffs
+        employees[i] = now
+        if ramped:
+            ramping[i] = _min(ramping[i] * ramp_decay + hires, now)
+        fired[c] += layoffs
+    return fired
