@@ -233,7 +233,7 @@ def stored_discovery(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]
 
 @pytest.fixture(scope="module")
 def discovered(stored_discovery: dict[str, Any]) -> dict[str, Any]:
-    """``helix discover --json --out`` over the stored experiment, once."""
+    """``helix discover --json --out --png`` over the stored experiment, once."""
     from typer.testing import CliRunner
 
     from helix.cli import app
@@ -241,7 +241,7 @@ def discovered(stored_discovery: dict[str, Any]) -> dict[str, Any]:
     s = stored_discovery
     report = s["folder"] / "report"
     args = ["discover", s["file"], "--rule", s["rule"], "--db", s["db"], "--json"]
-    result = CliRunner().invoke(app, [str(a) for a in [*args, "--out", report]])
+    result = CliRunner().invoke(app, [str(a) for a in [*args, "--out", report, "--png"]])
     assert result.exit_code == 0, result.stderr
     return {**s, "json": json.loads(result.stdout), "report": report}
 

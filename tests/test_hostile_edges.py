@@ -121,7 +121,8 @@ def test_a_variant_with_markup_in_its_name_is_printed_as_written(cli, tmp_path):
 def test_mathtext_in_names_still_gives_json_and_pngs(cli, tmp_path):
     world = tiny_world(tmp_path / "world.toml", "mathtext $\\frac{$", "$\\frac{$ Birch")
     out = tmp_path / "rep"
-    result = cli("run", world, *TINY, "--db", tmp_path / "r.duckdb", "--json", "--out", out)
+    args = ("--db", tmp_path / "r.duckdb", "--json", "--out", out, "--png")
+    result = cli("run", world, *TINY, *args)
     assert result.exit_code == 0, result.stderr
     payload = json.loads(result.stdout)
     assert payload["report"] == str(out / "report.html")
@@ -136,7 +137,8 @@ def test_names_no_font_can_draw_are_said_once_not_warned_per_glyph(cli, tmp_path
     world = tiny_world(tmp_path / "world.toml", "长三角", "上海")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = cli("run", world, *TINY, "--db", tmp_path / "r.duckdb", "--out", tmp_path / "r")
+        args = ("--db", tmp_path / "r.duckdb", "--out", tmp_path / "r", "--png")
+        result = cli("run", world, *TINY, *args)
     assert result.exit_code == 0, result.stderr
     assert "上海" in result.stdout
     assert not [w for w in caught if "Glyph" in str(w.message)]
@@ -171,7 +173,7 @@ def test_a_report_folder_holds_exactly_one_report(cli, tmp_path):
 def test_a_report_that_fails_half_way_leaves_the_old_one_whole(cli, tmp_path, monkeypatch):
     db = tmp_path / "r.duckdb"
     out = tmp_path / "rep"
-    assert cli("run", "tiny-corridor", *TINY, "--db", db, "--out", out).exit_code == 0
+    assert cli("run", "tiny-corridor", *TINY, "--db", db, "--out", out, "--png").exit_code == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     drawn = []
 
@@ -184,7 +186,10 @@ def test_a_report_that_fails_half_way_leaves_the_old_one_whole(cli, tmp_path, mo
 
     monkeypatch.setattr(static, "render", full_disk_on_the_third)
     one_line_error(
-        cli("report", "--db", db, "--out", out), str(out), "--out", "No space left on device"
+        cli("report", "--db", db, "--out", out, "--png"),
+        str(out),
+        "--out",
+        "No space left on device",
     )
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert report_folder(tmp_path) == ["cwd", "r.duckdb", "rep"]
@@ -432,7 +437,8 @@ def test_a_figure_that_fails_still_gives_the_run_s_json(cli, tmp_path, monkeypat
 
     monkeypatch.setattr(static, "render", broken)
     db = tmp_path / "r.duckdb"
-    result = cli("run", "tiny-corridor", *TINY, "--db", db, "--json", "--out", tmp_path / "rep")
+    args = ("--db", db, "--json", "--out", tmp_path / "rep", "--png")
+    result = cli("run", "tiny-corridor", *TINY, *args)
     assert result.exit_code == 0, result.stderr
     payload = json.loads(result.stdout)
     assert "report" not in payload

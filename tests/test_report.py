@@ -6,6 +6,7 @@ The tests check structure and rendering, never the model's values (they are bein
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -240,7 +241,7 @@ def assert_png_not_blank(path: Path) -> None:
 @pytest.fixture(scope="module")
 def one(stored: Stored, tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("one")
-    return write_report(stored.db, [stored.runs[0]], out_dir=out)
+    return write_report(stored.db, [stored.runs[0]], out_dir=out, pngs=True)
 
 
 @pytest.fixture(scope="module")
@@ -384,7 +385,7 @@ def test_latest_run_is_the_default(stored: Stored) -> None:
 
 @pytest.mark.slow
 def test_experiment_report_compares_variants(stored: Stored, tmp_path: Path) -> None:
-    files = write_report(stored.db, experiment=stored.experiment, out_dir=tmp_path)
+    files = write_report(stored.db, experiment=stored.experiment, out_dir=tmp_path, pngs=True)
     assert files.subject.kind == "experiment"
     assert list(files.subject.groups) == ["baseline", "slow-vc"]
     c = _contents(stored.db, experiment=stored.experiment)
@@ -475,7 +476,7 @@ def test_latest_experiment(stored: Stored) -> None:
 
 
 def test_calibration_report_shows_fit_and_identifiability(summaries: Path, tmp_path: Path) -> None:
-    files = write_report(summaries, calibration="cal1", out_dir=tmp_path)
+    files = write_report(summaries, calibration="cal1", out_dir=tmp_path, pngs=True)
     assert files.subject.runs == []
     keys = {p.stem for p in files.pngs}
     assert keys == {"calibration_fit", "calibration_parameters", "calibration_profiles"}
@@ -525,10 +526,28 @@ def assert_one_line_error(result: Any, *parts: str) -> None:
 @pytest.mark.slow
 def test_cli_report_writes_the_files(stored: Stored, tmp_path: Path) -> None:
     out = tmp_path / "rep"
-    result = _cli("report", stored.runs[1], "--db", stored.db, "--out", out)
+    result = _cli("report", stored.runs[1], "--db", stored.db, "--out", out, "--png")
     assert result.exit_code == 0, result.stderr
     assert str(out / "report.html") in result.stdout
     assert (out / "report.html").exists() and list(out.glob("*.png"))
+
+
+@pytest.mark.slow
+def test_the_pngs_are_drawn_on_request_and_the_page_saves_each_figure(
+    stored: Stored, tmp_path: Path
+) -> None:
+    """Without --png the folder holds the page alone; each figure's camera button then saves
+    it as a PNG named after the figure (plotly.js draws it in the browser, offline)."""
+    out = tmp_path / "rep"
+    result = _cli("report", stored.runs[1], "--db", stored.db, "--out", out, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["pngs"] == []
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["report.html"]
+    page = (out / "report.html").read_text(encoding="utf-8")
+    keys = re.findall(r'<figure class="helix-figure" id="figure-([^"]+)"', page)
+    assert keys
+    for key in keys:
+        assert f'"toImageButtonOptions": {{"format": "png", "filename": "{key}"' in page
 
 
 @pytest.mark.slow

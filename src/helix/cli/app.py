@@ -89,6 +89,14 @@ SetOpt = Annotated[
 ]
 DbOpt = Annotated[Path, typer.Option("--db", help="DuckDB file to write results to.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object only.")]
+PngOpt = Annotated[
+    bool,
+    typer.Option(
+        "--png",
+        help="Also draw every figure as a PNG beside report.html (a few seconds; each figure's "
+        "camera button saves one from the page).",
+    ),
+]
 WorkersOpt = Annotated[int | None, typer.Option(help="Worker processes. (default: all cores)")]
 ClusterOpt = Annotated[
     str | None,

@@ -19,6 +19,7 @@ from helix.cli.app import (
     DbOpt,
     JsonOpt,
     LazyProgress,
+    PngOpt,
     app,
     err,
     fmt,
@@ -97,6 +98,7 @@ def discover(
     scale: ExpScaleOpt = None,
     replicates: ReplicatesOpt = None,
     samples: SamplesOpt = None,
+    png: PngOpt = False,
 ) -> None:
     """PRIM boxes: under which swept conditions does the rule hold? Runs what is not yet done."""
     exp = load_experiment(file, until=until, scale=scale, replicates=replicates, samples=samples)
@@ -125,6 +127,7 @@ def discover(
                 db,
                 discovery=found.discovery_id,
                 out_dir=out_dir,
+                pngs=png,
                 progress=report_stages(progress),
             )
         finally:

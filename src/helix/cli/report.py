@@ -1,5 +1,5 @@
-"""``helix report``: an HTML report and PNG figures of runs, an experiment, a calibration or a
-scenario discovery."""
+"""``helix report``: an HTML report (and, on request, PNG figures) of runs, an experiment, a
+calibration or a scenario discovery."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from helix.cli.app import (
     REPORT_DIR,
     JsonOpt,
     LazyProgress,
+    PngOpt,
     app,
     err,
     handles_errors,
@@ -50,17 +51,16 @@ def report(
     db: Annotated[Path, typer.Option("--db", help="DuckDB file to read results from.")] = DB,
     out_dir: Annotated[
         Path,
-        typer.Option(
-            "--out", help="Folder for report.html and one PNG per figure (replaced as a whole)."
-        ),
+        typer.Option("--out", help="Folder for report.html (and the PNGs; replaced as a whole)."),
     ] = REPORT_DIR,
     force: Annotated[
         bool,
         typer.Option("--force", help="Write into a folder that holds other files (beside them)."),
     ] = False,
     as_json: JsonOpt = False,
+    png: PngOpt = False,
 ) -> None:
-    """Write an HTML report (offline, interactive) and PNG figures of runs from the store."""
+    """Write an HTML report (offline, interactive) of runs from the store; --png adds PNGs."""
     # Imported here, not above: plotly and matplotlib take over a second to load, and only the
     # commands that write a report should pay for them.
     from helix.report import write_report
@@ -90,6 +90,7 @@ def report(
             discovery=discovery,
             out_dir=out_dir,
             force=force,
+            pngs=png,
             progress=report_stages(progress),
         )
     finally:
@@ -109,7 +110,8 @@ def report(
         return
     out.print(
         f"[bold]helix[/] wrote {said(files.html)} ({files.figures} figures, {size_mb:.1f} MB, offline) "
-        f"and {len(files.pngs)} PNGs for {len(files.subject.runs)} run(s) in {files.seconds:.1f} s",
+        f"{f'and {len(files.pngs)} PNGs ' if files.pngs else ''}"
+        f"for {len(files.subject.runs)} run(s) in {files.seconds:.1f} s",
         highlight=False,
         soft_wrap=True,
     )

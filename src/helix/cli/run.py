@@ -17,6 +17,7 @@ from helix.cli.app import (
     DbOpt,
     JsonOpt,
     LazyProgress,
+    PngOpt,
     ScenarioArg,
     SetOpt,
     app,
@@ -76,6 +77,7 @@ def run(
     ] = False,
     out_dir: OutOpt = REPORT_DIR,
     force: ForceOpt = False,
+    png: PngOpt = False,
 ) -> None:
     """Run a world (the shipped world by default) and store the results."""
     world = load_scenario(scenario, set_ or [], seed=seed, until=until, scale=scale)
@@ -88,7 +90,9 @@ def run(
         with Store(db) as store:
             stored = run_and_store(world, store, progress)
         report_html = (
-            None if no_report else _run_report(db, stored.run_id, out_dir, force, progress)
+            None
+            if no_report
+            else _run_report(db, stored.run_id, out_dir, force, progress, pngs=png)
         )
     finally:
         progress.close()
@@ -127,7 +131,7 @@ def run(
 
 
 def _run_report(
-    db: Path, run_id: str, out_dir: Path, force: bool, progress: LazyProgress
+    db: Path, run_id: str, out_dir: Path, force: bool, progress: LazyProgress, *, pngs: bool
 ) -> Path | None:
     """Write the report of a run that just finished; a problem is a warning, not a failure."""
     # Imported here, not above: plotly and matplotlib take over a second to load, and only the
@@ -136,7 +140,12 @@ def _run_report(
 
     try:
         files = write_report(
-            db, [run_id], out_dir=out_dir, force=force, progress=report_stages(progress)
+            db,
+            [run_id],
+            out_dir=out_dir,
+            force=force,
+            pngs=pngs,
+            progress=report_stages(progress),
         )
     # Any exception: the run is stored already, and a bug in a figure must not hide that.
     except Exception as exc:

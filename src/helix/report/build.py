@@ -47,10 +47,11 @@ class ReportFiles:
 
     Attributes:
         html: The self-contained HTML file.
-        pngs: One PNG per figure.
+        pngs: One PNG per figure, when they were asked for; else none.
         subject: What the report is about.
         seconds: Time it took.
         notes: What the reader should know once (a font that lacks some names' glyphs).
+        figure_keys: The page's figures.
     """
 
     html: Path
@@ -58,10 +59,11 @@ class ReportFiles:
     subject: Subject
     seconds: float
     notes: list[str] = field(default_factory=list)
+    figure_keys: list[str] = field(default_factory=list)
 
     @property
     def figures(self) -> int:
-        return len(self.pngs)
+        return len(self.figure_keys)
 
 
 def targets_table(found: list[targets.Verdict]) -> page.TableBlock:
@@ -248,11 +250,12 @@ def write_report(
     calibration: str | None = None,
     discovery: str | None = None,
     out_dir: str | Path = "helix-report",
-    pngs: bool = True,
+    pngs: bool = False,
     force: bool = False,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> ReportFiles:
-    """Write ``report.html`` and one PNG per figure into ``out_dir``, replacing what was there.
+    """Write ``report.html`` (and with ``pngs`` one PNG per figure) into ``out_dir``, replacing
+    what was there.
 
     The report is written beside ``out_dir`` and swapped in (:mod:`helix.report.folder`): the
     folder then holds this report only, and a failure leaves the previous one whole.
@@ -264,7 +267,8 @@ def write_report(
         calibration: A calibration id.
         discovery: A scenario discovery's id (``helix discover``).
         out_dir: Folder to write into (created if needed).
-        pngs: Also write the static PNGs.
+        pngs: Also draw every figure as a PNG (matplotlib; about a quarter of a second each).
+            Without them the page's figures still save themselves as PNGs (the camera button).
         force: Write into a folder that holds other files than a helix report (beside them).
         progress: Called as ``progress(step, done, total)`` while the report is written.
 
@@ -307,7 +311,12 @@ def write_report(
         tell("done", total, total)
     notes = [static.MISSING_GLYPHS] if missing else []
     return ReportFiles(
-        out / HTML_NAME, [out / n for n in names], subject, time.perf_counter() - clock, notes
+        out / HTML_NAME,
+        [out / n for n in names],
+        subject,
+        time.perf_counter() - clock,
+        notes,
+        [f.key for f in contents.figures],
     )
 
 

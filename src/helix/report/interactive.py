@@ -242,6 +242,8 @@ def html_div(spec: FigureSpec, div_id: str) -> str:
         include_plotlyjs=False,
         include_mathjax=False,
         div_id=div_id,
-        config=CONFIG,
+        # The camera button saves the figure as a PNG named after it, as the page shows it: a
+        # figure for a slide without drawing them all (``helix report --png``).
+        config={**CONFIG, "toImageButtonOptions": {"format": "png", "filename": spec.key}},
         validate=False,
     )

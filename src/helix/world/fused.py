@@ -169,6 +169,84 @@ def books(
             cell_sums[cell, 6] += profit
 
 
+@njit(cache=CACHE, inline="always")
+def _plan_budget(
+    revenue,
+    alive,
+    stage,
+    since_round,
+    cash,
+    planned_burn,
+    cut_runway_months,
+    stale_months,
+    public_stage,
+):  # pragma: no cover - compiled
+    """A firm's ``funding.plan_budget`` (0 off plan), and whether it is on a plan."""
+    burn = _min(planned_burn, _max(cash, 0.0) / cut_runway_months)
+    on_plan = (
+        alive and stage >= 1 and stage < public_stage and since_round < stale_months and cash > 0
+    )
+    return (revenue + burn if on_plan else 0.0), on_plan
+
+
+@njit(cache=CACHE)
+def rd_spending(
+    step,
+    alive,
+    city,
+    sector,
+    stage,
+    last_round,
+    cash,
+    planned_burn,
+    employees,
+    revenue,
+    rent_paid,
+    wage,
+    real_intensity_cs,
+    reported_intensity_cs,
+    deduction_cs,
+    wage_and_other,
+    plan_share,
+    corporate_tax_rate,
+    cut_runway_months,
+    stale_months,
+    public_stage,
+    real,
+    reported,
+    tax_expenditure,
+    real_intensity,
+    other_ahead,
+):  # pragma: no cover - compiled
+    """Each firm's R&D this month (``rd.rd_spending``) in one pass, into the five arrays."""
+    for i in range(len(alive)):
+        c = city[i]
+        s = sector[i]
+        intensity = real_intensity_cs[c, s]
+        wage_bill = employees[i] * wage[c] if alive[i] else 0.0
+        running = wage_bill * (wage_and_other + intensity) + rent_paid[i]
+        budget, on_plan = _plan_budget(
+            _min(revenue[i], running),
+            alive[i],
+            stage[i],
+            step - last_round[i],
+            cash[i],
+            planned_burn[i],
+            cut_runway_months,
+            stale_months,
+            public_stage,
+        )
+        unspent = _max(budget - running, 0.0) if on_plan else 0.0
+        ahead = plan_share * unspent
+        spent = intensity * wage_bill + ahead
+        told = reported_intensity_cs[c, s] * wage_bill + ahead
+        real[i] = spent
+        reported[i] = told
+        tax_expenditure[i] = deduction_cs[c, s] * corporate_tax_rate * told
+        real_intensity[i] = spent / _max(wage_bill, 1.0)
+        other_ahead[i] = unspent - ahead
+
+
 @njit(cache=CACHE)
 def plans(
     step,
@@ -198,16 +276,18 @@ def plans(
     for i in range(len(alive)):
         emp = _max(employees[i], 1.0)
         per_employee = wage[city[i]] * wage_and_other + rent_paid[i] / emp
-        revenue_paid = _min(revenue[i], per_employee * emp)
-        burn = _min(planned_burn[i], _max(cash[i], 0.0) / cut_runway_months)
-        on_plan = (
-            alive[i]
-            and stage[i] >= 1
-            and stage[i] < public_stage
-            and step - last_round[i] < stale_months
-            and cash[i] > 0
+        budget, _ = _plan_budget(
+            _min(revenue[i], per_employee * emp),
+            alive[i],
+            stage[i],
+            step - last_round[i],
+            cash[i],
+            planned_burn[i],
+            cut_runway_months,
+            stale_months,
+            public_stage,
         )
-        planned = (revenue_paid + burn if on_plan else 0.0) / _max(per_employee, 1.0)
+        planned = budget / _max(per_employee, 1.0)
         backed[i] = planned > 0
         plan_gap[i] = _max(planned, 1.0) / emp
         size_base[i] = emp / 10.0

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from helix.world import kernels
+from helix.world import fused, kernels
 from helix.world.mechanisms.funding import plan_budget
 from helix.world.setting import Levers, Setting
-from helix.world.state import World
+from helix.world.state import STAGE_PUBLIC, World
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,14 @@ def rd_spending(setting: Setting, levers: Levers, world: World) -> RdSpending:
     deduction_cs = levers.rd_extra_deduction
     user_cost = 1.0 - deduction_cs * p.corporate_tax_rate / (1.0 - p.corporate_tax_rate)
     base = setting.sector_rd_intensity[None, :]
+    if kernels.USE_NUMBA:  # the same numbers in one pass, without firm-sized temporaries
+        return _rd_compiled(
+            setting,
+            world,
+            base * user_cost ** (-p.real_elasticity),
+            base * user_cost ** (-p.reported_elasticity),
+            deduction_cs,
+        )
     real_intensity = kernels.take2(base * user_cost ** (-p.real_elasticity), c, s)
     reported_intensity = kernels.take2(base * user_cost ** (-p.reported_elasticity), c, s)
     deduction = kernels.take2(deduction_cs, c, s)
@@ -71,3 +79,49 @@ def rd_spending(setting: Setting, levers: Levers, world: World) -> RdSpending:
         real_intensity=real / np.maximum(wage_bill, 1.0),
         other_ahead=unspent - ahead,
     )
+
+
+def _rd_compiled(
+    setting: Setting,
+    world: World,
+    real_intensity_cs: np.ndarray,
+    reported_intensity_cs: np.ndarray,
+    deduction_cs: np.ndarray,
+) -> RdSpending:
+    """:func:`rd_spending` per firm as one compiled pass (:mod:`helix.world.fused`), given its
+    intensities and deduction per (city, sector)."""
+    p = setting.params.rd
+    fund = setting.params.funding
+    f = world.firms
+    n = f.n
+    out = RdSpending(np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n))
+    table = np.ascontiguousarray
+    fused.rd_spending(
+        world.step,
+        f.view("alive"),
+        f.view("city"),
+        f.view("sector"),
+        f.view("stage"),
+        f.view("last_round"),
+        f.view("cash"),
+        f.view("planned_burn"),
+        f.view("employees"),
+        f.view("revenue"),
+        f.view("rent_paid"),
+        table(world.talent.wage),
+        table(np.broadcast_to(real_intensity_cs, deduction_cs.shape)),
+        table(np.broadcast_to(reported_intensity_cs, deduction_cs.shape)),
+        table(deduction_cs),
+        1.0 + setting.params.growth.other_costs,
+        float(p.plan_share),
+        float(p.corporate_tax_rate),
+        float(fund.cut_runway_months),
+        float(fund.stale_months),
+        STAGE_PUBLIC,
+        out.real,
+        out.reported,
+        out.tax_expenditure,
+        out.real_intensity,
+        out.other_ahead,
+    )
+    return out
