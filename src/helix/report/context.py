@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
+import numpy as np
 
 from helix.report.source import RunInfo
 from helix.report.spec import PALETTE
@@ -36,6 +37,21 @@ class World:
     districts: dict[str, str]
     sectors: dict[str, str]
     colors: dict[str, str] = field(default_factory=dict)
+    _read: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)
+
+    def firm_lifetimes(self, run_id: str) -> dict[str, np.ndarray]:
+        """A run's firms' lifetimes (:func:`helix.store.reports.firm_lifetimes`), read from the
+        store once per report: the survival figures read them per origin."""
+        return self._once("lifetimes", run_id, reports.firm_lifetimes)
+
+    def last_month_number(self, run_id: str) -> int | None:
+        """:func:`helix.store.reports.last_month_number`, read once per report."""
+        return self._once("last month", run_id, reports.last_month_number)
+
+    def _once(self, what: str, run_id: str, read: Any) -> Any:
+        if (what, run_id) not in self._read:
+            self._read[what, run_id] = read(self.con, run_id)
+        return self._read[what, run_id]
 
     @property
     def run_ids(self) -> list[str]:

@@ -121,13 +121,13 @@ def _survival_of(
     w: World, run_id: str, origin: str | None = None
 ) -> tuple[np.ndarray, np.ndarray, int] | None:
     """Durations, failure flags and horizon of a run's firms (of one ``origin`` if given)."""
-    rows = reports.firm_lifetimes(w.con, run_id)
+    rows = w.firm_lifetimes(run_id)
     if origin is not None:
         keep = np.asarray(rows["origin"], dtype=object) == origin
         rows = {k: np.asarray(v)[keep] for k, v in rows.items()}
     if len(rows["born"]) == 0:
         return None
-    last = reports.last_month_number(w.con, run_id)
+    last = w.last_month_number(run_id)
     end = last if last is not None else int(np.max(rows["born"]))
     born = np.asarray(rows["born"], dtype=float)
     ended = np.asarray(rows["ended"], dtype=float)

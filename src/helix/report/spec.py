@@ -170,9 +170,9 @@ def band(values: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, np.ndarray 
     values = np.asarray(values, dtype=float)
     if values.ndim == 1:
         return values, None, None
-    mid = np.nanmedian(values, axis=0) if values.shape[0] else np.zeros(values.shape[1])
-    if values.shape[0] < 2:
-        return mid, None, None
+    if values.shape[0] < 2:  # the median of one run is that run (NaN where it has none)
+        return (values[0].copy() if len(values) else np.zeros(values.shape[1])), None, None
+    mid = np.nanmedian(values, axis=0)
     if values.shape[0] < 10:
         return mid, np.nanmin(values, axis=0), np.nanmax(values, axis=0)
     low, high = np.nanpercentile(values, [5, 95], axis=0)

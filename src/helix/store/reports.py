@@ -154,25 +154,37 @@ def last_month_number(con: duckdb.DuckDBPyConnection, run_id: str) -> int | None
 
 
 def snapshot_sizes(con: duckdb.DuckDBPyConnection, run_ids: Sequence[str]) -> dict[str, np.ndarray]:
-    """``date`` and ``employees`` of every living firm with staff in the yearly snapshots."""
+    """``date`` and ``employees`` of every living firm with staff in the first and the last of
+    the runs' yearly snapshots (the two the size distribution draws)."""
     return con.execute(
-        "SELECT date, employees FROM firm_snapshots WHERE run_id IN (SELECT unnest(?))"
-        " AND employees > 0",
+        "WITH staffed AS (SELECT date, employees FROM firm_snapshots"
+        " WHERE run_id IN (SELECT unnest(?)) AND employees > 0)"
+        " SELECT date, employees FROM staffed"
+        " WHERE date = (SELECT min(date) FROM staffed) OR date = (SELECT max(date) FROM staffed)",
         [list(run_ids)],
     ).fetchnumpy()
 
 
 def annual_growth(con: duckdb.DuckDBPyConnection, run_ids: Sequence[str]) -> np.ndarray:
-    """Log growth of employees of each firm from one snapshot to the next year's."""
+    """Log growth of employees of each firm from one snapshot to the next year's, in the order
+    of run id, firm and year (the fit must not depend on the order a query returns rows in).
+
+    The snapshots are paired in NumPy, after one sort: a self-join in DuckDB took four times as
+    long for the default run.
+    """
+    ids = sorted(run_ids)
     rows = con.execute(
-        "SELECT ln(b.employees / a.employees) AS g FROM firm_snapshots a JOIN firm_snapshots b"
-        " ON a.run_id = b.run_id AND a.firm_id = b.firm_id"
-        " AND CAST(substr(a.date, 1, 4) AS INTEGER) + 1 = CAST(substr(b.date, 1, 4) AS INTEGER)"
-        " WHERE a.run_id IN (SELECT unnest(?)) AND a.employees > 0 AND b.employees > 0"
-        " ORDER BY a.run_id, a.firm_id, a.date",  # a join's order varies; the fit must not
-        [list(run_ids)],
+        "SELECT list_position($1, run_id) AS run, firm_id,"
+        " CAST(substr(date, 1, 4) AS INTEGER) AS year, employees FROM firm_snapshots"
+        " WHERE run_id IN (SELECT unnest($1)) AND employees > 0",
+        [ids],
     ).fetchnumpy()
-    return np.asarray(rows["g"], dtype=float)
+    run, firm, year = (np.asarray(rows[k]) for k in ("run", "firm_id", "year"))
+    order = np.lexsort((year, firm, run))
+    run, firm, year = run[order], firm[order], year[order]
+    staff = np.asarray(rows["employees"], dtype=float)[order]
+    paired = (run[1:] == run[:-1]) & (firm[1:] == firm[:-1]) & (year[1:] == year[:-1] + 1)
+    return np.log(staff[1:][paired] / staff[:-1][paired])
 
 
 def firm_lifetimes(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, np.ndarray]:

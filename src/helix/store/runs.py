@@ -392,23 +392,29 @@ def observations(con: duckdb.DuckDBPyConnection, run_id: str) -> Observations:
             "SELECT DISTINCT date FROM indicators WHERE run_id = ? ORDER BY date", [run_id]
         ).fetchall()
     ]
+    names = list(INDICATORS)
+    # Each row's indicator as its position in INDICATORS (-1: one this helix does not know), and
+    # the rows sorted by it, so that each indicator's rows are one slice.
     cols = con.execute(
-        "SELECT indicator, list_position($2, date) - 1 AS month,"
+        "SELECT coalesce(list_position($6, indicator) - 1, -1) AS indicator,"
+        " list_position($2, date) - 1 AS month,"
         " coalesce(list_position($3, city) - 1, -1) AS city,"
         " coalesce(list_position($4, district) - 1, -1) AS district,"
         " coalesce(list_position($5, sector) - 1, -1) AS sector, value"
-        " FROM indicators WHERE run_id = $1",
-        [run_id, months, cities, districts, sectors],
+        " FROM indicators WHERE run_id = $1 ORDER BY indicator",
+        [run_id, months, cities, districts, sectors, names],
     ).fetchnumpy()
     t, nc, ns, nd = len(months), len(cities), len(sectors), len(districts)
     obs = Observations(months, cities, districts, sectors, district_city)
-    names = np.asarray(cols["indicator"]).astype(str)
-    for name, info in INDICATORS.items():
-        rows = names == name
-        if not rows.any():
+    code = np.asarray(cols["indicator"])
+    bounds = np.searchsorted(code, np.arange(len(names) + 1), side="left")
+    month_of = np.asarray(cols["month"])
+    value_of = np.asarray(cols["value"], dtype=float)
+    for k, (name, info) in enumerate(INDICATORS.items()):
+        rows = slice(bounds[k], bounds[k + 1])
+        if rows.start == rows.stop:
             continue  # not kept
-        month = np.asarray(cols["month"])[rows]
-        value = np.asarray(cols["value"], dtype=float)[rows]
+        month, value = month_of[rows], value_of[rows]
         if info.dims == "city_sector":
             arr = np.full((t, nc, ns), np.nan)
             arr[month, np.asarray(cols["city"])[rows], np.asarray(cols["sector"])[rows]] = value
