@@ -70,15 +70,29 @@ def test_only_the_store_runs_sql() -> None:
     assert found == {}
 
 
+# The one function-local import the report keeps: the PNG renderer loads matplotlib (half a
+# second), which a report without PNGs does not need. import-linter still sees it (it reads
+# imports inside functions too), so a cycle through it fails the contracts above.
+LAZY_IN_REPORT = {("report/build.py", "helix.report.static")}
+
+
 def test_report_functions_import_at_the_top() -> None:
-    """No function-local import in the report: a cycle shows up as a failed contract instead
-    of being dodged (the report's modules load plotly/matplotlib anyway)."""
+    """No function-local import in the report but the PNG renderer: a cycle shows up as a
+    failed contract instead of being dodged (the report's modules load plotly anyway)."""
     local = {}
     for p in sorted((SRC / "report").glob("*.py")):
         tree = ast.parse(p.read_text(encoding="utf-8"))
+        where = str(p.relative_to(SRC))
         for fn in ast.walk(tree):
             if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
                 for node in ast.walk(fn):
-                    if isinstance(node, ast.Import | ast.ImportFrom):
-                        local.setdefault(str(p.relative_to(SRC)), []).append(node.lineno)
+                    if isinstance(node, ast.Import):
+                        names = [a.name for a in node.names]
+                    elif isinstance(node, ast.ImportFrom):
+                        names = [f"{node.module}.{a.name}" for a in node.names]
+                    else:
+                        continue
+                    for name in names:
+                        if (where, name) not in LAZY_IN_REPORT:
+                            local.setdefault(where, []).append((node.lineno, name))
     assert local == {}

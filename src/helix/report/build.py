@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from helix.report import compare, corridor, firms, page, static, targets, timeseries
+from helix.report import compare, corridor, firms, page, targets, timeseries
 from helix.report.calibration import calibration_sections, calibration_subject
 from helix.report.context import world_of
 from helix.report.discovery import discovery_sections, discovery_subject
@@ -302,14 +302,8 @@ def write_report(
     )
     with swapped_in(out, force=force) as fresh:
         (fresh / HTML_NAME).write_text(page.render_page(doc, plotly_js()), encoding="utf-8")
-        names = []
-        missing: set[str] = set()
-        for i, f in enumerate(contents.figures if pngs else []):
-            tell("drawing the figures as PNG", 1 + i, total)
-            static.render(f, fresh / f"{f.key}.png", missing)
-            names.append(f"{f.key}.png")
+        names, notes = _draw_pngs(contents.figures, fresh, tell, total) if pngs else ([], [])
         tell("done", total, total)
-    notes = [static.MISSING_GLYPHS] if missing else []
     return ReportFiles(
         out / HTML_NAME,
         [out / n for n in names],
@@ -318,6 +312,23 @@ def write_report(
         notes,
         [f.key for f in contents.figures],
     )
+
+
+def _draw_pngs(
+    figures: list[FigureSpec], folder: Path, tell: Callable[[str, int, int], None], total: int
+) -> tuple[list[str], list[str]]:
+    """Each figure as a PNG in ``folder``: the files' names, and the notes for the reader."""
+    # Imported here: matplotlib takes half a second to load, which a report without PNGs (the
+    # default, and every report of the dashboard) does not need.
+    from helix.report import static
+
+    names = []
+    missing: set[str] = set()
+    for i, f in enumerate(figures):
+        tell("drawing the figures as PNG", 1 + i, total)
+        static.render(f, folder / f"{f.key}.png", missing)
+        names.append(f"{f.key}.png")
+    return names, [static.MISSING_GLYPHS] if missing else []
 
 
 def _ordered(
