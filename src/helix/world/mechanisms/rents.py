@@ -42,10 +42,10 @@ def space_per_employee(setting: Setting, world: World) -> np.ndarray:
 
 
 def tech_demand_m2(setting: Setting, world: World) -> np.ndarray:
+    """m² the living firms' staff occupy in each district."""
     f = world.firms
-    alive = f.view("alive")
-    staff = np.bincount(
-        f.view("district")[alive], weights=f.view("employees")[alive], minlength=setting.n_districts
+    (staff,) = kernels.group_sums(
+        f.view("district"), setting.n_districts, f.view("employees"), where=f.view("alive")
     )
     return staff * space_per_employee(setting, world)
 
