@@ -376,3 +376,49 @@ def hire_and_fire(
             ramping[i] = _min(ramping[i] * ramp_decay + hires, now)
         fired[c] += layoffs
     return fired
+
+
+@njit(cache=CACHE)
+def innovate_and_imitate(
+    alive,
+    district,
+    sector,
+    productivity,
+    no_innovation,
+    u_try,
+    u_radical,
+    z,
+    u_imitate,
+    radical_share,
+    radical_sd,
+    innovation_sd,
+    p_imitate,
+    practice,
+    imitation_speed,
+    obsolescence,
+    rows,
+    gains,
+):  # pragma: no cover - compiled
+    """A month of innovation and imitation (``innovation.innovate_and_imitate``) in one pass.
+
+    ``no_innovation`` is expm1(-λ·ρ) per firm (the chance to innovate is its negative); the
+    four arrays of uniform and normal draws are the mechanism's, drawn in its order. Writes the
+    imitators' rows and gains into ``rows`` and ``gains`` and returns how many there are.
+    """
+    found = 0
+    for i in range(len(alive)):
+        a = alive[i]
+        draw = z[i] * (radical_sd if u_radical[i] < radical_share else innovation_sd)
+        tries = u_try[i] < -no_innovation[i]
+        q = productivity[i] + (_max(draw, 0.0) if tries and a else 0.0)
+        d = district[i]
+        s = sector[i]
+        gap = _max(practice[d, s] - q, 0.0)
+        if u_imitate[i] < p_imitate[d, s] and a and gap > 0:
+            gain = imitation_speed * gap
+            rows[found] = i
+            gains[found] = gain
+            found += 1
+            q = q + gain
+        productivity[i] = q - obsolescence
+    return found

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from helix.world import kernels
+from helix.world import fused, kernels
 from helix.world.setting import Setting
 from helix.world.state import World
 
@@ -34,18 +34,14 @@ def innovate_and_imitate(
     a = f.view("productivity")
     d, s = f.view("district"), f.view("sector")
 
+    if kernels.USE_NUMBA:  # the same numbers in one pass (``helix.world.fused``)
+        return _compiled(setting, world, rd_real_intensity, rng)
     tries = rng.random(n) < -np.expm1(-k.innovation_rate * rd_real_intensity)
     radical = rng.random(n) < k.radical_share
     draw = rng.standard_normal(n) * np.where(radical, k.radical_sd, k.innovation_sd)
     a += np.where(tries & alive, np.maximum(draw, 0.0), 0.0)
 
-    # The chance to imitate is one value per (district, sector): computed per cell, then handed
-    # to the firms.
-    density = world.reach_mass / np.maximum(setting.ref_mass, 1e-12)[None, :]
-    cut_off = 1.0 - world.chips.availability[setting.district_city]
-    intensity = k.imitation_rate * (1.0 + k.shock_imitation * cut_off)
-    p_imitate_ds = -np.expm1(-intensity * density**k.imitation_density_elasticity)
-    p_imitate = kernels.take2(p_imitate_ds, d, s)
+    p_imitate = kernels.take2(_imitation_chance(setting, world), d, s)
     gap = np.maximum(kernels.take2(world.practice, d, s) - a, 0.0)
     imitates = (rng.random(n) < p_imitate) & alive & (gap > 0)
     rows = np.flatnonzero(imitates)
@@ -53,3 +49,48 @@ def innovate_and_imitate(
     a[rows] += gain
     a -= k.obsolescence
     return rows, gain
+
+
+def _imitation_chance(setting: Setting, world: World) -> np.ndarray:
+    """The chance to imitate, one value per (district, sector)."""
+    k = setting.params.knowledge
+    density = world.reach_mass / np.maximum(setting.ref_mass, 1e-12)[None, :]
+    cut_off = 1.0 - world.chips.availability[setting.district_city]
+    intensity = k.imitation_rate * (1.0 + k.shock_imitation * cut_off)
+    return -np.expm1(-intensity * density**k.imitation_density_elasticity)
+
+
+def _compiled(
+    setting: Setting, world: World, rd_real_intensity: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`innovate_and_imitate` as one compiled pass (bit-identical): the same draws, in the
+    same order, then the firms' arithmetic without firm-sized temporaries."""
+    k = setting.params.knowledge
+    f = world.firms
+    n = f.n
+    no_innovation = np.expm1(-k.innovation_rate * rd_real_intensity)
+    u_try, u_radical, z = rng.random(n), rng.random(n), rng.standard_normal(n)
+    u_imitate = rng.random(n)
+    rows = np.empty(n, np.int64)
+    gains = np.empty(n)
+    found = fused.innovate_and_imitate(
+        f.view("alive"),
+        f.view("district"),
+        f.view("sector"),
+        f.view("productivity"),
+        no_innovation,
+        u_try,
+        u_radical,
+        z,
+        u_imitate,
+        float(k.radical_share),
+        float(k.radical_sd),
+        float(k.innovation_sd),
+        _imitation_chance(setting, world),
+        np.ascontiguousarray(world.practice),
+        float(k.imitation_speed),
+        float(k.obsolescence),
+        rows,
+        gains,
+    )
+    return rows[:found].copy(), gains[:found].copy()
