@@ -422,3 +422,200 @@ def innovate_and_imitate(
             q = q + gain
         productivity[i] = q - obsolescence
     return found
+
+
+# --- funding (``funding.invest``) ------------------------------------------------------------
+
+
+@njit(cache=CACHE)
+def pitching(
+    step,
+    alive,
+    stage,
+    last_round,
+    born,
+    last_pitch,
+    public_stage,
+    months_between_rounds,
+    months_between_pitches,
+    stale_months,
+):  # pragma: no cover - compiled
+    """Rows of the firms that pitch to funds this month (``invest``'s candidates), ascending."""
+    rows = np.empty(len(alive), np.int64)
+    found = 0
+    for i in range(len(alive)):
+        st = stage[i]
+        since = step - (last_round[i] if st > 0 else born[i])
+        if (
+            alive[i]
+            and st < public_stage
+            and since >= months_between_rounds
+            and step - last_pitch[i] >= months_between_pitches
+            and (st == 0 or since < stale_months)
+        ):
+            rows[found] = i
+            found += 1
+    return rows[:found].copy()
+
+
+@njit(cache=CACHE)
+def traction_ratios(
+    rows, employees, ramping, employees_at_round, revenue, revenue_at_round, now, then
+):  # pragma: no cover - compiled
+    """Revenue per settled head now and at the last round (``invest``'s traction, before log1p)."""
+    for j in range(len(rows)):
+        r = rows[j]
+        now[j] = revenue[r] / _max(employees[r] - ramping[r], 1.0)
+        then[j] = revenue_at_round[r] / _max(employees_at_round[r], 1.0)
+
+
+@njit(cache=CACHE)
+def readings(
+    step,
+    rows,
+    stage,
+    last_round,
+    born,
+    productivity,
+    practice,
+    district,
+    sector,
+    productivity_at_round,
+    reading_error,
+    last_pitch,
+    log_now,
+    log_then,
+    fresh,
+    never,
+    quality_loading,
+    traction_loading,
+    seed_diligence_sd,
+    diligence_sd,
+    first,
+    milestones,
+    surprise,
+    error,
+):  # pragma: no cover - compiled
+    """Each pitching firm's milestones, the fund's reading of them (surprise) and its error.
+
+    Writes a first pitch's story into ``reading_error`` (it sticks until the seed round).
+    """
+    for j in range(len(rows)):
+        r = rows[j]
+        seed = stage[r] == 0
+        first[j] = seed
+        a = productivity[r]
+        quality = a - practice[district[r], sector[r]] if seed else a - productivity_at_round[r]
+        traction = 0.0 if seed else log_now[j] - log_then[j]
+        m = quality_loading * quality + traction_loading * _min(_max(traction, -3.0), 3.0)
+        last = reading_error[r]
+        story = seed_diligence_sd * fresh[j] if seed and last_pitch[r] == never else last
+        err = story if seed else diligence_sd * fresh[j]
+        if seed:
+            reading_error[r] = story
+        milestones[j] = m
+        surprise[j] = m + (story if seed else err - last)
+        error[j] = err
+
+
+@njit(cache=CACHE)
+def asks(
+    step,
+    rows,
+    first,
+    stage,
+    last_round,
+    born,
+    milestones,
+    surprise,
+    quality_weight,
+    luck,
+    expected,
+    valuation,
+    last_pitch,
+    employees,
+    costs,
+    revenue,
+    city,
+    sector,
+    wage,
+    wage_and_other,
+    team_by_stage,
+    seed_pre_money,
+    step_mean,
+    step_sd,
+    round_runway_months,
+    usd_yuan,
+    hurdle,
+    n_sectors,
+    n_cells,
+    value_step,
+    previous,
+    plan_usd,
+    fundable,
+):  # pragma: no cover - compiled
+    """Each pitching firm's log value step, last value and the money its plan asks for; per
+    (city, sector) cell: fundable deals, candidates, their summed quality weights and the
+    fundable plans' asks (``invest``'s pipeline, in row order)."""
+    deal_flow = np.zeros(n_cells)
+    count = np.zeros(n_cells, np.int64)
+    quality = np.zeros(n_cells)
+    ask = np.zeros(n_cells)
+    for j in range(len(rows)):
+        r = rows[j]
+        seed = first[j]
+        since = step - (last_round[r] if stage[r] > 0 else born[r])
+        years = 1.0 if seed else since / 12.0
+        drift = step_sd * np.sqrt(years) * luck[j]
+        value_step[j] = 0.0 if seed else step_mean * years + milestones[j] - expected + drift
+        previous[j] = seed_pre_money if seed else valuation[r]
+        last_pitch[r] = step
+        c = city[r]
+        team = team_by_stage[_min(stage[r], 4)]
+        emp = _max(employees[r], 1.0)
+        per_employee = costs[r] / emp if costs[r] > 0 else wage[c] * wage_and_other
+        usd = (
+            round_runway_months * _max(_max(team, emp) * per_employee - revenue[r], 0.0) / usd_yuan
+        )
+        plan_usd[j] = usd
+        ok = surprise[j] >= hurdle and usd > 0
+        fundable[j] = ok
+        cell = c * n_sectors + sector[r]
+        deal_flow[cell] += 1.0 if ok else 0.0
+        count[cell] += 1
+        quality[cell] += quality_weight[j]
+        ask[cell] += usd * (1.0 if ok else 0.0)
+    return deal_flow, count, quality, ask
+
+
+@njit(cache=CACHE)
+def prices(
+    rows,
+    city,
+    sector,
+    n_sectors,
+    previous,
+    growth,
+    supply_factor,
+    plan_usd,
+    fundable,
+    budget,
+    dilution_ratio,
+    own_weight,
+    pre_money,
+    raise_usd,
+    dilution,
+    affordable,
+):  # pragma: no cover - compiled
+    """Each pitching firm's pre-money value (``growth`` is exp of its value step), the round it
+    would raise and the share it would sell, and whether its cell's money could pay for it."""
+    for j in range(len(rows)):
+        r = rows[j]
+        cell = city[r] * n_sectors + sector[r]
+        pre = previous[j] * growth[j] * supply_factor[cell]
+        money = _min(plan_usd[j], dilution_ratio * pre)
+        total = pre + money
+        pre_money[j] = pre
+        raise_usd[j] = money
+        dilution[j] = money / total if total > 0 else 0.0
+        affordable[j] = fundable[j] and own_weight * money <= budget[cell]

@@ -61,9 +61,11 @@ other sectors and less is deployed.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from helix.world import kernels
+from helix.world import fused, kernels
 from helix.world.catalogue import UNICORN_USD
 from helix.world.parameters import Funding
 from helix.world.setting import Levers, Setting
@@ -148,23 +150,35 @@ def track_record_factor(setting: Setting, world: World) -> np.ndarray:
     return np.where(first > 0, np.clip(ratio, 0.1, 10.0) ** elasticity, 1.0)
 
 
+@dataclass
+class Pitches:
+    """This month's pitching firms (``rows``, ascending) as the funds read them: whether each is
+    pitching for its seed (``first``), its reading (``surprise``) and the reading's error, its
+    last value, the log step of its value, the money its plan asks for (USD) and whether it
+    clears the hurdle; per (city, sector) cell the fundable deals and the candidates' mean
+    quality weight (cities x sectors), and the fundable plans' asks (flat, per cell)."""
+
+    rows: np.ndarray
+    first: np.ndarray
+    surprise: np.ndarray
+    error: np.ndarray
+    previous: np.ndarray
+    value_step: np.ndarray
+    plan_usd: np.ndarray
+    fundable: np.ndarray
+    deal_flow: np.ndarray
+    mean_quality: np.ndarray
+    ask: np.ndarray
+
+
 def invest(setting: Setting, world: World, levers: Levers, rng: np.random.Generator) -> None:
     """Run this month's VC market."""
     p = setting.params.funding
     f = world.firms
     funds = world.funds
     nc, ns = setting.n_cities, setting.n_sectors
-    stage = f.view("stage")
-    since = world.step - np.where(stage > 0, f.view("last_round"), f.view("born"))
-    pitched = world.step - f.view("last_pitch")
-    candidate = (
-        f.view("alive")
-        & (stage < STAGE_PUBLIC)
-        & (since >= p.months_between_rounds)
-        & (pitched >= p.months_between_pitches)
-        & ((stage == 0) | (since < p.stale_months))
-    )
-    rows = np.flatnonzero(candidate)
+    compiled = kernels.USE_NUMBA  # the same numbers from compiled passes (``helix.world.fused``)
+    rows = _pitching_compiled(setting, world) if compiled else _pitching(setting, world)
 
     # Fundraising arrives whatever the pipeline; guidance funds get their capital when they open.
     home = funds.home
@@ -187,6 +201,162 @@ def invest(setting: Setting, world: World, levers: Levers, rng: np.random.Genera
     if len(rows) == 0:  # the month's flows stay at zero
         return
 
+    read = (_read_pitches_compiled if compiled else _read_pitches)(setting, world, rows, rng)
+    first, surprise = read.first, read.surprise
+    pipeline = read.deal_flow * read.mean_quality**p.quality_elasticity
+
+    minutes = levers.city_minutes[home]  # funds x cities
+    distance = (minutes + p.min_minutes) ** (-p.distance_elasticity)
+    at_home = np.arange(nc)[None, :] == home[:, None]
+    bias = np.where(at_home, p.home_bias, 1.0)
+    border = np.where(
+        setting.city_china[home][:, None] != setting.city_china[None, :], p.cross_border_factor, 1.0
+    )
+    # Guidance funds invest only at home (national ones anywhere in China, with no home bias or
+    # distance), and a city's own not at all once it has withdrawn its support.
+    private_reach = distance * bias * border
+    state_reach = np.where(funds.national[:, None], setting.city_china[None, :], at_home)
+    reach = np.where(funds.state_owned[:, None], state_reach, private_reach)
+    weight = (
+        reach[:, :, None] * funds.sector_taste[:, None, :] * (levers.vc_sentiment * pipeline)[None]
+    )
+    total = weight.sum(axis=(1, 2))
+    # A city's withdrawal of support stops its own guidance funds; a national fund answers to the
+    # central government, so it goes on investing (also in a city that withdrew its support).
+    active = ~(funds.state_owned & ~funds.national & levers.withdrawn[home])
+    deploy = p.deploy_share * funds.dry_powder_usd * appetite * active
+    # A fund with no deal in reach offers nothing (0/0, and a large fund's deploy/1e-300 is inf).
+    per_weight = np.divide(deploy, total, out=np.zeros_like(deploy), where=total > 0)
+    offer = weight * per_weight[:, None, None]  # funds x cities x sectors
+    offer[private] *= crowding(p, offer, funds.state_owned)[None]
+    budget = offer.sum(axis=0)
+
+    # Money chasing deals: valuations answer the money offered over the money the cell's
+    # fundable plans ask for (Gompers & Lerner 2000). A plan the valuation cannot carry at
+    # max_dilution is cut to it.
+    ask = read.ask
+    supply = np.where(ask > 0, np.clip(budget.ravel() / np.maximum(ask, 1e-300), 0.1, 10.0), 1.0)
+    # Deals above the bar that the cell's money could pay for, best first, while it lasts. A
+    # round is whole while a cell's money shrinks with the run's scale s: a firm of a run at scale
+    # s stands for 1/s firms like it spread over its rank, and is tested as the middle one of
+    # them would be in the whole world, at (1 + s)/2 of its raise after the better-ranked deals
+    # (``kernels.ranked_allocation``; 1 at scale 1). With the whole raise a half-size run turned
+    # down the large late rounds that make unicorns too often (docs/model.md §2.9).
+    own_weight = (1.0 + setting.scale) / 2.0
+    pre_money, raise_usd, dilution, affordable = (_price_compiled if compiled else _price)(
+        setting, world, read, supply, budget.ravel(), own_weight
+    )
+    previous, error = read.previous, read.error
+    pool_rows = np.flatnonzero(affordable)
+    funded = pool_rows[
+        kernels.ranked_allocation(
+            _cells(setting, world, rows[pool_rows]),
+            surprise[pool_rows],
+            raise_usd[pool_rows],
+            budget.ravel(),
+            own_weight=own_weight,
+        )
+    ]
+    funded_cell = _cells(setting, world, rows[funded])
+    invested = np.bincount(funded_cell, weights=raise_usd[funded], minlength=nc * ns).reshape(
+        nc, ns
+    )
+    used = np.where(budget > 0, invested / np.maximum(budget, 1e-300), 0.0)
+    spent = offer * used[None]
+    funds.dry_powder_usd -= spent.sum(axis=(1, 2))
+    funds.invested_in_city_usd += spent.sum(axis=2)
+
+    deals = np.bincount(funded_cell, minlength=nc * ns).reshape(nc, ns).astype(float)
+    from_home = np.stack([spent[home == k, k, :].sum(axis=0) for k in range(nc)])
+    away_share = 1.0 - from_home / np.maximum(spent.sum(axis=0), 1e-300)
+    state = spent[funds.state_owned].sum(axis=0)  # cities x sectors
+    world.flows.vc_total = invested
+    world.flows.vc_invested = np.maximum(invested - state, 0.0)
+    world.flows.state_vc = state.sum(axis=1)
+    world.flows.deals = deals
+    world.flows.cross_city_deals = (deals * np.clip(away_share, 0.0, 1.0)).sum(axis=1)
+
+    # A turned-down VC-backed firm keeps the bad news: its value is marked down to the pre-money
+    # investors saw (never up without a round), so pitching again does not redraw from the old
+    # value and the value process persists between rounds as in Cochrane (2005).
+    turned_down = np.ones(len(rows), bool)
+    turned_down[funded] = False
+    down = rows[turned_down & ~first]
+    f.valuation_usd[down] = np.minimum(f.valuation_usd[down], pre_money[turned_down & ~first])
+
+    idx = rows[funded]
+    post = pre_money[funded] + raise_usd[funded]
+    markup = np.where(
+        f.stage[idx] > 0, (pre_money[funded] - previous[funded]) * f.vc_share[idx], 0.0
+    )
+    add_value_created(setting, world, f.city[idx], markup)
+    f.cash[idx] += raise_usd[funded] * p.usd_yuan
+    f.vc_raised[idx] += raise_usd[funded] * p.usd_yuan
+    f.planned_burn[idx] = np.maximum(f.cash[idx], 0.0) / p.round_runway_months
+    f.stage[idx] = np.minimum(f.stage[idx] + 1, STAGE_PUBLIC - 1)
+    f.last_round[idx] = world.step
+    f.productivity_at_round[idx] = f.productivity[idx]
+    f.revenue_at_round[idx] = f.revenue[idx]
+    f.employees_at_round[idx] = f.employees[idx] - f.ramping[idx]
+    f.reading_error[idx] = error[funded]
+    f.valuation_usd[idx] = post
+    f.vc_share[idx] = 1.0 - (1.0 - f.vc_share[idx]) * (1.0 - dilution[funded])
+    world.record("funded", idx, raise_usd[funded])
+    crowned = idx[(post >= UNICORN_USD) & ~f.unicorn[idx]]
+    f.unicorn[crowned] = True
+    world.record("unicorn", crowned, f.valuation_usd[crowned])
+
+
+def _cells(setting: Setting, world: World, rows: np.ndarray) -> np.ndarray:
+    """The (city, sector) cell of each of the firms at ``rows``, as a flat index."""
+    return world.firms.city[rows] * setting.n_sectors + world.firms.sector[rows]
+
+
+def _pitching(setting: Setting, world: World) -> np.ndarray:
+    """Rows of the living private firms whose last round (or founding) is old enough, whose
+    last pitch is far enough back, and that investors have not written off."""
+    p = setting.params.funding
+    f = world.firms
+    stage = f.view("stage")
+    since = world.step - np.where(stage > 0, f.view("last_round"), f.view("born"))
+    pitched = world.step - f.view("last_pitch")
+    candidate = (
+        f.view("alive")
+        & (stage < STAGE_PUBLIC)
+        & (since >= p.months_between_rounds)
+        & (pitched >= p.months_between_pitches)
+        & ((stage == 0) | (since < p.stale_months))
+    )
+    return np.flatnonzero(candidate)
+
+
+def _pitching_compiled(setting: Setting, world: World) -> np.ndarray:
+    """:func:`_pitching` as one compiled pass (the same rows)."""
+    p = setting.params.funding
+    f = world.firms
+    return fused.pitching(
+        world.step,
+        f.view("alive"),
+        f.view("stage"),
+        f.view("last_round"),
+        f.view("born"),
+        f.view("last_pitch"),
+        STAGE_PUBLIC,
+        p.months_between_rounds,
+        p.months_between_pitches,
+        p.stale_months,
+    )
+
+
+def _read_pitches(
+    setting: Setting, world: World, rows: np.ndarray, rng: np.random.Generator
+) -> Pitches:
+    """How the funds read the pitching firms at ``rows``; marks them as having pitched."""
+    p = setting.params.funding
+    f = world.firms
+    nc, ns = setting.n_cities, setting.n_sectors
+    stage = f.view("stage")
+    since = world.step - np.where(stage > 0, f.view("last_round"), f.view("born"))
     first = stage[rows] == 0
     years = np.where(first, 1.0, since[rows] / 12.0)
     a = f.productivity[rows]
@@ -254,105 +424,184 @@ def invest(setting: Setting, world: World, levers: Levers, rng: np.random.Genera
     mean_quality = np.bincount(
         cell, weights=np.exp(np.clip(surprise, -5, 5)), minlength=nc * ns
     ).reshape(nc, ns) / np.maximum(np.bincount(cell, minlength=nc * ns).reshape(nc, ns), 1)
-    pipeline = deal_flow * mean_quality**p.quality_elasticity
-
-    minutes = levers.city_minutes[home]  # funds x cities
-    distance = (minutes + p.min_minutes) ** (-p.distance_elasticity)
-    at_home = np.arange(nc)[None, :] == home[:, None]
-    bias = np.where(at_home, p.home_bias, 1.0)
-    border = np.where(
-        setting.city_china[home][:, None] != setting.city_china[None, :], p.cross_border_factor, 1.0
-    )
-    # Guidance funds invest only at home (national ones anywhere in China, with no home bias or
-    # distance), and a city's own not at all once it has withdrawn its support.
-    private_reach = distance * bias * border
-    state_reach = np.where(funds.national[:, None], setting.city_china[None, :], at_home)
-    reach = np.where(funds.state_owned[:, None], state_reach, private_reach)
-    weight = (
-        reach[:, :, None] * funds.sector_taste[:, None, :] * (levers.vc_sentiment * pipeline)[None]
-    )
-    total = weight.sum(axis=(1, 2))
-    # A city's withdrawal of support stops its own guidance funds; a national fund answers to the
-    # central government, so it goes on investing (also in a city that withdrew its support).
-    active = ~(funds.state_owned & ~funds.national & levers.withdrawn[home])
-    deploy = p.deploy_share * funds.dry_powder_usd * appetite * active
-    # A fund with no deal in reach offers nothing (0/0, and a large fund's deploy/1e-300 is inf).
-    per_weight = np.divide(deploy, total, out=np.zeros_like(deploy), where=total > 0)
-    offer = weight * per_weight[:, None, None]  # funds x cities x sectors
-    offer[private] *= crowding(p, offer, funds.state_owned)[None]
-    budget = offer.sum(axis=0)
-
-    # Money chasing deals: valuations answer the money offered over the money the cell's
-    # fundable plans ask for (Gompers & Lerner 2000). A plan the valuation cannot carry at
-    # max_dilution is cut to it.
     ask = np.bincount(cell, weights=plan_usd * fundable, minlength=nc * ns)
-    supply = np.where(ask > 0, np.clip(budget.ravel() / np.maximum(ask, 1e-300), 0.1, 10.0), 1.0)
-    pre_money = previous * np.exp(step) * supply[cell] ** p.supply_elasticity
-    raise_usd = np.minimum(plan_usd, p.max_dilution / (1.0 - p.max_dilution) * pre_money)
+    return Pitches(
+        rows,
+        first,
+        surprise,
+        error,
+        previous,
+        step,
+        plan_usd,
+        fundable,
+        deal_flow,
+        mean_quality,
+        ask,
+    )
+
+
+def _read_pitches_compiled(
+    setting: Setting, world: World, rows: np.ndarray, rng: np.random.Generator
+) -> Pitches:
+    """:func:`_read_pitches` as compiled passes (the same numbers, the same draws in the same
+    order): a few arrays over the pitching firms instead of a few dozen."""
+    p = setting.params.funding
+    f = world.firms
+    nc, ns = setting.n_cities, setting.n_sectors
+    m = len(rows)
+    log_now, log_then = np.empty(m), np.empty(m)
+    fused.traction_ratios(
+        rows,
+        f.employees,
+        f.ramping,
+        f.employees_at_round,
+        f.revenue,
+        f.revenue_at_round,
+        log_now,
+        log_then,
+    )
+    np.log1p(log_now, out=log_now)
+    np.log1p(log_then, out=log_then)
+    fresh = rng.standard_normal(m)
+    luck = rng.standard_normal(m)
+    first = np.empty(m, np.bool_)
+    milestones, surprise, error = np.empty(m), np.empty(m), np.empty(m)
+    fused.readings(
+        world.step,
+        rows,
+        f.stage,
+        f.last_round,
+        f.born,
+        f.productivity,
+        np.ascontiguousarray(world.practice),
+        f.district,
+        f.sector,
+        f.productivity_at_round,
+        f.reading_error,
+        f.last_pitch,
+        log_now,
+        log_then,
+        fresh,
+        NEVER,
+        float(p.quality_loading),
+        float(p.traction_loading),
+        float(p.seed_diligence_sd),
+        float(p.diligence_sd),
+        first,
+        milestones,
+        surprise,
+        error,
+    )
+    follow = ~first
+    expected = milestones[follow].mean() if follow.any() else 0.0
+    del log_then, fresh
+    quality_weight = np.clip(surprise, -5, 5, out=log_now)
+    np.exp(quality_weight, out=quality_weight)
+    value_step, previous, plan_usd = np.empty(m), np.empty(m), np.empty(m)
+    fundable = np.empty(m, np.bool_)
+    deal_flow, count, quality, ask = fused.asks(
+        world.step,
+        rows,
+        first,
+        f.stage,
+        f.last_round,
+        f.born,
+        milestones,
+        surprise,
+        quality_weight,
+        luck,
+        float(expected),
+        f.valuation_usd,
+        f.last_pitch,
+        f.employees,
+        f.costs,
+        f.revenue,
+        f.city,
+        f.sector,
+        np.ascontiguousarray(world.talent.wage),
+        1.0 + setting.params.growth.other_costs,
+        np.asarray(p.planned_team_by_stage, dtype=float),
+        p.seed_valuation_usd * (1 - p.dilution_by_stage[0]),
+        float(p.step_mean),
+        float(p.step_sd),
+        float(p.round_runway_months),
+        float(p.usd_yuan),
+        float(p.hurdle),
+        ns,
+        nc * ns,
+        value_step,
+        previous,
+        plan_usd,
+        fundable,
+    )
+    mean_quality = quality.reshape(nc, ns) / np.maximum(count.reshape(nc, ns), 1)
+    return Pitches(
+        rows,
+        first,
+        surprise,
+        error,
+        previous,
+        value_step,
+        plan_usd,
+        fundable,
+        deal_flow.reshape(nc, ns),
+        mean_quality,
+        ask,
+    )
+
+
+def _price(
+    setting: Setting,
+    world: World,
+    read: Pitches,
+    supply: np.ndarray,
+    budget: np.ndarray,
+    own_weight: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each pitching firm's pre-money value (USD), the round it would raise, the share of the
+    firm it would sell, and whether its cell's money (``budget``, flat) could pay for it."""
+    p = setting.params.funding
+    cell = _cells(setting, world, read.rows)
+    pre_money = read.previous * np.exp(read.value_step) * supply[cell] ** p.supply_elasticity
+    raise_usd = np.minimum(read.plan_usd, p.max_dilution / (1.0 - p.max_dilution) * pre_money)
     # 0/0 only where a firm has no value and raises nothing (max_dilution 0): it sells nothing.
     total = pre_money + raise_usd
     dilution = np.divide(raise_usd, total, out=np.zeros_like(raise_usd), where=total > 0)
+    affordable = read.fundable & (own_weight * raise_usd <= budget[cell])
+    return pre_money, raise_usd, dilution, affordable
 
-    # Deals above the bar that the cell's money could pay for, best first, while it lasts. A
-    # round is whole while a cell's money shrinks with the run's scale s: a firm of a run at scale
-    # s stands for 1/s firms like it spread over its rank, and is tested as the middle one of
-    # them would be in the whole world, at (1 + s)/2 of its raise after the better-ranked deals
-    # (``kernels.ranked_allocation``; 1 at scale 1). With the whole raise a half-size run turned
-    # down the large late rounds that make unicorns too often (docs/model.md §2.9).
-    own_weight = (1.0 + setting.scale) / 2.0
-    affordable = fundable & (own_weight * raise_usd <= budget.ravel()[cell])
-    pool_rows = np.flatnonzero(affordable)
-    funded = pool_rows[
-        kernels.ranked_allocation(
-            cell[pool_rows],
-            surprise[pool_rows],
-            raise_usd[pool_rows],
-            budget.ravel(),
-            own_weight=own_weight,
-        )
-    ]
-    invested = np.bincount(cell[funded], weights=raise_usd[funded], minlength=nc * ns).reshape(
-        nc, ns
+
+def _price_compiled(
+    setting: Setting,
+    world: World,
+    read: Pitches,
+    supply: np.ndarray,
+    budget: np.ndarray,
+    own_weight: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_price` as one compiled pass (the same numbers)."""
+    p = setting.params.funding
+    f = world.firms
+    m = len(read.rows)
+    growth = np.exp(read.value_step)
+    pre_money, raise_usd, dilution = np.empty(m), np.empty(m), np.empty(m)
+    affordable = np.empty(m, np.bool_)
+    fused.prices(
+        read.rows,
+        f.city,
+        f.sector,
+        setting.n_sectors,
+        read.previous,
+        growth,
+        supply**p.supply_elasticity,
+        read.plan_usd,
+        read.fundable,
+        np.ascontiguousarray(budget),
+        p.max_dilution / (1.0 - p.max_dilution),
+        float(own_weight),
+        pre_money,
+        raise_usd,
+        dilution,
+        affordable,
     )
-    used = np.where(budget > 0, invested / np.maximum(budget, 1e-300), 0.0)
-    spent = offer * used[None]
-    funds.dry_powder_usd -= spent.sum(axis=(1, 2))
-    funds.invested_in_city_usd += spent.sum(axis=2)
-
-    deals = np.bincount(cell[funded], minlength=nc * ns).reshape(nc, ns).astype(float)
-    from_home = np.stack([spent[home == k, k, :].sum(axis=0) for k in range(nc)])
-    away_share = 1.0 - from_home / np.maximum(spent.sum(axis=0), 1e-300)
-    state = spent[funds.state_owned].sum(axis=0)  # cities x sectors
-    world.flows.vc_total = invested
-    world.flows.vc_invested = np.maximum(invested - state, 0.0)
-    world.flows.state_vc = state.sum(axis=1)
-    world.flows.deals = deals
-    world.flows.cross_city_deals = (deals * np.clip(away_share, 0.0, 1.0)).sum(axis=1)
-
-    # A turned-down VC-backed firm keeps the bad news: its value is marked down to the pre-money
-    # investors saw (never up without a round), so pitching again does not redraw from the old
-    # value and the value process persists between rounds as in Cochrane (2005).
-    turned_down = np.ones(len(rows), bool)
-    turned_down[funded] = False
-    down = rows[turned_down & ~first]
-    f.valuation_usd[down] = np.minimum(f.valuation_usd[down], pre_money[turned_down & ~first])
-
-    idx = rows[funded]
-    post = pre_money[funded] + raise_usd[funded]
-    markup = np.where(stage[idx] > 0, (pre_money[funded] - previous[funded]) * f.vc_share[idx], 0.0)
-    add_value_created(setting, world, f.city[idx], markup)
-    f.cash[idx] += raise_usd[funded] * p.usd_yuan
-    f.vc_raised[idx] += raise_usd[funded] * p.usd_yuan
-    f.planned_burn[idx] = np.maximum(f.cash[idx], 0.0) / p.round_runway_months
-    f.stage[idx] = np.minimum(f.stage[idx] + 1, STAGE_PUBLIC - 1)
-    f.last_round[idx] = world.step
-    f.productivity_at_round[idx] = f.productivity[idx]
-    f.revenue_at_round[idx] = f.revenue[idx]
-    f.employees_at_round[idx] = f.employees[idx] - f.ramping[idx]
-    f.reading_error[idx] = error[funded]
-    f.valuation_usd[idx] = post
-    f.vc_share[idx] = 1.0 - (1.0 - f.vc_share[idx]) * (1.0 - dilution[funded])
-    world.record("funded", idx, raise_usd[funded])
-    crowned = idx[(post >= UNICORN_USD) & ~f.unicorn[idx]]
-    f.unicorn[crowned] = True
-    world.record("unicorn", crowned, f.valuation_usd[crowned])
+    return pre_money, raise_usd, dilution, affordable
