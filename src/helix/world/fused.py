@@ -379,49 +379,57 @@ def hire_and_fire(
 
 
 @njit(cache=CACHE)
-def innovate_and_imitate(
+def innovate(
     alive,
-    district,
-    sector,
     productivity,
     no_innovation,
     u_try,
     u_radical,
     z,
-    u_imitate,
     radical_share,
     radical_sd,
     innovation_sd,
+):  # pragma: no cover - compiled
+    """A month's innovation draws kept where they improve the technique (``innovation``).
+
+    ``no_innovation`` is expm1(-λ·ρ) per firm (the chance to innovate is its negative); the
+    uniform and normal draws are the mechanism's, drawn in its order.
+    """
+    for i in range(len(alive)):
+        draw = z[i] * (radical_sd if u_radical[i] < radical_share else innovation_sd)
+        tries = u_try[i] < -no_innovation[i]
+        productivity[i] = productivity[i] + (_max(draw, 0.0) if tries and alive[i] else 0.0)
+
+
+@njit(cache=CACHE)
+def imitate(
+    alive,
+    district,
+    sector,
+    productivity,
+    u_imitate,
     p_imitate,
     practice,
     imitation_speed,
     obsolescence,
-    rows,
-    gains,
 ):  # pragma: no cover - compiled
-    """A month of innovation and imitation (``innovation.innovate_and_imitate``) in one pass.
+    """A month's imitation and obsolescence (``innovation``), in place.
 
-    ``no_innovation`` is expm1(-λ·ρ) per firm (the chance to innovate is its negative); the
-    four arrays of uniform and normal draws are the mechanism's, drawn in its order. Writes the
-    imitators' rows and gains into ``rows`` and ``gains`` and returns how many there are.
+    ``u_imitate`` holds the month's uniform draws and is overwritten with each imitator's gain
+    (NaN for the other firms).
     """
-    found = 0
     for i in range(len(alive)):
-        a = alive[i]
-        draw = z[i] * (radical_sd if u_radical[i] < radical_share else innovation_sd)
-        tries = u_try[i] < -no_innovation[i]
-        q = productivity[i] + (_max(draw, 0.0) if tries and a else 0.0)
         d = district[i]
         s = sector[i]
+        q = productivity[i]
         gap = _max(practice[d, s] - q, 0.0)
-        if u_imitate[i] < p_imitate[d, s] and a and gap > 0:
+        if u_imitate[i] < p_imitate[d, s] and alive[i] and gap > 0:
             gain = imitation_speed * gap
-            rows[found] = i
-            gains[found] = gain
-            found += 1
+            u_imitate[i] = gain
             q = q + gain
+        else:
+            u_imitate[i] = np.nan
         productivity[i] = q - obsolescence
-    return found
 
 
 # --- funding (``funding.invest``) ------------------------------------------------------------

@@ -63,34 +63,37 @@ def _imitation_chance(setting: Setting, world: World) -> np.ndarray:
 def _compiled(
     setting: Setting, world: World, rd_real_intensity: np.ndarray, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`innovate_and_imitate` as one compiled pass (bit-identical): the same draws, in the
-    same order, then the firms' arithmetic without firm-sized temporaries."""
+    """:func:`innovate_and_imitate` as two compiled passes (bit-identical): the same draws, in
+    the same order, without the firm-sized temporaries of the arithmetic."""
     k = setting.params.knowledge
     f = world.firms
     n = f.n
+    alive, productivity = f.view("alive"), f.view("productivity")
     no_innovation = np.expm1(-k.innovation_rate * rd_real_intensity)
-    u_try, u_radical, z = rng.random(n), rng.random(n), rng.standard_normal(n)
-    u_imitate = rng.random(n)
-    rows = np.empty(n, np.int64)
-    gains = np.empty(n)
-    found = fused.innovate_and_imitate(
-        f.view("alive"),
-        f.view("district"),
-        f.view("sector"),
-        f.view("productivity"),
+    u_try, u_radical = rng.random(n), rng.random(n)
+    fused.innovate(
+        alive,
+        productivity,
         no_innovation,
         u_try,
         u_radical,
-        z,
-        u_imitate,
+        rng.standard_normal(n),
         float(k.radical_share),
         float(k.radical_sd),
         float(k.innovation_sd),
+    )
+    del no_innovation, u_try, u_radical
+    gain = rng.random(n)
+    fused.imitate(
+        alive,
+        f.view("district"),
+        f.view("sector"),
+        productivity,
+        gain,
         _imitation_chance(setting, world),
         np.ascontiguousarray(world.practice),
         float(k.imitation_speed),
         float(k.obsolescence),
-        rows,
-        gains,
     )
-    return rows[:found].copy(), gains[:found].copy()
+    rows = np.flatnonzero(~np.isnan(gain))
+    return rows, gain[rows]
