@@ -56,21 +56,23 @@ def _failing(p: Exits, f: Firms) -> np.ndarray:
 def _merge(world: World, bought: np.ndarray, acquirer: np.ndarray) -> None:
     """The ``bought`` firms join their ``acquirer``: staff, knowledge mass and cash."""
     f = world.firms
-    n = f.n
+    # Sums per buyer over the bought firms in their order (as a bincount over all rows adds
+    # them), without a firm-sized array per sum.
+    buyers, slot = np.unique(acquirer, return_inverse=True)
+    k = len(buyers)
     knowledge = np.bincount(
-        acquirer, weights=f.employees[bought] * np.exp(f.productivity[bought]), minlength=n
+        slot, weights=f.employees[bought] * np.exp(f.productivity[bought]), minlength=k
     )
-    staff = np.bincount(acquirer, weights=f.employees[bought], minlength=n)
-    buyers = np.unique(acquirer)
-    new_staff = f.employees[buyers] + staff[buyers]
+    staff = np.bincount(slot, weights=f.employees[bought], minlength=k)
+    new_staff = f.employees[buyers] + staff
     f.productivity[buyers] = np.log(
-        (f.employees[buyers] * np.exp(f.productivity[buyers]) + knowledge[buyers])
+        (f.employees[buyers] * np.exp(f.productivity[buyers]) + knowledge)
         / np.maximum(new_staff, 1e-12)
     )
     f.employees[buyers] = new_staff
     # The bought firms' recent hires are still learning the job at the acquirer.
-    f.ramping[buyers] += np.bincount(acquirer, weights=f.ramping[bought], minlength=n)[buyers]
-    f.cash[buyers] += np.bincount(acquirer, weights=f.cash[bought], minlength=n)[buyers]
+    f.ramping[buyers] += np.bincount(slot, weights=f.ramping[bought], minlength=k)
+    f.cash[buyers] += np.bincount(slot, weights=f.cash[bought], minlength=k)
     f.alive[bought] = False
     f.employees[bought] = 0.0
     f.ramping[bought] = 0.0
@@ -100,26 +102,31 @@ def exit_firms(setting: Setting, world: World, rng: np.random.Generator) -> None
     world.record("ipo", ipo, f.valuation_usd[ipo])
 
     leaders = _leaders(setting, world)
-    # NumPy's gather, not kernels.take: the only integer table taken, and a second compiled
-    # signature cost more on the first run after an install than the gather costs in a run.
-    buyer = leaders[f.view("city") * ns + f.view("sector")]
-    can_buy = (buyer >= 0) & (buyer != np.arange(n))
+
+    def buyable(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The firms at ``rows`` that their cell's leader (not themselves) can buy, and it."""
+        # NumPy's gather, not kernels.take: the only integer table taken, and a second compiled
+        # signature cost more on the first run after an install than the gather costs in a run.
+        buyer = leaders[f.city[rows] * ns + f.sector[rows]]
+        can = (buyer >= 0) & (buyer != rows)
+        return rows[can], buyer[can]
+
     target = alive & (stage >= 1) & (stage < STAGE_PUBLIC) & (u_buy < p.acquisition_rate)
-    bought = np.flatnonzero(target & can_buy)
+    bought, acquirer = buyable(np.flatnonzero(target))
     price = f.valuation_usd[bought]
     _return_proceeds(setting, world, f.city[bought], f.vc_share[bought] * price)
     world.record("acquired", bought, price)
-    _merge(world, bought, buyer[bought])
+    _merge(world, bought, acquirer)
 
     # A VC-backed firm out of cash whose next round has not come: sold for little or shut down.
     alive = f.view("alive")
     distressed = alive & _failing(p, f) & (f.view("stage") >= 1) & (f.view("stage") < STAGE_PUBLIC)
-    sold = np.flatnonzero(distressed & can_buy & (u_sale < p.distress_sale_share))
+    sold, acquirer = buyable(np.flatnonzero(distressed & (u_sale < p.distress_sale_share)))
     fire_sale = p.distress_price_share * f.valuation_usd[sold]
     _return_proceeds(setting, world, f.city[sold], f.vc_share[sold] * fire_sale)
     world.record("acquired", sold, fire_sale)
     f.cash[sold] = 0.0  # the buyer pays the creditors out of the price (assumption)
-    _merge(world, sold, buyer[sold])
+    _merge(world, sold, acquirer)
     bought = np.concatenate([bought, sold])
 
     alive = f.view("alive")
@@ -131,7 +138,9 @@ def exit_firms(setting: Setting, world: World, rng: np.random.Generator) -> None
     f.ramping[failed] = 0.0
     f.cash[failed] = 0.0
 
-    cell_of = f.view("city") * ns + f.view("sector")
-    world.flows.deaths = np.bincount(cell_of[failed], minlength=nc * ns).reshape(nc, ns)
-    world.flows.ipos = np.bincount(cell_of[ipo], minlength=nc * ns).reshape(nc, ns)
-    world.flows.acquisitions = np.bincount(cell_of[bought], minlength=nc * ns).reshape(nc, ns)
+    def per_cell(rows: np.ndarray) -> np.ndarray:
+        return np.bincount(f.city[rows] * ns + f.sector[rows], minlength=nc * ns).reshape(nc, ns)
+
+    world.flows.deaths = per_cell(failed)
+    world.flows.ipos = per_cell(ipo)
+    world.flows.acquisitions = per_cell(bought)
