@@ -47,3 +47,22 @@ def test_a_run_is_the_same_with_numba_on_and_off(monkeypatch, tiny_scenario_of, 
             assert np.array_equal(column.view(np.int64), ref.view(np.int64)), name
         else:
             assert np.array_equal(column, ref), name
+
+
+def test_the_compiled_move_is_the_argmax_of_the_move_values(tiny_world):
+    """Every living firm's best district and whether the move pays, as ``np.argmax`` reads the
+    value matrix (district 0 and no move where none is possible)."""
+    from helix.world.mechanisms.policy import levers
+    from helix.world.mechanisms.relocation import _best_moves_compiled, move_values
+
+    setting, world, _ = tiny_world(months=6)
+    world.offices.rent_per_m2[0] *= 3.0  # dear rent in one district: moves from it pay
+    lev = levers(setting, world.step)
+    rows = np.flatnonzero(world.firms.view("alive"))
+    value, _ = move_values(setting, world, lev, rows)
+    best, pays = _best_moves_compiled(setting, world, lev, rows)
+    expected = np.argmax(value, axis=1)
+    assert np.array_equal(best, expected)
+    assert np.array_equal(pays, value[np.arange(len(rows)), expected] > 0)
+    # both kinds of firm are compared: some with a move that pays, some with no move possible
+    assert pays.any() and (~np.isfinite(value).any(axis=1)).any()

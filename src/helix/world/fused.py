@@ -627,3 +627,56 @@ def prices(
         raise_usd[j] = money
         dilution[j] = money / total if total > 0 else 0.0
         affordable[j] = fundable[j] and own_weight * money <= budget[cell]
+
+
+# --- relocation (``relocation.move_values``) -------------------------------------------------
+
+
+@njit(cache=CACHE)
+def best_moves(
+    district,
+    sector,
+    city,
+    staff,
+    revenue,
+    moving_cost,
+    can_take,
+    minutes,
+    max_minutes,
+    desk_rent,
+    density,
+    talent_factor,
+    money_factor,
+    lease_months,
+    best,
+    pays,
+):  # pragma: no cover - compiled
+    """Each looking firm's best district by the value of moving there, and whether it pays.
+
+    The value is ``relocation.move_values``'s, element by element (``talent_factor`` and
+    ``money_factor`` are its access ratios raised to their elasticities, per (city, district)),
+    and the best is ``np.argmax``'s: the first largest, NaN before any number, and district 0
+    when no move is possible (-inf everywhere).
+    """
+    n_districts = len(desk_rent)
+    for j in range(len(district)):
+        d = district[j]
+        s = sector[j]
+        c = city[j]
+        own = _max(density[d, s], 1e-12)
+        chosen = 0
+        top = 0.0
+        for k in range(n_districts):
+            saving = staff[j] * (desk_rent[d] - desk_rent[k])
+            value = -np.inf
+            if can_take[k] and minutes[d, k] <= max_minutes and k != d and saving > 0:
+                kept = density[k, s] / own * talent_factor[c, k] * money_factor[c, k]
+                lost = revenue[j] * (1.0 - kept)
+                value = lease_months * (saving - lost) - moving_cost[j]
+            if k == 0:
+                top = value
+            elif not np.isnan(top) and (np.isnan(value) or value > top):
+                chosen = k
+                top = value
+        best[j] = chosen
+        pays[j] = top > 0

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from helix.world import fused, kernels
 from helix.world.mechanisms.knowledge import density_multiplier
 from helix.world.mechanisms.rents import room_m2, space_per_employee
 from helix.world.setting import Levers, Setting, district_minutes
@@ -108,9 +109,12 @@ def relocate_firms(
     looking = np.flatnonzero(f.view("alive") & (rng.random(f.n) < 1.0 / p.lease_months))
     if len(looking) == 0:
         return
-    value, _ = move_values(setting, world, levers, looking)
-    best = np.argmax(value, axis=1)
-    gains = value[np.arange(len(looking)), best] > 0
+    if kernels.USE_NUMBA:  # the same choices without the firms x districts matrices
+        best, gains = _best_moves_compiled(setting, world, levers, looking)
+    else:
+        value, _ = move_values(setting, world, levers, looking)
+        best = np.argmax(value, axis=1)
+        gains = value[np.arange(len(looking)), best] > 0
     movers, target = looking[gains], best[gains]
     if len(movers) == 0:
         return
@@ -134,3 +138,43 @@ def relocate_firms(
     flows.relocations_in = np.bincount(new_city[across], minlength=nc).astype(float)
     flows.relocations_out = np.bincount(origin_city[across], minlength=nc).astype(float)
     flows.relocations_within = np.bincount(origin_city[~across], minlength=nc).astype(float)
+
+
+def _best_moves_compiled(
+    setting: Setting, world: World, levers: Levers, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each firm of ``rows``'s best district by :func:`move_values` and whether the move pays,
+    in one compiled pass (the same choices; the access ratios' powers per (city, district))."""
+    p = setting.params.rents
+    f = world.firms
+    dc = setting.district_city
+    emp = np.maximum(f.employees[rows], 1.0)
+    talent, investors = access(setting, world, levers)
+    talent_ratio = np.maximum(talent[dc], 1e-9)[None, :] / np.maximum(talent, 1e-9)[:, None]
+    money_ratio = np.maximum(investors[dc], 1e-9)[None, :] / np.maximum(investors, 1e-9)[:, None]
+    moving_cost = (
+        p.moving_cost_months
+        * np.maximum(f.costs[rows], 0.0)
+        * (emp / p.small_firm_employees) ** p.moving_cost_size_exponent
+    )
+    best = np.empty(len(rows), np.int64)
+    pays = np.empty(len(rows), np.bool_)
+    fused.best_moves(
+        f.district[rows],
+        f.sector[rows],
+        f.city[rows],
+        emp,
+        np.maximum(f.revenue[rows], 0.0),
+        moving_cost,
+        setting.city_china[dc] & (room_m2(setting, world) > 0),
+        district_minutes(setting, levers.city_minutes),
+        float(p.relocation_max_minutes),
+        space_per_employee(setting, world) * world.offices.rent_per_m2,
+        np.ascontiguousarray(density_multiplier(setting, world)),
+        talent_ratio**p.talent_access_elasticity,
+        money_ratio**p.investor_access_elasticity,
+        float(p.lease_months),
+        best,
+        pays,
+    )
+    return best, pays
