@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from helix.world import kernels
 from helix.world.mechanisms.research import graduates as research_graduates
 from helix.world.mechanisms.research import research_pull
 from helix.world.setting import Inputs, Levers, Setting
@@ -59,10 +60,13 @@ def city_rent_ratio(setting: Setting, world: World) -> np.ndarray:
 
 def revenue_per_employee(setting: Inputs, firms: Firms) -> np.ndarray:
     """Last month's revenue per employee of each city's living firms (yuan/month; 0: no firm)."""
-    alive = firms.view("alive")
-    c = firms.view("city")[alive]
-    revenue = np.bincount(c, weights=firms.view("revenue")[alive], minlength=setting.n_cities)
-    staff = np.bincount(c, weights=firms.view("employees")[alive], minlength=setting.n_cities)
+    revenue, staff = kernels.group_sums(
+        firms.view("city"),
+        setting.n_cities,
+        firms.view("revenue"),
+        firms.view("employees"),
+        where=firms.view("alive"),
+    )
     return np.where(staff > 0, revenue / np.maximum(staff, 1e-300), 0.0)
 
 
