@@ -12,15 +12,42 @@ processes or a Dask cluster; :mod:`.batch` for batches of tasks).
 ...     report = run_experiment(exp, store, pool)
 """
 
-from helix.experiments.design import Experiment, ExperimentFile, RunSpec, load_experiment
-from helix.experiments.executors import DaskCluster, ExecutorBackend, LocalPool, backend_for
-from helix.experiments.runner import (
-    ExperimentProgress,
-    ExperimentReport,
-    experiment_status,
-    read_status,
-    run_experiment,
-)
+from typing import TYPE_CHECKING
+
+from helix.lazy import loader
+
+if TYPE_CHECKING:
+    from helix.experiments.design import Experiment, ExperimentFile, RunSpec, load_experiment
+    from helix.experiments.executors import DaskCluster, ExecutorBackend, LocalPool, backend_for
+    from helix.experiments.runner import (
+        ExperimentProgress,
+        ExperimentReport,
+        experiment_status,
+        read_status,
+        run_experiment,
+    )
+
+# Loaded on first use (``helix.lazy``): a module of this package imported alone (``measures``
+# by the report) does not load the executors, Dask or the experiment runner.
+_WHERE = {
+    **dict.fromkeys(
+        ["Experiment", "ExperimentFile", "RunSpec", "load_experiment"], "helix.experiments.design"
+    ),
+    **dict.fromkeys(
+        ["DaskCluster", "ExecutorBackend", "LocalPool", "backend_for"],
+        "helix.experiments.executors",
+    ),
+    **dict.fromkeys(
+        [
+            "ExperimentProgress",
+            "ExperimentReport",
+            "experiment_status",
+            "read_status",
+            "run_experiment",
+        ],
+        "helix.experiments.runner",
+    ),
+}
 
 __all__ = [
     "DaskCluster",
@@ -37,3 +64,5 @@ __all__ = [
     "read_status",
     "run_experiment",
 ]
+
+__getattr__, __dir__ = loader(__name__, globals(), _WHERE)
