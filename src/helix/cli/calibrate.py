@@ -25,12 +25,6 @@ from helix.cli.app import (
     out,
     warn,
 )
-from helix.cli.printing import print_ablations, print_calibration, print_validation
-from helix.experiments import calibration as cal
-from helix.experiments import validation as val
-from helix.experiments.ablations import ablate
-from helix.experiments.smallest_scale import below_smallest_scale
-from helix.scenario.load import load_scenario
 
 FACT_COUNTS = ("firms", "deals", "unicorns")
 """What the facts of :mod:`helix.experiments.validation` count: firms by size, age and survival,
@@ -90,6 +84,13 @@ def calibrate(
     ] = False,
 ) -> None:
     """Estimate the free parameters (table calibration) against the targets; rerun to resume."""
+    # Imported here, not above: the calibration loads optuna and the simulator, which
+    # ``helix --help`` and the other commands should not wait for.
+    from helix.cli.printing import print_calibration
+    from helix.experiments import calibration as cal
+    from helix.experiments.smallest_scale import below_smallest_scale
+    from helix.scenario.load import load_scenario
+
     n_trials = trials if trials is not None else (cal.QUICK_TRIALS if quick else 200)
     n_seeds = seeds if seeds is not None else (cal.QUICK_SEEDS if quick else 4)
     n_fit = fit_seeds if fit_seeds is not None else (cal.QUICK_SEEDS if quick else 8)
@@ -179,6 +180,12 @@ def validate_command(
     ] = False,
 ) -> None:
     """Hold the world against published facts of firm dynamics it was not fitted to."""
+    from helix.cli.printing import print_ablations, print_validation
+    from helix.experiments import validation as val
+    from helix.experiments.ablations import ablate
+    from helix.experiments.smallest_scale import below_smallest_scale
+    from helix.scenario.load import load_scenario
+
     if ablations:
         progress = LazyProgress(f"ablations over {seeds} seeds")
         try:

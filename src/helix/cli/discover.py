@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich import box as boxes
@@ -37,21 +37,16 @@ from helix.cli.experiment import (
     ReplicatesOpt,
     SamplesOpt,
 )
-from helix.ema import discovery
-from helix.ema.discovery import (
-    DEFAULT_THRESHOLD,
-    Discovery,
-    check_choice,
-    check_discoverable,
-    parse_rule,
-    store_discovery,
-)
-from helix.ema.workbench import workbench
-from helix.experiments.design import Experiment, load_experiment
-from helix.experiments.executors import backend_for
-from helix.experiments.runner import ExperimentReport, experiment_status, run_experiment
+from helix.ema.workbench import DEFAULT_THRESHOLD, workbench
 from helix.jsonsafe import json_safe
-from helix.store import Store
+
+# The experiment layer and the discovery are imported where the command runs, not here:
+# ``helix --help`` and the other commands should not wait for them.
+if TYPE_CHECKING:
+    from helix.ema.discovery import Discovery
+    from helix.experiments.design import Experiment
+    from helix.experiments.runner import ExperimentReport
+    from helix.store import Store
 
 
 @app.command()
@@ -101,6 +96,12 @@ def discover(
     png: PngOpt = False,
 ) -> None:
     """PRIM boxes: under which swept conditions does the rule hold? Runs what is not yet done."""
+    from helix.ema import discovery
+    from helix.ema.discovery import check_choice, check_discoverable, parse_rule, store_discovery
+    from helix.experiments.design import load_experiment
+    from helix.experiments.runner import experiment_status
+    from helix.store import Store
+
     exp = load_experiment(file, until=until, scale=scale, replicates=replicates, samples=samples)
     # Every check the user's input can fail comes before anything is run or written.
     chosen = check_discoverable(exp, variant)
@@ -166,6 +167,9 @@ def _run_pending(
     )
     for warning in exp.warnings:
         err.print(f"helix: warning: {warning}", markup=False, highlight=False, soft_wrap=True)
+    from helix.experiments.executors import backend_for
+    from helix.experiments.runner import run_experiment
+
     backend = backend_for(cluster, workers)
     finished: ExperimentReport | None = None
     bar = ExperimentBar(f"{exp.name} on {backend.label}")

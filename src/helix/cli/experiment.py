@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich import box
@@ -27,21 +27,16 @@ from helix.cli.app import (
     said,
     warn,
 )
-from helix.experiments.channels import Trace, trace_experiment
-from helix.experiments.design import Experiment, load_experiment
-from helix.experiments.executors import backend_for
-from helix.experiments.keep import SizeEstimate, estimate_size
-from helix.experiments.runner import (
-    ExperimentProgress,
-    ExperimentReport,
-    read_status,
-    run_experiment,
-)
-from helix.experiments.runner import experiment_status as stored_status
-from helix.experiments.smallest_scale import below_smallest_scale
 from helix.jsonsafe import json_safe
-from helix.store import Store
-from helix.store.experiments import SummaryRow
+
+# The experiment layer (numba's kernels, Dask) is imported where a command runs, not here:
+# ``helix --help`` and the other commands should not wait for it.
+if TYPE_CHECKING:
+    from helix.experiments.channels import Trace
+    from helix.experiments.design import Experiment
+    from helix.experiments.keep import SizeEstimate
+    from helix.experiments.runner import ExperimentProgress, ExperimentReport
+    from helix.store.experiments import SummaryRow
 
 
 class _ExperimentGroup(TyperGroup):
@@ -88,6 +83,8 @@ def _load_experiment(
     samples: int | None,
     keep: str | None = None,
 ) -> Experiment:
+    from helix.experiments.design import load_experiment
+
     words: str | list[str] | None = keep
     if keep is not None and keep not in ("outcomes", "all"):
         words = [w.strip() for w in keep.split(",") if w.strip()]
@@ -98,6 +95,8 @@ def _load_experiment(
 
 def scale_warning(exp: Experiment) -> str | None:
     """The line :func:`below_smallest_scale` says of the experiment's outcomes, if any."""
+    from helix.experiments.smallest_scale import below_smallest_scale
+
     read = [o.indicator for o in exp.outcomes.values()]
     return below_smallest_scale(float(exp.base["scale"]), read, f"{exp.file}: its outcomes")
 
@@ -168,6 +167,13 @@ def experiment_run(
     ] = False,
 ) -> None:
     """Run every (variant, sweep point, replicate) not yet done, then summarise; rerun to resume."""
+    from helix.experiments.channels import trace_experiment
+    from helix.experiments.executors import backend_for
+    from helix.experiments.keep import estimate_size
+    from helix.experiments.runner import experiment_status as stored_status
+    from helix.experiments.runner import run_experiment
+    from helix.store import Store
+
     exp = _load_experiment(file, until, scale, replicates, samples, keep)
     size = estimate_size(exp)
     small = scale_warning(exp)
@@ -228,6 +234,8 @@ def _print_plan(
 ) -> None:
     """``--plan``: the runs, what they keep and the estimated size, and how many are done in
     ``db`` if it exists; nothing is run or written."""
+    from helix.experiments.runner import read_status
+
     todo: int | None = None
     if db.exists():
         todo = int(read_status(db, exp)["pending"])
@@ -421,6 +429,8 @@ def experiment_status(
     samples: SamplesOpt = None,
 ) -> None:
     """How many runs of an experiment are done, failed and pending (also while it runs)."""
+    from helix.experiments.runner import read_status
+
     exp = _load_experiment(file, until, scale, replicates, samples)
     status = read_status(db, exp)
     if as_json:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich import box
@@ -29,14 +29,11 @@ from helix.cli.app import (
     warn,
 )
 from helix.errors import HelixError
-from helix.experiments.smallest_scale import below_smallest_scale
 from helix.jsonsafe import json_safe
-from helix.runner import StoredRun, run_and_store
-from helix.scenario.load import load_scenario
-from helix.scenario.memory import check_memory
-from helix.scenario.schema import Scenario
-from helix.scenario.spread import seed_spread
-from helix.store import Store
+
+if TYPE_CHECKING:
+    from helix.runner import StoredRun
+    from helix.scenario.schema import Scenario
 
 SUMMARY_METRICS = (
     ("firms", "firms", 1, False),
@@ -80,6 +77,15 @@ def run(
     png: PngOpt = False,
 ) -> None:
     """Run a world (the shipped world by default) and store the results."""
+    # Imported here, not above: the simulator loads numba and the scenario's schema, which
+    # ``helix --help`` and the other commands should not wait for.
+    from helix.experiments.smallest_scale import below_smallest_scale
+    from helix.runner import run_and_store
+    from helix.scenario.load import load_scenario
+    from helix.scenario.memory import check_memory
+    from helix.scenario.spread import seed_spread
+    from helix.store import Store
+
     world = load_scenario(scenario, set_ or [], seed=seed, until=until, scale=scale)
     # Before the store is opened: a run that cannot fit is refused with nothing written.
     check_memory(world, label=str(scenario) if scenario is not None else None)
@@ -173,6 +179,8 @@ def summary_years(months: list[str], present: str | None) -> list[str]:
 
 
 def _print_summary(stored: StoredRun, world: Scenario) -> None:
+    from helix.scenario.spread import seed_spread
+
     obs = stored.result.observations
     cs = obs.city_sector
     months = obs.months

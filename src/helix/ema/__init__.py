@@ -13,9 +13,22 @@ Nothing here imports ``ema_workbench`` until it is used, so ``import helix.ema``
 it; using it then raises :class:`~helix.ema.workbench.MissingWorkbenchError` naming the extra.
 """
 
-from helix.ema.bridge import experiment_design, experiment_model, stored_results
-from helix.ema.discovery import Discovery, Rule, discover, parse_rule
+from typing import TYPE_CHECKING
+
 from helix.ema.workbench import EXTRA, MissingWorkbenchError
+from helix.lazy import loader
+
+if TYPE_CHECKING:
+    from helix.ema.bridge import experiment_design, experiment_model, stored_results
+    from helix.ema.discovery import Discovery, Rule, discover, parse_rule
+
+# Loaded on first use (``helix.lazy``): the bridge and discovery load the experiment layer.
+_WHERE = {
+    **dict.fromkeys(
+        ["experiment_design", "experiment_model", "stored_results"], "helix.ema.bridge"
+    ),
+    **dict.fromkeys(["Discovery", "Rule", "discover", "parse_rule"], "helix.ema.discovery"),
+}
 
 __all__ = [
     "EXTRA",
@@ -28,3 +41,5 @@ __all__ = [
     "parse_rule",
     "stored_results",
 ]
+
+__getattr__, __dir__ = loader(__name__, globals(), _WHERE)

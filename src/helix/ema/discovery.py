@@ -39,16 +39,18 @@ from typing import Any
 import numpy as np
 
 from helix.ema.bridge import ema_name, stored_results
-from helix.ema.workbench import feature_scores, prim_box, quasi_p_values, version
+from helix.ema.workbench import (
+    DEFAULT_THRESHOLD,
+    feature_scores,
+    prim_box,
+    quasi_p_values,
+    version,
+)
 from helix.errors import ExperimentError, HelixError, StoreError
 from helix.experiments.design import Experiment
 from helix.scenario.suggest import did_you_mean
 from helix.store import Store
 from helix.store.discoveries import StoredDiscovery, write_discovery
-
-DEFAULT_THRESHOLD = 0.8
-"""The density a box must reach to be read by default (the threshold of the EMA Workbench's own
-PRIM examples, e.g. its Bryant & Lempert replication)."""
 
 COMPARISONS = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal}
 _NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"

@@ -22,6 +22,10 @@ from helix.errors import HelixError
 EXTRA = "pip install 'helix[ema]'"
 """What to install for the bridge and for scenario discovery."""
 
+DEFAULT_THRESHOLD = 0.8
+"""The density a PRIM box must reach to be read by default (the threshold of the EMA
+Workbench's own PRIM examples, e.g. its Bryant & Lempert replication)."""
+
 
 class MissingWorkbenchError(HelixError):
     """ema-workbench is not installed."""

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import numpy as np
@@ -23,7 +23,9 @@ from helix.errors import StoreError
 from helix.store.schema import SCHEMA
 from helix.version import __version__
 from helix.world.catalogue import INDICATORS
-from helix.world.indicators import Observations
+
+if TYPE_CHECKING:
+    from helix.world.indicators import Observations
 
 
 def helix_version() -> str:
@@ -405,6 +407,10 @@ def observations(con: duckdb.DuckDBPyConnection, run_id: str) -> Observations:
         [run_id, months, cities, districts, sectors, names],
     ).fetchnumpy()
     t, nc, ns, nd = len(months), len(cities), len(sectors), len(districts)
+    # Imported here: the world's indicators load numba's kernels, which a command that only
+    # reads the store (helix report, helix --help) need not wait for.
+    from helix.world.indicators import Observations
+
     obs = Observations(months, cities, districts, sectors, district_city)
     code = np.asarray(cols["indicator"])
     bounds = np.searchsorted(code, np.arange(len(names) + 1), side="left")
