@@ -7,11 +7,13 @@ branches are run here with both switched on.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
 from helix import simulate
-from helix.world import kernels
+from helix.world import fused, kernel_cache, kernels
 
 BRANCHES = [
     [],
@@ -36,6 +38,8 @@ def test_a_run_is_the_same_with_numba_on_and_off(monkeypatch, tiny_scenario_of, 
     runs = []
     for use_numba in (True, False):
         monkeypatch.setattr(kernels, "USE_NUMBA", use_numba)
+        # the passes themselves, compiled here if the cache does not have them yet
+        monkeypatch.setitem(fused._state, "ready", use_numba)
         runs.append(_columns(simulate(tiny_scenario_of(overrides, until="2021-06", seed=3))))
     compiled, reference = runs
     assert compiled.keys() == reference.keys()
@@ -66,3 +70,56 @@ def test_the_compiled_move_is_the_argmax_of_the_move_values(tiny_world):
     assert np.array_equal(pays, value[np.arange(len(rows)), expected] > 0)
     # both kinds of firm are compared: some with a move that pays, some with no move possible
     assert pays.any() and (~np.isfinite(value).any(axis=1)).any()
+
+
+def test_until_the_passes_are_compiled_the_numpy_code_runs_while_a_helper_compiles(monkeypatch):
+    """A cold cache: one helper is started and the NumPy code runs while it compiles; once the
+    cache has the passes (or the helper is gone) the passes run."""
+    state = {"ready": False, "asked": -1.0, "helped": False}
+    monkeypatch.setattr(fused, "_state", state)
+    monkeypatch.setattr(kernels, "USE_NUMBA", True)
+    monkeypatch.setattr(fused, "CACHE", True)
+    started, have, busy = [], {"cached": False}, {"now": True}
+    monkeypatch.setattr(fused, "cached", lambda kernels: have["cached"])
+    monkeypatch.setattr(fused, "compiling", lambda kernels: busy["now"])
+    monkeypatch.setattr(fused, "compile_elsewhere", lambda k, code: started.append(code) or True)
+
+    def ask() -> bool:
+        state["asked"] = -1.0  # past the half-second between looks
+        return fused.ready()
+
+    assert not ask() and not ask()
+    assert started == [fused.WARM_UP], "one helper, whatever the number of asks"
+    have["cached"] = True
+    assert ask() and fused.ready()
+    # a helper that is gone without compiling everything: the rest is compiled in the process
+    state.update(ready=False, helped=True)
+    have["cached"], busy["now"] = False, False
+    assert ask()
+    # numba off: never
+    state.update(ready=False, helped=False)
+    monkeypatch.setattr(kernels, "USE_NUMBA", False)
+    assert not ask() and len(started) == 1
+
+
+def test_a_helper_runs_detached_and_removes_its_lock(tmp_path):
+    """``compile_elsewhere`` starts one helper per cache folder, which runs its code and then
+    removes the lock; a second call while it runs starts none."""
+
+    class Cache:
+        _cache_path = str(tmp_path)
+
+    class Dispatcher:
+        _cache = Cache()
+
+    done = tmp_path / "done"
+    code = f"import time; time.sleep(1); open({str(done)!r}, 'w').write('compiled')"
+    assert kernel_cache.compile_elsewhere([Dispatcher()], code)
+    assert kernel_cache.compiling([Dispatcher()])
+    assert kernel_cache.compile_elsewhere([Dispatcher()], "raise SystemExit(3)")  # busy: none
+    for _ in range(300):
+        if not kernel_cache.compiling([Dispatcher()]):
+            break
+        time.sleep(0.1)
+    assert done.read_text() == "compiled"
+    assert not (tmp_path / "helix-compiling.lock").exists()

@@ -20,28 +20,32 @@ runs that code) changes no number:
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 from numba import njit
 
+from helix.world import kernels
+from helix.world.kernel_cache import cached, compile_elsewhere, compiling
 from helix.world.kernels import CACHE
 
 
-@njit(cache=CACHE, inline="always")
+@njit(cache=CACHE, error_model="numpy")
 def _max(a, b):  # pragma: no cover - compiled
     return a if a >= b else b
 
 
-@njit(cache=CACHE, inline="always")
+@njit(cache=CACHE, error_model="numpy")
 def _min(a, b):  # pragma: no cover - compiled
     return a if a <= b else b
 
 
-@njit(cache=CACHE, inline="always")
+@njit(cache=CACHE, error_model="numpy")
 def _clip1(a):  # pragma: no cover - compiled
     return _min(_max(a, -1.0), 1.0)
 
 
-@njit(cache=CACHE)
+@njit(cache=CACHE, error_model="numpy")
 def census(
     alive,
     city,
@@ -69,7 +73,7 @@ def census(
     return young, staff
 
 
-@njit(cache=CACHE)
+@njit(cache=CACHE, error_model="numpy")
 def books(
     step,
     alive,
@@ -169,7 +173,7 @@ def books(
             cell_sums[cell, 6] += profit
 
 
-@njit(cache=CACHE, inline="always")
+@njit(cache=CACHE, error_model="numpy")
 def _plan_budget(
     revenue,
     alive,
@@ -189,7 +193,7 @@ def _plan_budget(
     return (revenue + burn if on_plan else 0.0), on_plan
 
 
-@njit(cache=CACHE)
+@njit(cache=CACHE, error_model="numpy")
 def rd_spending(
     step,
     alive,
@@ -247,7 +251,7 @@ def rd_spending(
         other_ahead[i] = unspent - ahead
 
 
-@njit(cache=CACHE)
+@njit(cache=CACHE, error_model="numpy")
 def plans(
     step,
     alive,
@@ -293,7 +297,7 @@ def plans(
         size_base[i] = emp / 10.0
 
 
-@njit(cache=CACHE)
+@njit(cache=CACHE, error_model="numpy")
 def growth_rates(
     margin,
     runway,
@@ -318,7 +322,7 @@ def growth_rates(
         out[i] = root * systematic + plan + size_factor[i] * shock_sd * shocks[i]
 
 
-@njit(cache=CACHE)
+@njit(cache=CACHE, error_model="numpy")
 def wishes(alive, district, employees, change, n_districts):  # pragma: no cover - compiled
     """Turn expm1(growth) into each firm's change of headcount in place; wished hires per district."""
     wished = np.zeros(n_districts)
@@ -329,7 +333,7 @@ def wishes(alive, district, employees, change, n_districts):  # pragma: no cover
     return wished
 
 
-@njit(cache=CACHE)
+@njit(cache=CACHE, error_model="numpy")
 def wanted_hires(
     city, district, change, backed, space_share, n_cities, wanted
 ):  # pragma: no cover - compiled
@@ -349,7 +353,7 @@ def wanted_hires(
     return demand, backed_demand, short
 
 
-@njit(cache=CACHE)
+@njit(cache=CACHE, error_model="numpy")
 def hire_and_fire(
     city,
     employees,
@@ -378,7 +382,7 @@ def hire_and_fire(
     return fired
 
 
-@njit(cache=CACHE)
+@njit(cache=CACHE, error_model="numpy")
 def innovate(
     alive,
     productivity,
@@ -401,7 +405,7 @@ def innovate(
         productivity[i] = productivity[i] + (_max(draw, 0.0) if tries and alive[i] else 0.0)
 
 
-@njit(cache=CACHE)
+@njit(cache=CACHE, error_model="numpy")
 def imitate(
     alive,
     district,
@@ -435,7 +439,7 @@ def imitate(
 # --- funding (``funding.invest``) ------------------------------------------------------------
 
 
-@njit(cache=CACHE)
+@njit(cache=CACHE, error_model="numpy")
 def pitching(
     step,
     alive,
@@ -466,7 +470,7 @@ def pitching(
     return rows[:found].copy()
 
 
-@njit(cache=CACHE)
+@njit(cache=CACHE, error_model="numpy")
 def traction_ratios(
     rows, employees, ramping, employees_at_round, revenue, revenue_at_round, now, then
 ):  # pragma: no cover - compiled
@@ -477,7 +481,7 @@ def traction_ratios(
         then[j] = revenue_at_round[r] / _max(employees_at_round[r], 1.0)
 
 
-@njit(cache=CACHE)
+@njit(cache=CACHE, error_model="numpy")
 def readings(
     step,
     rows,
@@ -526,7 +530,7 @@ def readings(
         error[j] = err
 
 
-@njit(cache=CACHE)
+@njit(cache=CACHE, error_model="numpy")
 def asks(
     step,
     rows,
@@ -596,7 +600,7 @@ def asks(
     return deal_flow, count, quality, ask
 
 
-@njit(cache=CACHE)
+@njit(cache=CACHE, error_model="numpy")
 def prices(
     rows,
     city,
@@ -632,7 +636,7 @@ def prices(
 # --- relocation (``relocation.move_values``) -------------------------------------------------
 
 
-@njit(cache=CACHE)
+@njit(cache=CACHE, error_model="numpy")
 def best_moves(
     district,
     sector,
@@ -680,3 +684,49 @@ def best_moves(
                 top = value
         best[j] = chosen
         pays[j] = top > 0
+
+
+KERNELS = (
+    census, books, plans, growth_rates, wishes, wanted_hires, hire_and_fire, rd_spending,
+    innovate, imitate, pitching, traction_ratios, readings, asks, prices, best_moves,
+)  # fmt: skip
+"""Every pass of this module that a mechanism calls (the helpers they call are compiled with them)."""
+
+WARM_UP = (
+    "import helix.world.fused as f; f._state['ready'] = True; "
+    "from helix import load_scenario, simulate; "
+    "simulate(load_scenario('tiny-corridor', until='2020-06'))"
+)
+"""What a helper process runs to compile every pass into numba's disk cache: six months of the
+tiny world with the passes on (the same argument types as any world's)."""
+
+_state = {"ready": False, "asked": -1.0, "helped": False}
+
+
+def ready() -> bool:
+    """Whether the mechanisms run these passes now; if not, they run their NumPy code, which
+    gives the same numbers.
+
+    With numba on: once every pass is in numba's disk cache. Until then (the first run after an
+    install, or after this file changed) a helper process compiles them on another core
+    (:func:`helix.world.kernel_cache.compile_elsewhere`) while the mechanisms run their NumPy
+    code, and they switch to the passes in the month the cache has them: the first run does
+    not wait some six seconds for the compiler. Whatever the helper could not compile (or with
+    no disk cache at all) is compiled here when first called. Asked at most twice a second.
+    """
+    if _state["ready"]:
+        return True
+    if not kernels.USE_NUMBA:
+        return False
+    now = time.monotonic()
+    if now - _state["asked"] < 0.5:
+        return False
+    _state["asked"] = now
+    if not CACHE or cached(KERNELS):
+        _state["ready"] = True
+    elif not _state["helped"]:
+        _state["helped"] = True
+        _state["ready"] = not compile_elsewhere(KERNELS, WARM_UP)
+    elif not compiling(KERNELS):  # the helper is done or gone: compile what it left here
+        _state["ready"] = True
+    return bool(_state["ready"])

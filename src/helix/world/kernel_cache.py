@@ -15,9 +15,13 @@ A user's ``NUMBA_CACHE_DIR`` is numba's first choice and is left alone.
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numba
 
@@ -75,3 +79,67 @@ def cache_on_disk(source_file: str) -> bool:
         "each process (set NUMBA_CACHE_DIR to a writable folder to cache them)"
     )
     return False
+
+
+def cached(dispatchers: Sequence[Any]) -> bool:
+    """Whether numba's disk cache holds compiled code of each of ``dispatchers`` (``njit``
+    functions with ``cache=True``) for its source as it is now."""
+    try:
+        return all(d._cache._cache_file._load_index() for d in dispatchers)
+    except Exception:  # numba moved its cache machinery: compile here, as always
+        return True
+
+
+LOCK_MINUTES = 10.0
+"""How long a helper's lock holds: after that it is taken for dead."""
+
+
+def _lock(dispatchers: Sequence[Any]) -> Path:
+    return Path(dispatchers[0]._cache._cache_path) / "helix-compiling.lock"
+
+
+def compiling(dispatchers: Sequence[Any]) -> bool:
+    """Whether a helper (:func:`compile_elsewhere`) is compiling ``dispatchers`` now."""
+    try:
+        lock = _lock(dispatchers)
+        return lock.exists() and time.time() - lock.stat().st_mtime < 60 * LOCK_MINUTES
+    except Exception:  # numba moved its cache machinery
+        return False
+
+
+def compile_elsewhere(dispatchers: Sequence[Any], code: str) -> bool:
+    """Run ``code`` (Python that calls ``dispatchers`` with the arguments the model gives them,
+    so that numba compiles and caches them) in a detached helper process on another core.
+
+    One helper at a time per cache folder: a lock file there, removed by the helper when it is
+    done (or ignored after :data:`LOCK_MINUTES`, if a helper died). The helper's output goes
+    nowhere: if it fails, the kernels are compiled where they are first needed, as without it.
+    Returns whether a helper was started or is at work already.
+    """
+    if compiling(dispatchers):
+        return True
+    try:
+        lock = _lock(dispatchers)
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        lock.unlink(missing_ok=True)
+        os.close(os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except Exception:  # no folder to lock in: compile where needed
+        return False
+    helix_root = str(Path(__file__).resolve().parents[2])  # the helix this process runs
+    script = f"try:\n    {code}\nfinally:\n    import os\n    os.remove({str(lock)!r})\n"
+    env = dict(
+        os.environ, PYTHONPATH=os.pathsep.join([helix_root, os.environ.get("PYTHONPATH", "")])
+    )
+    try:
+        subprocess.Popen(
+            [sys.executable, "-c", script],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
+        )
+    except OSError:
+        lock.unlink(missing_ok=True)
+        return False
+    return True

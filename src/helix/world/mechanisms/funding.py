@@ -177,7 +177,7 @@ def invest(setting: Setting, world: World, levers: Levers, rng: np.random.Genera
     f = world.firms
     funds = world.funds
     nc, ns = setting.n_cities, setting.n_sectors
-    compiled = kernels.USE_NUMBA  # the same numbers from compiled passes (``helix.world.fused``)
+    compiled = fused.ready()  # the same numbers from compiled passes (``helix.world.fused``)
     rows = _pitching_compiled(setting, world) if compiled else _pitching(setting, world)
 
     # Fundraising arrives whatever the pipeline; guidance funds get their capital when they open.

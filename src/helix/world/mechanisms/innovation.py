@@ -34,7 +34,7 @@ def innovate_and_imitate(
     a = f.view("productivity")
     d, s = f.view("district"), f.view("sector")
 
-    if kernels.USE_NUMBA:  # the same numbers in one pass (``helix.world.fused``)
+    if fused.ready():  # the same numbers in one pass (``helix.world.fused``)
         return _compiled(setting, world, rd_real_intensity, rng)
     tries = rng.random(n) < -np.expm1(-k.innovation_rate * rd_real_intensity)
     radical = rng.random(n) < k.radical_share

@@ -149,9 +149,10 @@ def operate(
     """Book this month's revenue, costs and support; hire and fire; update the sector prices.
 
     Runs the compiled passes of :mod:`helix.world.fused` (the same numbers, a few firm-sized
-    temporaries instead of a few dozen), or this module's NumPy code when numba is off.
+    temporaries instead of a few dozen) once they are compiled (``fused.ready``), else this
+    module's NumPy code.
     """
-    if kernels.USE_NUMBA:
+    if fused.ready():
         _operate_compiled(setting, world, levers, rd, density, rng)
     else:
         _operate_numpy(setting, world, levers, rd, density, rng)

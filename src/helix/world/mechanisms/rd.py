@@ -47,7 +47,7 @@ def rd_spending(setting: Setting, levers: Levers, world: World) -> RdSpending:
     deduction_cs = levers.rd_extra_deduction
     user_cost = 1.0 - deduction_cs * p.corporate_tax_rate / (1.0 - p.corporate_tax_rate)
     base = setting.sector_rd_intensity[None, :]
-    if kernels.USE_NUMBA:  # the same numbers in one pass, without firm-sized temporaries
+    if fused.ready():  # the same numbers in one pass, without firm-sized temporaries
         return _rd_compiled(
             setting,
             world,

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from helix.world import fused, kernels
+from helix.world import fused
 from helix.world.mechanisms.knowledge import density_multiplier
 from helix.world.mechanisms.rents import room_m2, space_per_employee
 from helix.world.setting import Levers, Setting, district_minutes
@@ -109,7 +109,7 @@ def relocate_firms(
     looking = np.flatnonzero(f.view("alive") & (rng.random(f.n) < 1.0 / p.lease_months))
     if len(looking) == 0:
         return
-    if kernels.USE_NUMBA:  # the same choices without the firms x districts matrices
+    if fused.ready():  # the same choices without the firms x districts matrices
         best, gains = _best_moves_compiled(setting, world, levers, looking)
     else:
         value, _ = move_values(setting, world, levers, looking)
