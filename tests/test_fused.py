@@ -39,7 +39,8 @@ def test_a_run_is_the_same_with_numba_on_and_off(monkeypatch, tiny_scenario_of, 
     for use_numba in (True, False):
         monkeypatch.setattr(kernels, "USE_NUMBA", use_numba)
         # the passes themselves, compiled here if the cache does not have them yet
-        monkeypatch.setitem(fused._state, "ready", use_numba)
+        monkeypatch.setitem(kernels.compiled.state, "ready", use_numba)
+        monkeypatch.setitem(fused.compiled.state, "ready", use_numba)
         runs.append(_columns(simulate(tiny_scenario_of(overrides, until="2021-06", seed=3))))
     compiled, reference = runs
     assert compiled.keys() == reference.keys()
@@ -74,32 +75,32 @@ def test_the_compiled_move_is_the_argmax_of_the_move_values(tiny_world):
 
 def test_until_the_passes_are_compiled_the_numpy_code_runs_while_a_helper_compiles(monkeypatch):
     """A cold cache: one helper is started and the NumPy code runs while it compiles; once the
-    cache has the passes (or the helper is gone) the passes run."""
-    state = {"ready": False, "asked": -1.0, "helped": False}
-    monkeypatch.setattr(fused, "_state", state)
-    monkeypatch.setattr(kernels, "USE_NUMBA", True)
-    monkeypatch.setattr(fused, "CACHE", True)
+    cache has every compiled function (or the helper is gone) they run."""
     started, have, busy = [], {"cached": False}, {"now": True}
-    monkeypatch.setattr(fused, "cached", lambda kernels: have["cached"])
-    monkeypatch.setattr(fused, "compiling", lambda kernels: busy["now"])
-    monkeypatch.setattr(fused, "compile_elsewhere", lambda k, code: started.append(code) or True)
+    monkeypatch.setattr(kernel_cache, "cached", lambda passes: have["cached"])
+    monkeypatch.setattr(kernel_cache, "compiling", lambda passes: busy["now"])
+    monkeypatch.setattr(
+        kernel_cache, "compile_elsewhere", lambda p, code: started.append(code) or True
+    )
+    compiled = kernel_cache.Compiled(fused.KERNELS, kernels.WARM_UP, cache=True)
 
-    def ask() -> bool:
-        state["asked"] = -1.0  # past the half-second between looks
-        return fused.ready()
+    def ask(enabled: bool = True) -> bool:
+        compiled.state["asked"] = -1.0  # past the half-second between looks
+        return compiled(enabled)
 
     assert not ask() and not ask()
-    assert started == [fused.WARM_UP], "one helper, whatever the number of asks"
+    assert started == [kernels.WARM_UP], "one helper, whatever the number of asks"
     have["cached"] = True
-    assert ask() and fused.ready()
+    assert ask() and compiled(True)
     # a helper that is gone without compiling everything: the rest is compiled in the process
-    state.update(ready=False, helped=True)
+    compiled.state.update(ready=False, helped=True)
     have["cached"], busy["now"] = False, False
     assert ask()
     # numba off: never
-    state.update(ready=False, helped=False)
-    monkeypatch.setattr(kernels, "USE_NUMBA", False)
-    assert not ask() and len(started) == 1
+    compiled.state.update(ready=False, helped=False)
+    assert not ask(enabled=False) and len(started) == 1
+    # no disk cache: compiled in the process, no helper
+    assert kernel_cache.Compiled(fused.KERNELS, "", cache=False)(True) and len(started) == 1
 
 
 def test_a_helper_runs_detached_and_removes_its_lock(tmp_path):

@@ -20,13 +20,11 @@ runs that code) changes no number:
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 from numba import njit
 
 from helix.world import kernels
-from helix.world.kernel_cache import cached, compile_elsewhere, compiling
+from helix.world.kernel_cache import Compiled
 from helix.world.kernels import CACHE
 
 
@@ -690,43 +688,15 @@ KERNELS = (
     census, books, plans, growth_rates, wishes, wanted_hires, hire_and_fire, rd_spending,
     innovate, imitate, pitching, traction_ratios, readings, asks, prices, best_moves,
 )  # fmt: skip
-"""Every pass of this module that a mechanism calls (the helpers they call are compiled with them)."""
+"""Every pass of this module that a mechanism calls (the helpers they call are compiled with
+them)."""
 
-WARM_UP = (
-    "import helix.world.fused as f; f._state['ready'] = True; "
-    "from helix import load_scenario, simulate; "
-    "simulate(load_scenario('tiny-corridor', until='2020-06'))"
-)
-"""What a helper process runs to compile every pass into numba's disk cache: six months of the
-tiny world with the passes on (the same argument types as any world's)."""
-
-_state = {"ready": False, "asked": -1.0, "helped": False}
+compiled = Compiled(KERNELS, kernels.WARM_UP, CACHE)
+"""Whether these passes run now (:class:`~helix.world.kernel_cache.Compiled`; the helper that
+compiles the kernels of :mod:`helix.world.kernels` compiles them too, after those)."""
 
 
 def ready() -> bool:
     """Whether the mechanisms run these passes now; if not, they run their NumPy code, which
-    gives the same numbers.
-
-    With numba on: once every pass is in numba's disk cache. Until then (the first run after an
-    install, or after this file changed) a helper process compiles them on another core
-    (:func:`helix.world.kernel_cache.compile_elsewhere`) while the mechanisms run their NumPy
-    code, and they switch to the passes in the month the cache has them: the first run does
-    not wait some six seconds for the compiler. Whatever the helper could not compile (or with
-    no disk cache at all) is compiled here when first called. Asked at most twice a second.
-    """
-    if _state["ready"]:
-        return True
-    if not kernels.USE_NUMBA:
-        return False
-    now = time.monotonic()
-    if now - _state["asked"] < 0.5:
-        return False
-    _state["asked"] = now
-    if not CACHE or cached(KERNELS):
-        _state["ready"] = True
-    elif not _state["helped"]:
-        _state["helped"] = True
-        _state["ready"] = not compile_elsewhere(KERNELS, WARM_UP)
-    elif not compiling(KERNELS):  # the helper is done or gone: compile what it left here
-        _state["ready"] = True
-    return bool(_state["ready"])
+    gives the same numbers."""
+    return compiled(kernels.USE_NUMBA)

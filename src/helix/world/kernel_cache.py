@@ -143,3 +143,42 @@ def compile_elsewhere(dispatchers: Sequence[Any], code: str) -> bool:
         lock.unlink(missing_ok=True)
         return False
     return True
+
+
+class Compiled:
+    """Whether a group of ``cache=True`` functions may run compiled now (else their NumPy
+    references run: the same numbers).
+
+    Yes once numba's disk cache has every one of them. Until then (the first run after an
+    install, or after their source changed) one helper process per cache folder runs
+    ``warm_up`` (:func:`compile_elsewhere`), which compiles them on another core while the
+    process that asked goes on with the references; it switches to the compiled functions in
+    the month the cache has them. Whatever the helper could not compile (or everything, with no
+    disk cache) is compiled in the process when first called. Looks at the cache at most twice
+    a second.
+    """
+
+    def __init__(self, passes: Sequence[Any], warm_up: str, cache: bool) -> None:
+        self.passes = passes
+        self.warm_up = warm_up
+        self.cache = cache
+        self.state: dict[str, Any] = {"ready": False, "asked": -1.0, "helped": False}
+
+    def __call__(self, enabled: bool) -> bool:
+        state = self.state
+        if state["ready"]:
+            return True
+        if not enabled:
+            return False
+        now = time.monotonic()
+        if now - state["asked"] < 0.5:
+            return False
+        state["asked"] = now
+        if not self.cache or cached(self.passes):
+            state["ready"] = True
+        elif not state["helped"]:
+            state["helped"] = True
+            state["ready"] = not compile_elsewhere(self.passes, self.warm_up)
+        elif not compiling(self.passes):  # the helper is done or gone: compile the rest here
+            state["ready"] = True
+        return bool(state["ready"])
