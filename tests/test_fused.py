@@ -39,7 +39,6 @@ def test_a_run_is_the_same_with_numba_on_and_off(monkeypatch, tiny_scenario_of, 
     for use_numba in (True, False):
         monkeypatch.setattr(kernels, "USE_NUMBA", use_numba)
         # the passes themselves, compiled here if the cache does not have them yet
-        monkeypatch.setitem(kernels.compiled.state, "ready", use_numba)
         monkeypatch.setitem(fused.compiled.state, "ready", use_numba)
         runs.append(_columns(simulate(tiny_scenario_of(overrides, until="2021-06", seed=3))))
     compiled, reference = runs
@@ -82,14 +81,14 @@ def test_until_the_passes_are_compiled_the_numpy_code_runs_while_a_helper_compil
     monkeypatch.setattr(
         kernel_cache, "compile_elsewhere", lambda p, code: started.append(code) or True
     )
-    compiled = kernel_cache.Compiled(fused.KERNELS, kernels.WARM_UP, cache=True)
+    compiled = kernel_cache.Compiled(fused.KERNELS, fused.WARM_UP, cache=True)
 
     def ask(enabled: bool = True) -> bool:
         compiled.state["asked"] = -1.0  # past the half-second between looks
         return compiled(enabled)
 
     assert not ask() and not ask()
-    assert started == [kernels.WARM_UP], "one helper, whatever the number of asks"
+    assert started == [fused.WARM_UP], "one helper, whatever the number of asks"
     have["cached"] = True
     assert ask() and compiled(True)
     # a helper that is gone without compiling everything: the rest is compiled in the process

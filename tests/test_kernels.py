@@ -91,12 +91,7 @@ def test_group_sums(case, data, n_weights, masked):
     # the compiled path takes four weights at a time (more than four: a second pass)
     if not kernels.USE_NUMBA:
         pytest.skip("HELIX_NUMBA=0: group_sums is its NumPy reference")
-    was = kernels.compiled.state["ready"]
-    kernels.compiled.state["ready"] = True  # the compiled path, compiled here if not cached
-    try:
-        got = kernels.group_sums(groups.astype(np.int64), n_groups, *weights, where=where)
-    finally:
-        kernels.compiled.state["ready"] = was
+    got = kernels.group_sums(groups.astype(np.int64), n_groups, *weights, where=where)
     ref = kernels.group_sums_numpy(groups, n_groups, *weights, where=where)
     assert len(got) == len(ref)
     for g, r in zip(got, ref, strict=True):
@@ -133,7 +128,6 @@ def test_take_keeps_integer_tables():
 def test_public_functions_follow_the_switch(monkeypatch, use_numba):
     """The dispatching functions agree with the references either way, on the empty input too."""
     monkeypatch.setattr(kernels, "USE_NUMBA", use_numba)
-    monkeypatch.setitem(kernels.compiled.state, "ready", use_numba)  # compiled here if not cached
     rng = np.random.default_rng(1)
     for n in (0, 1, 500):
         groups = rng.integers(0, 7, n).astype(np.int32)

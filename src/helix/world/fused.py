@@ -691,9 +691,20 @@ KERNELS = (
 """Every pass of this module that a mechanism calls (the helpers they call are compiled with
 them)."""
 
-compiled = Compiled(KERNELS, kernels.WARM_UP, CACHE)
-"""Whether these passes run now (:class:`~helix.world.kernel_cache.Compiled`; the helper that
-compiles the kernels of :mod:`helix.world.kernels` compiles them too, after those)."""
+WARM_UP = (
+    "import helix.world.kernels as k, helix.world.fused as f; "
+    "k.USE_NUMBA = False; f.compiled.state['ready'] = True; "
+    "from helix import load_scenario, simulate; "
+    "simulate(load_scenario('tiny-corridor', until='2020-06'))"
+)
+"""What a helper process runs to compile these passes into numba's disk cache: six months of
+the tiny world with them on (the same argument types as any world's) and the kernels of
+:mod:`helix.world.kernels` off (the run that started the helper compiles those itself)."""
+
+compiled = Compiled(KERNELS, WARM_UP, CACHE)
+"""Whether these passes run now (:class:`~helix.world.kernel_cache.Compiled`: on the first run
+after an install a helper compiles them on another core while the mechanisms run their NumPy
+code)."""
 
 
 def ready() -> bool:

@@ -11,9 +11,8 @@ values from largest to smallest; ``cumsum`` adds sequentially), and ties are bro
 (the earlier row first, as a stable sort would). ``tests/test_kernels.py`` checks this on random
 inputs.
 
-The NumPy path is used when numba is switched off (``HELIX_NUMBA=0`` in the environment before
-import, or ``kernels.USE_NUMBA = False`` at run time) and while the kernels are not compiled
-yet (:func:`ready`: a helper process compiles them on the first run). Kernels are compiled and
+The NumPy path is used when numba is switched off: ``HELIX_NUMBA=0`` in the environment before
+import, or ``kernels.USE_NUMBA = False`` at run time. Kernels are compiled on first use and
 cached on disk (``cache=True``, or in a temporary folder when the install and the home folder
 are read-only: :mod:`helix.world.kernel_cache`); they are single-threaded, since experiments run
 one process per core.
@@ -37,7 +36,7 @@ import sys
 import numpy as np
 from numba import njit
 
-from helix.world.kernel_cache import Compiled, cache_on_disk
+from helix.world.kernel_cache import cache_on_disk
 
 _OFF = ("0", "false", "no", "off")
 USE_NUMBA: bool = os.environ.get("HELIX_NUMBA", "1").strip().lower() not in _OFF
@@ -212,7 +211,7 @@ def top_k_sums(
     vectorised sort is far faster than numba's), and one numba pass adds each group's values
     from the largest down; the order of equal values does not change a sum.
     """
-    if not ready():
+    if not USE_NUMBA:
         return top_k_sums_numpy(groups, values, n_groups, k, where)
     starts, grouped = _group_values(_index(groups), _f(values), int(n_groups), *_mask(where))
     for g in range(int(n_groups)):
@@ -266,7 +265,7 @@ def group_argmax(
     groups: np.ndarray, values: np.ndarray, n_groups: int, where: np.ndarray | None = None
 ) -> np.ndarray:
     """Position of each group's largest value (the first on ties), -1 for an empty group."""
-    if not ready():
+    if not USE_NUMBA:
         return group_argmax_numpy(groups, values, n_groups, where)
     return _group_argmax(_index(groups), _f(values), int(n_groups), *_mask(where))
 
@@ -342,7 +341,7 @@ def ranked_allocation(
     own_weight: float = 1.0,
 ) -> np.ndarray:
     """Rows funded within each group's budget, best score first (see the NumPy reference)."""
-    if not ready():
+    if not USE_NUMBA:
         return ranked_allocation_numpy(groups, score, cost, budget, own_weight)
     groups = _index(groups)
     order = _ranked_rows(groups, score)
@@ -417,7 +416,7 @@ def group_sums(
     groups: np.ndarray, n_groups: int, *weights: np.ndarray, where: np.ndarray | None = None
 ) -> list[np.ndarray]:
     """Sums of each weight array per group, as ``np.bincount`` gives them (row order)."""
-    if not ready():
+    if not USE_NUMBA:
         return group_sums_numpy(groups, n_groups, *weights, where=where)
     if not weights:
         return []
@@ -449,7 +448,7 @@ def _take(table, index):  # pragma: no cover - compiled
 
 def take(table: np.ndarray, index: np.ndarray) -> np.ndarray:
     """``table[index]`` for a 1-d table and in-range indices (NumPy casts int32 indices first)."""
-    if not ready():
+    if not USE_NUMBA:
         return take_numpy(table, index)
     return _take(np.ascontiguousarray(table), _index(index))
 
@@ -469,34 +468,6 @@ def _take2(table, row, col):  # pragma: no cover - compiled
 
 def take2(table: np.ndarray, row: np.ndarray, col: np.ndarray) -> np.ndarray:
     """``table[row, col]`` for a 2-d table and in-range indices of equal length."""
-    if not ready():
+    if not USE_NUMBA:
         return take2_numpy(table, row, col)
     return _take2(np.ascontiguousarray(table), _index(row), _index(col))
-
-
-# --- compiled yet? -----------------------------------------------------------------------------
-
-WARM_UP = (
-    "import helix.world.kernels as k, helix.world.fused as f; "
-    "k.compiled.state['ready'] = f.compiled.state['ready'] = True; "
-    "from helix import load_scenario, simulate; "
-    "simulate(load_scenario('tiny-corridor', until='2020-06'))"
-)
-"""What a helper process runs to compile the kernels here and the passes of
-:mod:`helix.world.fused` into numba's disk cache, in that order (the order a month calls
-them): six months of the tiny world with both on (the same argument types as any world's)."""
-
-compiled = Compiled(
-    [_group_starts, _group_values, _top_k_sorted, _group_argmax, _ranked_allocation,
-     _group_sums, _take, _take2],
-    WARM_UP,
-    CACHE,
-)  # fmt: skip
-"""Whether this module's kernels run compiled now (:class:`~helix.world.kernel_cache.Compiled`:
-on the first run after an install a helper compiles them while the NumPy references run)."""
-
-
-def ready() -> bool:
-    """Whether this module's kernels run compiled now; if not, their NumPy references do (the
-    same numbers)."""
-    return compiled(USE_NUMBA)
