@@ -10,6 +10,11 @@ system's temporary folder, or, if none is writable, compiled afresh in each proc
 fallback says so in one warning line. Results do not change: a cache only saves compile time.
 
 A user's ``NUMBA_CACHE_DIR`` is numba's first choice and is left alone.
+
+:class:`Compiled` lets a group of kernels be compiled beside a run instead of before it: while
+the cache lacks them, the run uses their NumPy references and a detached helper process
+(:func:`compile_elsewhere`) compiles them on another core. This module, like numba's cache, is
+about where compiled code lives, never about the model: no result depends on it.
 """
 
 from __future__ import annotations
