@@ -50,6 +50,9 @@ from helix.world.mechanisms.talent import match_hires
 from helix.world.setting import Inputs, Levers, Setting
 from helix.world.state import STAGE_PUBLIC, World
 
+YOUNG_MONTHS = 36
+"""Firms younger than this (and not listed) share the subsidies of their city and sector."""
+
 
 def market_size(setting: Setting, step: int, demand: np.ndarray) -> np.ndarray:
     """Each market's size per sector at ``step`` (markets x sectors, real output a month).
@@ -188,7 +191,6 @@ def _operate_compiled(
     born, stage = f.view("born"), f.view("stage")
     nc, ns = setting.n_cities, setting.n_sectors
     ramped = g.hire_ramp_months > 0.0
-    young_months = 36
 
     world.price = sector_price(setting, world, levers.demand)
     eligible, staff = fused.census(
@@ -204,7 +206,7 @@ def _operate_compiled(
         nc * ns,
         setting.n_districts,
         STAGE_PUBLIC,
-        young_months,
+        YOUNG_MONTHS,
     )
     per_firm = levers.subsidy_per_month.ravel() / np.maximum(eligible, 1.0)
     maturity, first_age = _maturity_by_age(setting, world.step - born)
@@ -244,7 +246,7 @@ def _operate_compiled(
         rd.tax_expenditure,
         per_firm,
         STAGE_PUBLIC,
-        young_months,
+        YOUNG_MONTHS,
         float(g.runway_months),
         f.view("cash"),
         f.view("support"),
@@ -401,7 +403,7 @@ def _operate_numpy(
 
     nc, ns = setting.n_cities, setting.n_sectors
     cell = c * ns + s
-    young = alive & (age < 36) & (f.view("stage") < STAGE_PUBLIC)
+    young = alive & (age < YOUNG_MONTHS) & (f.view("stage") < STAGE_PUBLIC)
     (eligible,) = kernels.group_sums(cell, nc * ns, young)
     per_firm = levers.subsidy_per_month.ravel() / np.maximum(eligible, 1.0)
     subsidy = np.where(young, kernels.take(per_firm, cell), 0.0)
