@@ -192,9 +192,14 @@ class LocalPool:
         return None
 
     def _terminate(self) -> None:
-        processes = list(getattr(self.executor, "_processes", {}).values())
+        # The pool starts workers as work is submitted, so one may start between a look at its
+        # processes and the shutdown: look before and after, and stop every one seen. A worker
+        # left alive ignores Ctrl-C and holds the pool's queues, and the coordinator's exit
+        # would wait for it.
+        processes = dict(getattr(self.executor, "_processes", None) or {})
         self.executor.shutdown(wait=False, cancel_futures=True)
-        for p in processes:
+        processes.update(getattr(self.executor, "_processes", None) or {})
+        for p in processes.values():
             if p.is_alive():
                 p.terminate()
 
