@@ -132,9 +132,9 @@ def compile_elsewhere(dispatchers: Sequence[Any], code: str) -> bool:
         return False
     helix_root = str(Path(__file__).resolve().parents[2])  # the helix this process runs
     script = f"try:\n    {code}\nfinally:\n    import os\n    os.remove({str(lock)!r})\n"
-    env = dict(
-        os.environ, PYTHONPATH=os.pathsep.join([helix_root, os.environ.get("PYTHONPATH", "")])
-    )
+    # No empty entry: it would put the working folder on the helper's path.
+    path = [helix_root, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(path))
     try:
         subprocess.Popen(
             [sys.executable, "-c", script],

@@ -47,16 +47,12 @@ def rd_spending(setting: Setting, levers: Levers, world: World) -> RdSpending:
     deduction_cs = levers.rd_extra_deduction
     user_cost = 1.0 - deduction_cs * p.corporate_tax_rate / (1.0 - p.corporate_tax_rate)
     base = setting.sector_rd_intensity[None, :]
+    real_cs = base * user_cost ** (-p.real_elasticity)
+    reported_cs = base * user_cost ** (-p.reported_elasticity)
     if fused.ready():  # the same numbers in one pass, without firm-sized temporaries
-        return _rd_compiled(
-            setting,
-            world,
-            base * user_cost ** (-p.real_elasticity),
-            base * user_cost ** (-p.reported_elasticity),
-            deduction_cs,
-        )
-    real_intensity = kernels.take2(base * user_cost ** (-p.real_elasticity), c, s)
-    reported_intensity = kernels.take2(base * user_cost ** (-p.reported_elasticity), c, s)
+        return _rd_compiled(setting, world, real_cs, reported_cs, deduction_cs)
+    real_intensity = kernels.take2(real_cs, c, s)
+    reported_intensity = kernels.take2(reported_cs, c, s)
     deduction = kernels.take2(deduction_cs, c, s)
     wage_bill = np.where(
         f.view("alive"), f.view("employees") * kernels.take(world.talent.wage, c), 0.0

@@ -90,13 +90,20 @@ def move_values(
         * money_ratio**p.investor_access_elasticity
     )
     lost = np.maximum(f.revenue[rows], 0.0)[:, None] * (1.0 - kept)
-    moving_cost = (
-        p.moving_cost_months
-        * np.maximum(f.costs[rows], 0.0)
-        * (emp / p.small_firm_employees) ** p.moving_cost_size_exponent
-    )
+    moving_cost = _moving_cost(setting, world, rows, emp)
     value = p.lease_months * (saving - lost) - moving_cost[:, None]
     return np.where(possible, value, -np.inf), desk_rent
+
+
+def _moving_cost(setting: Setting, world: World, rows: np.ndarray, staff: np.ndarray) -> np.ndarray:
+    """What moving costs each firm of ``rows`` (yuan): months of its costs, more than in
+    proportion for a small firm; ``staff`` is its headcount, at least 1."""
+    p = setting.params.rents
+    return (
+        p.moving_cost_months
+        * np.maximum(world.firms.costs[rows], 0.0)
+        * (staff / p.small_firm_employees) ** p.moving_cost_size_exponent
+    )
 
 
 def relocate_firms(
@@ -152,11 +159,7 @@ def _best_moves_compiled(
     talent, investors = access(setting, world, levers)
     talent_ratio = np.maximum(talent[dc], 1e-9)[None, :] / np.maximum(talent, 1e-9)[:, None]
     money_ratio = np.maximum(investors[dc], 1e-9)[None, :] / np.maximum(investors, 1e-9)[:, None]
-    moving_cost = (
-        p.moving_cost_months
-        * np.maximum(f.costs[rows], 0.0)
-        * (emp / p.small_firm_employees) ** p.moving_cost_size_exponent
-    )
+    moving_cost = _moving_cost(setting, world, rows, emp)
     best = np.empty(len(rows), np.int64)
     pays = np.empty(len(rows), np.bool_)
     fused.best_moves(
